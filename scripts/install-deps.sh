@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs every Debian package Keel's build, tests, demo and benchmarks need.
+# Idempotent and quiet when everything is present; runs apt-get update only when something is missing.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake ninja-build pkg-config clang-format
+  # libraries
+  nlohmann-json3-dev libseccomp-dev libcap-dev libspdlog-dev libfmt-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libarchive-dev libsqlite3-dev libcurl4-openssl-dev
+  libzstd-dev protobuf-compiler libprotobuf-dev libgrpc++-dev protobuf-compiler-grpc
+  # container images and test tools
+  busybox-static iproute2 util-linux procps strace
+  # peers for drop-in tests and benchmarks
+  runc crun hyperfine
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+((${#missing[@]} == 0)) && exit 0
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: missing packages (run as root): ${missing[*]}" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
