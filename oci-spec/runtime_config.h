@@ -269,8 +269,9 @@ struct IntelRdt {
   std::optional<std::string> clos_id;  // JSON "closID"
   std::optional<std::string> l3_cache_schema;
   std::optional<std::string> mem_bw_schema;
-  std::optional<bool> enable_cmt;  // JSON "enableCMT"
-  std::optional<bool> enable_mbm;  // JSON "enableMBM"
+  std::optional<std::string> schemata;  // written after l3_cache_schema and mem_bw_schema
+  std::optional<bool> enable_cmt;       // JSON "enableCMT"
+  std::optional<bool> enable_mbm;       // JSON "enableMBM"
   bool operator==(const IntelRdt&) const = default;
 };
 
