@@ -8,17 +8,11 @@
 namespace keel::fixtures {
 namespace {
 
-RunResult run_sh(Bundle& bundle, const std::string& script) {
-  bundle.set_args({"sh", "-c", script});
-  bundle.write();
-  return run_runtime(bundle, {"run", bundle.id});
-}
-
 TEST(Run, ReturnsZeroWhenProcessSucceeds) {
   KEEL_SKIP_UNLESS_ROOT();
   LeakCheck leaks;
   auto bundle = busybox_bundle();
-  const RunResult run = run_sh(bundle, "exit 0");
+  const RunResult run = run_script(bundle, "exit 0");
   EXPECT_EQ(run.exit_code, 0) << run;
   EXPECT_EQ(run.err, "") << run;
   leaks.expect_none();
@@ -28,7 +22,7 @@ TEST(Run, ReturnsProcessExitCodeWhenNonZero) {
   KEEL_SKIP_UNLESS_ROOT();
   LeakCheck leaks;
   auto bundle = busybox_bundle();
-  const RunResult run = run_sh(bundle, "exit 7");
+  const RunResult run = run_script(bundle, "exit 7");
   EXPECT_EQ(run.exit_code, 7) << run;
   EXPECT_EQ(run.term_signal, 0) << "the runtime itself must not die of the signal" << run;
   leaks.expect_none();
@@ -60,7 +54,7 @@ TEST(Run, Returns128PlusSignalWhenProcessKillsItself) {
   namespaces.erase(std::remove_if(namespaces.begin(), namespaces.end(),
                                   [](const auto& ns) { return ns["type"] == "pid"; }),
                    namespaces.end());
-  const RunResult run = run_sh(bundle, "kill -9 $$");
+  const RunResult run = run_script(bundle, "kill -9 $$");
   EXPECT_EQ(run.exit_code, 128 + 9) << run;
   EXPECT_EQ(run.term_signal, 0) << run;
   leaks.expect_none();

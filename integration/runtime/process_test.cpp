@@ -24,17 +24,11 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
-RunResult run_sh(Bundle& bundle, const std::string& script) {
-  bundle.set_args({"sh", "-c", script});
-  bundle.write();
-  return run_runtime(bundle, {"run", bundle.id});
-}
-
 TEST(Process, IsPidOneInItsPidNamespace) {
   KEEL_SKIP_UNLESS_ROOT();
   LeakCheck leaks;
   auto bundle = busybox_bundle();
-  const RunResult run = run_sh(bundle, "echo $$");
+  const RunResult run = run_script(bundle, "echo $$");
   EXPECT_EQ(run.exit_code, 0) << run;
   EXPECT_EQ(run.out, "1\n") << run;
   leaks.expect_none();
@@ -45,7 +39,7 @@ TEST(Process, SeesConfiguredHostname) {
   LeakCheck leaks;
   auto bundle = busybox_bundle();
   bundle.config["hostname"] = "keel-it-host";
-  const RunResult run = run_sh(bundle, "hostname");
+  const RunResult run = run_script(bundle, "hostname");
   EXPECT_EQ(run.exit_code, 0) << run;
   EXPECT_EQ(run.out, "keel-it-host\n") << run;
   leaks.expect_none();
@@ -75,7 +69,7 @@ TEST(Process, StartsInConfiguredCwd) {
   auto bundle = busybox_bundle();
   std::filesystem::create_directories(bundle.host_path("/srv/work"));
   bundle.config["process"]["cwd"] = "/srv/work";
-  const RunResult run = run_sh(bundle, "pwd");
+  const RunResult run = run_script(bundle, "pwd");
   EXPECT_EQ(run.exit_code, 0) << run;
   EXPECT_EQ(run.out, "/srv/work\n") << run;
   leaks.expect_none();
@@ -87,7 +81,7 @@ TEST(Process, RunsAsConfiguredUidGidAndAdditionalGids) {
   auto bundle = busybox_bundle();
   bundle.config["process"]["user"] = {
       {"uid", kUserUid}, {"gid", kUserGid}, {"additionalGids", {kUsersGid, kNogroupGid}}};
-  const RunResult run = run_sh(bundle, "id");
+  const RunResult run = run_script(bundle, "id");
   EXPECT_EQ(run.exit_code, 0) << run;
   EXPECT_EQ(run.out, "uid=1000(user) gid=1000(user) groups=100(users),65534(nogroup)\n") << run;
   leaks.expect_none();
@@ -98,7 +92,7 @@ TEST(Process, HasConfiguredUmask) {
   LeakCheck leaks;
   auto bundle = busybox_bundle();
   bundle.config["process"]["user"]["umask"] = 027;  // JSON holds it in decimal: 23
-  const RunResult run = run_sh(bundle, "umask");
+  const RunResult run = run_script(bundle, "umask");
   EXPECT_EQ(run.exit_code, 0) << run;
   EXPECT_EQ(run.out, "0027\n") << run;
   leaks.expect_none();
@@ -110,7 +104,7 @@ TEST(Process, HasConfiguredNofileLimits) {
   auto bundle = busybox_bundle();
   // Below this host's limits: raising a hard limit would need CAP_SYS_RESOURCE.
   bundle.config["process"]["rlimits"] = {{{"type", "RLIMIT_NOFILE"}, {"soft", 256}, {"hard", 512}}};
-  const RunResult run = run_sh(bundle, "ulimit -Sn; ulimit -Hn");
+  const RunResult run = run_script(bundle, "ulimit -Sn; ulimit -Hn");
   EXPECT_EQ(run.exit_code, 0) << run;
   EXPECT_EQ(run.out, "256\n512\n") << run;
   leaks.expect_none();

@@ -17,18 +17,12 @@ void write_host_file(const std::filesystem::path& path, const std::string& text)
   std::ofstream(path) << text;
 }
 
-RunResult run_sh(Bundle& bundle, const std::string& script) {
-  bundle.set_args({"sh", "-c", script});
-  bundle.write();
-  return run_runtime(bundle, {"run", bundle.id});
-}
-
 TEST(ReadonlyRoot, RefusesWritesInsideTheContainer) {
   KEEL_SKIP_UNLESS_ROOT();
   LeakCheck leaks;
   auto bundle = busybox_bundle();
   bundle.config["root"]["readonly"] = true;
-  const RunResult run = run_sh(bundle, "touch /probe");
+  const RunResult run = run_script(bundle, "touch /probe");
   EXPECT_NE(run.exit_code, 0) << run;
   EXPECT_THAT(run.err, HasSubstr("Read-only file system")) << run;
   EXPECT_FALSE(std::filesystem::exists(bundle.host_path("/probe")));
@@ -39,7 +33,7 @@ TEST(ReadonlyRoot, AllowsWritesWhenFalse) {
   KEEL_SKIP_UNLESS_ROOT();
   LeakCheck leaks;
   auto bundle = busybox_bundle();
-  const RunResult run = run_sh(bundle, "echo written > /probe");
+  const RunResult run = run_script(bundle, "echo written > /probe");
   EXPECT_EQ(run.exit_code, 0) << run;
   EXPECT_EQ(read_text(bundle.host_path("/probe")), "written\n");
   leaks.expect_none();
@@ -51,7 +45,7 @@ TEST(MaskedPaths, FileReadsEmpty) {
   auto bundle = busybox_bundle();
   write_host_file(bundle.host_path("/etc/keel-secret"), "secret\n");
   bundle.config["linux"]["maskedPaths"].push_back("/etc/keel-secret");
-  const RunResult run = run_sh(bundle, "cat /etc/keel-secret");
+  const RunResult run = run_script(bundle, "cat /etc/keel-secret");
   EXPECT_EQ(run.exit_code, 0) << run;
   EXPECT_EQ(run.out, "") << run;
   leaks.expect_none();
@@ -63,7 +57,7 @@ TEST(MaskedPaths, DirectoryListsEmpty) {
   auto bundle = busybox_bundle();
   write_host_file(bundle.host_path("/srv/secret-dir/key"), "secret\n");
   bundle.config["linux"]["maskedPaths"].push_back("/srv/secret-dir");
-  const RunResult run = run_sh(bundle, "ls -A /srv/secret-dir");
+  const RunResult run = run_script(bundle, "ls -A /srv/secret-dir");
   EXPECT_EQ(run.exit_code, 0) << run;
   EXPECT_EQ(run.out, "") << run;
   leaks.expect_none();
@@ -77,7 +71,7 @@ TEST(MaskedPaths, ProcTimerListReadsEmpty) {
   auto bundle = busybox_bundle();
   ASSERT_THAT(bundle.config["linux"]["maskedPaths"].dump(), HasSubstr("\"/proc/timer_list\""))
       << "the runtime's spec masks /proc/timer_list";
-  const RunResult run = run_sh(bundle, "wc -c < /proc/timer_list");
+  const RunResult run = run_script(bundle, "wc -c < /proc/timer_list");
   EXPECT_EQ(run.exit_code, 0) << run;
   EXPECT_EQ(run.out, "0\n") << run;
   leaks.expect_none();
@@ -89,7 +83,7 @@ TEST(ReadonlyPaths, RefuseWrites) {
   auto bundle = busybox_bundle();
   std::filesystem::create_directories(bundle.host_path("/srv/ro-dir"));
   bundle.config["linux"]["readonlyPaths"].push_back("/srv/ro-dir");
-  const RunResult run = run_sh(bundle, "touch /srv/ro-dir/probe");
+  const RunResult run = run_script(bundle, "touch /srv/ro-dir/probe");
   EXPECT_NE(run.exit_code, 0) << run;
   EXPECT_THAT(run.err, HasSubstr("Read-only file system")) << run;
   EXPECT_FALSE(std::filesystem::exists(bundle.host_path("/srv/ro-dir/probe")));
@@ -102,7 +96,7 @@ TEST(ReadonlyPaths, LeaveOtherPathsWritable) {
   auto bundle = busybox_bundle();
   std::filesystem::create_directories(bundle.host_path("/srv/ro-dir"));
   bundle.config["linux"]["readonlyPaths"].push_back("/srv/ro-dir");
-  const RunResult run = run_sh(bundle, "touch /srv/probe");
+  const RunResult run = run_script(bundle, "touch /srv/probe");
   EXPECT_EQ(run.exit_code, 0) << run;
   EXPECT_TRUE(std::filesystem::exists(bundle.host_path("/srv/probe")));
   leaks.expect_none();

@@ -6,19 +6,13 @@
 namespace keel::fixtures {
 namespace {
 
-RunResult run_sh(Bundle& bundle, const std::string& script) {
-  bundle.set_args({"sh", "-c", script});
-  bundle.write();
-  return run_runtime(bundle, {"run", bundle.id});
-}
-
 TEST(Sysctl, AppliesNetKeyInNewNetworkNamespace) {
   KEEL_SKIP_UNLESS_ROOT();
   LeakCheck leaks;
   auto bundle = busybox_bundle();
   // A fresh network namespace starts with forwarding off, whatever the host has.
   bundle.config["linux"]["sysctl"] = {{"net.ipv4.ip_forward", "1"}};
-  const RunResult run = run_sh(bundle, "cat /proc/sys/net/ipv4/ip_forward");
+  const RunResult run = run_script(bundle, "cat /proc/sys/net/ipv4/ip_forward");
   EXPECT_EQ(run.exit_code, 0) << run;
   EXPECT_EQ(run.out, "1\n") << run;
   leaks.expect_none();
@@ -29,7 +23,7 @@ TEST(Sysctl, AppliesKernelKeyInNewIpcNamespace) {
   LeakCheck leaks;
   auto bundle = busybox_bundle();
   bundle.config["linux"]["sysctl"] = {{"kernel.shmmax", "4096000"}};
-  const RunResult run = run_sh(bundle, "cat /proc/sys/kernel/shmmax");
+  const RunResult run = run_script(bundle, "cat /proc/sys/kernel/shmmax");
   EXPECT_EQ(run.exit_code, 0) << run;
   EXPECT_EQ(run.out, "4096000\n") << run;
   leaks.expect_none();
