@@ -8,23 +8,17 @@
 #include "oci-spec/features.h"
 #include "oci-spec/json_path.h"
 #include "oci-spec/runtime_config.h"
+#include "oci-spec/validate_rules.h"
 
 namespace keel::oci {
 namespace {
 
 using detail::fail;
+using detail::index_of;
 using detail::JsonPath;
+using detail::one_of;
 using detail::quote;
-
-// Position of name in names, or -1.
-int index_of(const std::vector<std::string>& names, std::string_view name) {
-  const auto it = std::find(names.begin(), names.end(), name);
-  return it == names.end() ? -1 : static_cast<int>(it - names.begin());
-}
-
-bool one_of(std::string_view value, std::initializer_list<std::string_view> allowed) {
-  return std::find(allowed.begin(), allowed.end(), value) != allowed.end();
-}
+using detail::require_known;
 
 void require_range(int64_t value, int64_t min, int64_t max, const JsonPath& path) {
   if (value < min || value > max)
@@ -84,8 +78,7 @@ void validate_rlimits(const std::vector<Rlimit>& rlimits, const JsonPath& path) 
     const Rlimit& rlimit = rlimits[i];
     const JsonPath item = path.at(i);
     const int resource = index_of(known_rlimits(), rlimit.type);
-    if (resource < 0)
-      fail(item.key("type"), "unknown rlimit " + quote(rlimit.type));
+    require_known(rlimit.type, resource >= 0, item.key("type"), "rlimit");
     if (seen.test(static_cast<std::size_t>(resource)))
       fail(item.key("type"), "duplicate rlimit " + quote(rlimit.type));
     seen.set(static_cast<std::size_t>(resource));
@@ -107,9 +100,10 @@ void validate_cpu_list(const std::optional<std::string>& cpus, const JsonPath& p
 }
 
 void validate_scheduler(const Scheduler& scheduler, const JsonPath& path) {
-  if (!one_of(scheduler.policy, {"SCHED_OTHER", "SCHED_FIFO", "SCHED_RR", "SCHED_BATCH",
-                                 "SCHED_ISO", "SCHED_IDLE", "SCHED_DEADLINE"}))
-    fail(path.key("policy"), "unknown scheduling policy " + quote(scheduler.policy));
+  require_known(scheduler.policy,
+                one_of(scheduler.policy, {"SCHED_OTHER", "SCHED_FIFO", "SCHED_RR", "SCHED_BATCH",
+                                          "SCHED_ISO", "SCHED_IDLE", "SCHED_DEADLINE"}),
+                path.key("policy"), "scheduling policy");
   const JsonPath flags = path.key("flags");
   for (std::size_t i = 0; i < scheduler.flags.size(); ++i) {
     if (!one_of(scheduler.flags[i],
@@ -143,9 +137,9 @@ void validate_process(const Process& process, const JsonPath& path) {
   if (process.io_priority) {
     const JsonPath io = path.key("ioPriority");
     const JsonPath klass = io.key("class");
-    if (!one_of(process.io_priority->klass,
-                {"IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE"}))
-      fail(klass, "unknown I/O priority class " + quote(process.io_priority->klass));
+    const std::string& name = process.io_priority->klass;
+    require_known(name, one_of(name, {"IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE"}),
+                  klass, "I/O priority class");
     const JsonPath priority = io.key("priority");
     require_range(process.io_priority->priority, 0, 7, priority);
   }
@@ -197,10 +191,6 @@ void validate_hooks(const Hooks& hooks, const JsonPath& path) {
 }
 
 }  // namespace
-
-namespace detail {
-void validate_linux(const Linux& linux, const JsonPath& path);
-}  // namespace detail
 
 Result<void> validate(const RuntimeConfig& config) {
   try {

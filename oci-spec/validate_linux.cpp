@@ -7,18 +7,10 @@
 #include "oci-spec/features.h"
 #include "oci-spec/json_path.h"
 #include "oci-spec/runtime_config.h"
+#include "oci-spec/validate_rules.h"
 
 namespace keel::oci::detail {
 namespace {
-
-int index_of(const std::vector<std::string>& names, std::string_view name) {
-  const auto it = std::find(names.begin(), names.end(), name);
-  return it == names.end() ? -1 : static_cast<int>(it - names.begin());
-}
-
-bool one_of(std::string_view value, std::initializer_list<std::string_view> allowed) {
-  return std::find(allowed.begin(), allowed.end(), value) != allowed.end();
-}
 
 // "If a namespaces field contains duplicated namespaces with same type, the runtime MUST generate
 // an error."
@@ -28,8 +20,7 @@ void validate_namespaces(const std::vector<Namespace>& namespaces, const JsonPat
     const JsonPath item = path.at(i);
     const JsonPath type = item.key("type");
     const int kind = index_of(known_namespaces(), namespaces[i].type);
-    if (kind < 0)
-      fail(type, "unknown namespace " + quote(namespaces[i].type));
+    require_known(namespaces[i].type, kind >= 0, type, "namespace");
     if (seen.test(static_cast<std::size_t>(kind)))
       fail(type, "duplicate namespace " + quote(namespaces[i].type));
     seen.set(static_cast<std::size_t>(kind));
@@ -39,6 +30,8 @@ void validate_namespaces(const std::vector<Namespace>& namespaces, const JsonPat
 void validate_devices(const std::vector<Device>& devices, const JsonPath& path) {
   for (std::size_t i = 0; i < devices.size(); ++i) {
     const JsonPath item = path.at(i);
+    if (devices[i].type.empty())
+      fail(item.key("type"), "is required");
     if (!one_of(devices[i].type, {"c", "b", "u", "p"}))
       fail(item.key("type"),
            "unknown device type " + quote(devices[i].type) + " (want c, b, u or p)");
@@ -77,8 +70,7 @@ void validate_errno_ret(const std::optional<uint32_t>& errno_ret, const std::str
 }
 
 void validate_seccomp_action(const std::string& action, const JsonPath& path) {
-  if (index_of(known_seccomp_actions(), action) < 0)
-    fail(path, "unknown seccomp action " + quote(action));
+  require_known(action, index_of(known_seccomp_actions(), action) >= 0, path, "seccomp action");
 }
 
 void validate_syscall_rule(const SyscallRule& rule, const JsonPath& path) {
@@ -90,8 +82,8 @@ void validate_syscall_rule(const SyscallRule& rule, const JsonPath& path) {
     // A syscall has at most six arguments; libseccomp rejects a larger index.
     if (rule.args[i].index > 5)
       fail(arg.key("index"), "must be from 0 to 5, not " + std::to_string(rule.args[i].index));
-    if (index_of(known_seccomp_operators(), rule.args[i].op) < 0)
-      fail(arg.key("op"), "unknown seccomp operator " + quote(rule.args[i].op));
+    require_known(rule.args[i].op, index_of(known_seccomp_operators(), rule.args[i].op) >= 0,
+                  arg.key("op"), "seccomp operator");
   }
 }
 
@@ -136,10 +128,11 @@ void validate_linux(const Linux& linux, const JsonPath& path) {
     fail(path.key("rootfsPropagation"), "unknown propagation " + quote(*linux.rootfs_propagation));
   if (linux.seccomp)
     validate_seccomp(*linux.seccomp, path.key("seccomp"));
-  if (linux.personality && !one_of(linux.personality->domain, {"LINUX", "LINUX32"})) {
+  if (linux.personality) {
     const JsonPath personality = path.key("personality");
-    fail(personality.key("domain"),
-         "unknown personality domain " + quote(linux.personality->domain));
+    const std::string& domain = linux.personality->domain;
+    require_known(domain, one_of(domain, {"LINUX", "LINUX32"}), personality.key("domain"),
+                  "personality domain");
   }
 }
 
