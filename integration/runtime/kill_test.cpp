@@ -45,6 +45,10 @@ struct SignalForm {
   const char* signal;
 };
 
+void PrintTo(const SignalForm& form, std::ostream* os) {
+  *os << form.signal;
+}
+
 class KillSignalForm : public ::testing::TestWithParam<SignalForm> {};
 
 // `run` in the foreground reports 137 only if the process died of SIGKILL, whatever the form.
