@@ -105,27 +105,45 @@ void fail_int(const Json& value, const JsonPath& path, std::string_view range) {
   fail(path, std::move(rule));
 }
 
-std::vector<std::string> read_strings(const Json& value, const JsonPath& path) {
+bool nests_deeper_than(const Json& value, int levels) {
+  if (!value.is_structured())
+    return false;
+  if (levels == 0)
+    return true;
+  for (const Json& child : value) {
+    if (nests_deeper_than(child, levels - 1))
+      return true;
+  }
+  return false;
+}
+
+std::string dump_extra(const Json& value, const JsonPath& path) {
+  if (nests_deeper_than(value, kMaxExtraDepth))
+    fail(path, "nested deeper than " + std::to_string(kMaxExtraDepth) + " levels");
+  return value.dump();
+}
+
+std::vector<std::string> read_strings(Json& value, const JsonPath& path) {
   expect_array(value, path);
   std::vector<std::string> out;
   out.reserve(value.size());
   std::size_t i = 0;
-  for (const Json& item : value) {
+  for (Json& item : value) {
     if (!item.is_string())
       fail_type(item, path.at(i), "a string");
-    out.push_back(item.get_ref<const std::string&>());
+    out.push_back(std::move(item.get_ref<std::string&>()));
     ++i;
   }
   return out;
 }
 
-std::map<std::string, std::string> read_string_map(const Json& value, const JsonPath& path) {
+std::map<std::string, std::string> read_string_map(Json& value, const JsonPath& path) {
   expect_object(value, path);
   std::map<std::string, std::string> out;
   for (auto it = value.begin(); it != value.end(); ++it) {
     if (!it.value().is_string())
       fail_type(it.value(), path.map_key(it.key()), "a string");
-    out.emplace_hint(out.end(), it.key(), it.value().get_ref<const std::string&>());
+    out.emplace_hint(out.end(), it.key(), std::move(it.value().get_ref<std::string&>()));
   }
   return out;
 }

@@ -12,8 +12,8 @@ namespace keel::oci {
 namespace detail {
 namespace {
 
-void parse_console_size(const Json& value, const JsonPath& path, ConsoleSize& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_console_size(Json& value, const JsonPath& path, ConsoleSize& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "height")
       out.height = read_int<uint32_t>(v, p);
     else if (key == "width")
@@ -24,8 +24,8 @@ void parse_console_size(const Json& value, const JsonPath& path, ConsoleSize& ou
   });
 }
 
-void parse_user(const Json& value, const JsonPath& path, User& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_user(Json& value, const JsonPath& path, User& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "uid") {
       out.uid = read_int<uint32_t>(v, p);
     } else if (key == "gid") {
@@ -33,10 +33,9 @@ void parse_user(const Json& value, const JsonPath& path, User& out) {
     } else if (key == "umask") {
       out.umask = read_int<uint32_t>(v, p);
     } else if (key == "additionalGids") {
-      read_array(v, p, out.additional_gids,
-                 [](const Json& item, const JsonPath& ip, uint32_t& gid) {
-                   gid = read_int<uint32_t>(item, ip);
-                 });
+      read_array(v, p, out.additional_gids, [](Json& item, const JsonPath& ip, uint32_t& gid) {
+        gid = read_int<uint32_t>(item, ip);
+      });
     } else if (key == "username") {
       out.username = read_string(v, p);
     } else {
@@ -46,8 +45,8 @@ void parse_user(const Json& value, const JsonPath& path, User& out) {
   });
 }
 
-void parse_capabilities(const Json& value, const JsonPath& path, Capabilities& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_capabilities(Json& value, const JsonPath& path, Capabilities& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "bounding")
       out.bounding = read_strings(v, p);
     else if (key == "effective")
@@ -64,8 +63,8 @@ void parse_capabilities(const Json& value, const JsonPath& path, Capabilities& o
   });
 }
 
-void parse_rlimit(const Json& value, const JsonPath& path, Rlimit& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_rlimit(Json& value, const JsonPath& path, Rlimit& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "type")
       out.type = read_string(v, p);
     else if (key == "hard")
@@ -78,8 +77,8 @@ void parse_rlimit(const Json& value, const JsonPath& path, Rlimit& out) {
   });
 }
 
-void parse_io_priority(const Json& value, const JsonPath& path, IoPriority& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_io_priority(Json& value, const JsonPath& path, IoPriority& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "class")
       out.klass = read_string(v, p);
     else if (key == "priority")
@@ -90,8 +89,8 @@ void parse_io_priority(const Json& value, const JsonPath& path, IoPriority& out)
   });
 }
 
-void parse_scheduler(const Json& value, const JsonPath& path, Scheduler& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_scheduler(Json& value, const JsonPath& path, Scheduler& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "policy")
       out.policy = read_string(v, p);
     else if (key == "nice")
@@ -112,8 +111,8 @@ void parse_scheduler(const Json& value, const JsonPath& path, Scheduler& out) {
   });
 }
 
-void parse_exec_cpu_affinity(const Json& value, const JsonPath& path, ExecCpuAffinity& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_exec_cpu_affinity(Json& value, const JsonPath& path, ExecCpuAffinity& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "initial")
       out.initial = read_string(v, p);
     else if (key == "final")
@@ -125,7 +124,7 @@ void parse_exec_cpu_affinity(const Json& value, const JsonPath& path, ExecCpuAff
 }
 
 // Fields handled here are the Linux and POSIX ones; commandLine (Windows) is kept for round trip.
-bool parse_process_field(std::string_view key, const Json& v, const JsonPath& p, Process& out) {
+bool parse_process_field(std::string_view key, Json& v, const JsonPath& p, Process& out) {
   if (key == "terminal") {
     out.terminal = read_bool(v, p);
   } else if (key == "consoleSize") {
@@ -164,14 +163,14 @@ bool parse_process_field(std::string_view key, const Json& v, const JsonPath& p,
   return true;
 }
 
-void parse_process(const Json& value, const JsonPath& path, Process& out) {
-  read_object(value, path, &out.extra, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_process(Json& value, const JsonPath& path, Process& out) {
+  read_object(value, path, &out.extra, [&](std::string_view key, Json& v, const JsonPath& p) {
     return parse_process_field(key, v, p, out);
   });
 }
 
-void parse_root(const Json& value, const JsonPath& path, Root& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_root(Json& value, const JsonPath& path, Root& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "path")
       out.path = read_string(v, p);
     else if (key == "readonly")
@@ -182,8 +181,8 @@ void parse_root(const Json& value, const JsonPath& path, Root& out) {
   });
 }
 
-void parse_mount(const Json& value, const JsonPath& path, Mount& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_mount(Json& value, const JsonPath& path, Mount& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "destination")
       out.destination = read_string(v, p);
     else if (key == "type")
@@ -202,8 +201,8 @@ void parse_mount(const Json& value, const JsonPath& path, Mount& out) {
   });
 }
 
-void parse_hook(const Json& value, const JsonPath& path, Hook& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_hook(Json& value, const JsonPath& path, Hook& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "path")
       out.path = read_string(v, p);
     else if (key == "args")
@@ -218,8 +217,8 @@ void parse_hook(const Json& value, const JsonPath& path, Hook& out) {
   });
 }
 
-void parse_hooks(const Json& value, const JsonPath& path, Hooks& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_hooks(Json& value, const JsonPath& path, Hooks& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "prestart")
       read_array(v, p, out.prestart, parse_hook);
     else if (key == "createRuntime")
@@ -238,8 +237,7 @@ void parse_hooks(const Json& value, const JsonPath& path, Hooks& out) {
   });
 }
 
-bool parse_document_field(std::string_view key, const Json& v, const JsonPath& p,
-                          RuntimeConfig& out) {
+bool parse_document_field(std::string_view key, Json& v, const JsonPath& p, RuntimeConfig& out) {
   if (key == "ociVersion")
     out.oci_version = read_string(v, p);
   else if (key == "process")
@@ -265,8 +263,8 @@ bool parse_document_field(std::string_view key, const Json& v, const JsonPath& p
 
 }  // namespace
 
-void parse_id_mapping(const Json& value, const JsonPath& path, IdMapping& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_id_mapping(Json& value, const JsonPath& path, IdMapping& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "containerID")
       out.container_id = read_int<uint32_t>(v, p);
     else if (key == "hostID")
@@ -295,7 +293,7 @@ Result<RuntimeConfig> parse_config(std::string_view json_text) {
   try {
     const detail::JsonPath root;
     detail::read_object(doc, root, &config.extra,
-                        [&](std::string_view key, const Json& v, const detail::JsonPath& p) {
+                        [&](std::string_view key, Json& v, const detail::JsonPath& p) {
                           return detail::parse_document_field(key, v, p, config);
                         });
   } catch (const detail::PathError& e) {

@@ -5,8 +5,8 @@
 namespace keel::oci::detail {
 namespace {
 
-void parse_namespace(const Json& value, const JsonPath& path, Namespace& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_namespace(Json& value, const JsonPath& path, Namespace& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "type")
       out.type = read_string(v, p);
     else if (key == "path")
@@ -17,8 +17,8 @@ void parse_namespace(const Json& value, const JsonPath& path, Namespace& out) {
   });
 }
 
-void parse_time_offset(const Json& value, const JsonPath& path, TimeOffset& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_time_offset(Json& value, const JsonPath& path, TimeOffset& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "secs")
       out.secs = read_int<int64_t>(v, p);
     else if (key == "nanosecs")
@@ -29,8 +29,8 @@ void parse_time_offset(const Json& value, const JsonPath& path, TimeOffset& out)
   });
 }
 
-void parse_device(const Json& value, const JsonPath& path, Device& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_device(Json& value, const JsonPath& path, Device& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "type")
       out.type = read_string(v, p);
     else if (key == "path")
@@ -51,8 +51,8 @@ void parse_device(const Json& value, const JsonPath& path, Device& out) {
   });
 }
 
-void parse_net_device(const Json& value, const JsonPath& path, NetDevice& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_net_device(Json& value, const JsonPath& path, NetDevice& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key != "name")
       return false;
     out.name = read_string(v, p);
@@ -60,8 +60,8 @@ void parse_net_device(const Json& value, const JsonPath& path, NetDevice& out) {
   });
 }
 
-void parse_device_cgroup(const Json& value, const JsonPath& path, DeviceCgroup& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_device_cgroup(Json& value, const JsonPath& path, DeviceCgroup& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "allow")
       out.allow = read_bool(v, p);
     else if (key == "type")
@@ -78,8 +78,8 @@ void parse_device_cgroup(const Json& value, const JsonPath& path, DeviceCgroup& 
   });
 }
 
-void parse_memory(const Json& value, const JsonPath& path, Memory& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_memory(Json& value, const JsonPath& path, Memory& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "limit")
       out.limit = read_int<int64_t>(v, p);
     else if (key == "reservation")
@@ -104,8 +104,8 @@ void parse_memory(const Json& value, const JsonPath& path, Memory& out) {
   });
 }
 
-void parse_cpu(const Json& value, const JsonPath& path, Cpu& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_cpu(Json& value, const JsonPath& path, Cpu& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "shares")
       out.shares = read_int<uint64_t>(v, p);
     else if (key == "quota")
@@ -130,8 +130,8 @@ void parse_cpu(const Json& value, const JsonPath& path, Cpu& out) {
   });
 }
 
-void parse_weight_device(const Json& value, const JsonPath& path, WeightDevice& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_weight_device(Json& value, const JsonPath& path, WeightDevice& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "major")
       out.major = read_int<int64_t>(v, p);
     else if (key == "minor")
@@ -146,8 +146,8 @@ void parse_weight_device(const Json& value, const JsonPath& path, WeightDevice& 
   });
 }
 
-void parse_throttle_device(const Json& value, const JsonPath& path, ThrottleDevice& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_throttle_device(Json& value, const JsonPath& path, ThrottleDevice& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "major")
       out.major = read_int<int64_t>(v, p);
     else if (key == "minor")
@@ -160,8 +160,8 @@ void parse_throttle_device(const Json& value, const JsonPath& path, ThrottleDevi
   });
 }
 
-void parse_block_io(const Json& value, const JsonPath& path, BlockIo& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_block_io(Json& value, const JsonPath& path, BlockIo& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "weight")
       out.weight = read_int<uint16_t>(v, p);
     else if (key == "leafWeight")
@@ -182,8 +182,8 @@ void parse_block_io(const Json& value, const JsonPath& path, BlockIo& out) {
   });
 }
 
-void parse_hugepage_limit(const Json& value, const JsonPath& path, HugepageLimit& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_hugepage_limit(Json& value, const JsonPath& path, HugepageLimit& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "pageSize")
       out.page_size = read_string(v, p);
     else if (key == "limit")
@@ -194,8 +194,8 @@ void parse_hugepage_limit(const Json& value, const JsonPath& path, HugepageLimit
   });
 }
 
-void parse_interface_priority(const Json& value, const JsonPath& path, InterfacePriority& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_interface_priority(Json& value, const JsonPath& path, InterfacePriority& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "name")
       out.name = read_string(v, p);
     else if (key == "priority")
@@ -206,8 +206,8 @@ void parse_interface_priority(const Json& value, const JsonPath& path, Interface
   });
 }
 
-void parse_network(const Json& value, const JsonPath& path, Network& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_network(Json& value, const JsonPath& path, Network& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "classID")
       out.class_id = read_int<uint32_t>(v, p);
     else if (key == "priorities")
@@ -218,8 +218,8 @@ void parse_network(const Json& value, const JsonPath& path, Network& out) {
   });
 }
 
-void parse_rdma(const Json& value, const JsonPath& path, Rdma& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_rdma(Json& value, const JsonPath& path, Rdma& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "hcaHandles")
       out.hca_handles = read_int<uint32_t>(v, p);
     else if (key == "hcaObjects")
@@ -230,8 +230,8 @@ void parse_rdma(const Json& value, const JsonPath& path, Rdma& out) {
   });
 }
 
-void parse_pids(const Json& value, const JsonPath& path, Pids& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_pids(Json& value, const JsonPath& path, Pids& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key != "limit")
       return false;
     out.limit = read_int<int64_t>(v, p);
@@ -241,7 +241,7 @@ void parse_pids(const Json& value, const JsonPath& path, Pids& out) {
 
 // A JSON object whose values are objects of one kind (rdma, timeOffsets, netDevices).
 template <class T, class ParseOne>
-void read_object_map(const Json& value, const JsonPath& path, std::map<std::string, T>& out,
+void read_object_map(Json& value, const JsonPath& path, std::map<std::string, T>& out,
                      ParseOne&& parse_one) {
   expect_object(value, path);
   out.clear();
@@ -251,8 +251,8 @@ void read_object_map(const Json& value, const JsonPath& path, std::map<std::stri
   }
 }
 
-void parse_resources(const Json& value, const JsonPath& path, Resources& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_resources(Json& value, const JsonPath& path, Resources& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "devices")
       read_array(v, p, out.devices, parse_device_cgroup);
     else if (key == "memory")
@@ -277,8 +277,8 @@ void parse_resources(const Json& value, const JsonPath& path, Resources& out) {
   });
 }
 
-void parse_intel_rdt(const Json& value, const JsonPath& path, IntelRdt& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_intel_rdt(Json& value, const JsonPath& path, IntelRdt& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "closID")
       out.clos_id = read_string(v, p);
     else if (key == "l3CacheSchema")
@@ -297,8 +297,8 @@ void parse_intel_rdt(const Json& value, const JsonPath& path, IntelRdt& out) {
   });
 }
 
-void parse_seccomp_arg(const Json& value, const JsonPath& path, SeccompArg& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_seccomp_arg(Json& value, const JsonPath& path, SeccompArg& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "index")
       out.index = read_int<uint32_t>(v, p);
     else if (key == "value")
@@ -313,8 +313,8 @@ void parse_seccomp_arg(const Json& value, const JsonPath& path, SeccompArg& out)
   });
 }
 
-void parse_syscall_rule(const Json& value, const JsonPath& path, SyscallRule& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_syscall_rule(Json& value, const JsonPath& path, SyscallRule& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "names")
       out.names = read_strings(v, p);
     else if (key == "action")
@@ -329,8 +329,8 @@ void parse_syscall_rule(const Json& value, const JsonPath& path, SyscallRule& ou
   });
 }
 
-void parse_seccomp(const Json& value, const JsonPath& path, Seccomp& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_seccomp(Json& value, const JsonPath& path, Seccomp& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "defaultAction")
       out.default_action = read_string(v, p);
     else if (key == "defaultErrnoRet")
@@ -351,8 +351,8 @@ void parse_seccomp(const Json& value, const JsonPath& path, Seccomp& out) {
   });
 }
 
-void parse_personality(const Json& value, const JsonPath& path, Personality& out) {
-  read_object(value, path, nullptr, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_personality(Json& value, const JsonPath& path, Personality& out) {
+  read_object(value, path, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
     if (key == "domain")
       out.domain = read_string(v, p);
     else if (key == "flags")
@@ -363,7 +363,7 @@ void parse_personality(const Json& value, const JsonPath& path, Personality& out
   });
 }
 
-bool parse_linux_field(std::string_view key, const Json& v, const JsonPath& p, Linux& out) {
+bool parse_linux_field(std::string_view key, Json& v, const JsonPath& p, Linux& out) {
   if (key == "namespaces")
     read_array(v, p, out.namespaces, parse_namespace);
   else if (key == "uidMappings")
@@ -403,8 +403,8 @@ bool parse_linux_field(std::string_view key, const Json& v, const JsonPath& p, L
 
 }  // namespace
 
-void parse_linux(const Json& value, const JsonPath& path, Linux& out) {
-  read_object(value, path, &out.extra, [&](std::string_view key, const Json& v, const JsonPath& p) {
+void parse_linux(Json& value, const JsonPath& path, Linux& out) {
+  read_object(value, path, &out.extra, [&](std::string_view key, Json& v, const JsonPath& p) {
     return parse_linux_field(key, v, p, out);
   });
 }

@@ -10,28 +10,27 @@ namespace {
 
 constexpr std::string_view kDocument = "state";
 
-void parse_state_object(const detail::Json& doc, State& out) {
+void parse_state_object(detail::Json& doc, State& out) {
   using detail::Json;
   using detail::JsonPath;
   const JsonPath root;
-  detail::read_object(doc, root, nullptr,
-                      [&](std::string_view key, const Json& v, const JsonPath& p) {
-                        if (key == "ociVersion")
-                          out.oci_version = detail::read_string(v, p);
-                        else if (key == "id")
-                          out.id = detail::read_string(v, p);
-                        else if (key == "status")
-                          out.status = detail::read_string(v, p);
-                        else if (key == "pid")
-                          out.pid = detail::read_int<int>(v, p);
-                        else if (key == "bundle")
-                          out.bundle = detail::read_string(v, p);
-                        else if (key == "annotations")
-                          out.annotations = detail::read_string_map(v, p);
-                        else
-                          return false;
-                        return true;
-                      });
+  detail::read_object(doc, root, nullptr, [&](std::string_view key, Json& v, const JsonPath& p) {
+    if (key == "ociVersion")
+      out.oci_version = detail::read_string(v, p);
+    else if (key == "id")
+      out.id = detail::read_string(v, p);
+    else if (key == "status")
+      out.status = detail::read_string(v, p);
+    else if (key == "pid")
+      out.pid = detail::read_int<int>(v, p);
+    else if (key == "bundle")
+      out.bundle = detail::read_string(v, p);
+    else if (key == "annotations")
+      out.annotations = detail::read_string_map(v, p);
+    else
+      return false;
+    return true;
+  });
   const auto require = [&](const char* name, const std::string& value) {
     if (value.empty())
       detail::fail(root.key(name), "is required");

@@ -232,6 +232,23 @@ TEST(ParseConfig, ErrorIsOneLine) {
   EXPECT_EQ(config.error().message().find('\n'), std::string::npos);
 }
 
+std::string nested_arrays(int depth) {
+  return std::string(static_cast<std::size_t>(depth), '[') +
+         std::string(static_cast<std::size_t>(depth), ']');
+}
+
+// Unknown keys are kept as re-serialized text; serializing recurses per level, so a hostile
+// document must not be able to exhaust the stack through them.
+TEST(ParseConfig, BoundsNestingOfUnknownKeys) {
+  const std::string head = R"({"ociVersion": "1.0.0", "root": {"path": "r"}, "x": )";
+  EXPECT_TRUE(parse_config(head + nested_arrays(256) + "}").has_value());
+  for (int depth : {257, 200000}) {
+    auto config = parse_config(head + nested_arrays(depth) + "}");
+    ASSERT_FALSE(config.has_value());
+    EXPECT_EQ(config.error().message(), "config.json: x: nested deeper than 256 levels");
+  }
+}
+
 // validate() on a struct built in code gives the same messages as parse_config.
 TEST(Validate, ChecksConfigsBuiltInCode) {
   RuntimeConfig config = default_config(false);
