@@ -357,18 +357,20 @@ inline constexpr std::string_view kOciVersion = "1.2.0";
 // of strings", or "config.json: invalid JSON: <parser message>".
 [[nodiscard]] Result<RuntimeConfig> parse_config(std::string_view json_text);
 
-// Reads and parses <bundle_dir>/config.json.
+// Reads and parses <bundle_dir>/config.json. A missing file is kNotFound and names the path.
 [[nodiscard]] Result<RuntimeConfig> load_config(const std::string& bundle_dir);
 
-// The spec's MUSTs that a JSON schema cannot express; never stricter than runc. Same message form.
+// The spec's MUSTs that a JSON schema cannot express; never stricter than runc (relative mount
+// destinations and unknown but well-formed capability names pass). Same message form.
 [[nodiscard]] Result<void> validate(const RuntimeConfig& config);
 
 // Writes the spec's JSON names; absent optionals are omitted, Extras re-emitted. indent < 0:
 // compact.
 [[nodiscard]] std::string to_json(const RuntimeConfig& config, int indent = 2);
 
-// What `runc spec` (rootless: `runc spec --rootless`) writes, with hostname "keel". The rootless
-// variant maps the calling user's uid/gid to root in a new user namespace.
+// What runc 1.1's `runc spec` (rootless: `runc spec --rootless`) writes, with hostname "keel" and
+// ociVersion kOciVersion. Like runc, it adds a cgroup namespace only on a cgroup v2 host. The
+// rootless variant maps the calling user's euid/egid to root in a new user namespace.
 [[nodiscard]] RuntimeConfig default_config(bool rootless);
 
 }  // namespace keel::oci
