@@ -1,0 +1,115 @@
+// Pins runtime/cgroups/detect.cpp: the layout read from mountinfo and /proc/self/cgroup text.
+#include <linux/magic.h>
+#include <sys/statfs.h>
+
+#include <gtest/gtest.h>
+
+#include "runtime/cgroups/internal.h"
+#include "tests/runtime/cgroups/fake_cgroupfs.h"
+
+namespace keel::runtime::cgroups {
+namespace {
+
+constexpr const char* kHybridMountinfo =
+    "23 1 0:21 / /sys rw,nosuid - sysfs sysfs rw\n"
+    "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755\n"
+    "32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime shared:9 - cgroup cgroup rw,cpu,cpuacct\n"
+    "34 31 0:31 / /sys/fs/cgroup/cpuset rw,relatime - cgroup cgroup rw,cpuset,clone_children\n"
+    "35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory\n"
+    "40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,xattr,name=systemd\n"
+    "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+constexpr const char* kHybridSelf =
+    "9:name=systemd:/user.slice\n"
+    "4:memory:/process_api/50d4\n"
+    "3:cpuset:/\n"
+    "2:cpu,cpuacct:/\n"
+    "1:net_cls,net_prio:/\n"  // not mounted here: left out
+    "0::/user.slice\n";
+
+TEST(ParseLayout, HybridHost) {
+  auto l = detail::parse_layout(kHybridMountinfo, kHybridSelf);
+  KEEL_ASSERT_OK(l);
+  EXPECT_EQ(l->mode, Layout::Mode::kHybrid);
+  EXPECT_EQ(l->v1_mounts,
+            (std::map<std::string, std::string>{{"cpu,cpuacct", "/sys/fs/cgroup/cpu,cpuacct"},
+                                                {"cpuset", "/sys/fs/cgroup/cpuset"},
+                                                {"memory", "/sys/fs/cgroup/memory"},
+                                                {"name=systemd", "/sys/fs/cgroup/systemd"}}));
+  EXPECT_EQ(l->unified_mount, "/sys/fs/cgroup/unified");
+  EXPECT_EQ(l->self_cgroup.at("memory"), "/process_api/50d4");
+  EXPECT_EQ(l->self_cgroup.at("name=systemd"), "/user.slice");
+  EXPECT_EQ(l->self_cgroup.at(""), "/user.slice");
+}
+
+TEST(ParseLayout, PureV1) {
+  auto l = detail::parse_layout("35 31 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n",
+                                "4:memory:/a\n");
+  KEEL_ASSERT_OK(l);
+  EXPECT_EQ(l->mode, Layout::Mode::kV1);
+  EXPECT_TRUE(l->unified_mount.empty());
+}
+
+TEST(ParseLayout, PureV2) {
+  auto l = detail::parse_layout(
+      "30 23 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n",
+      "0::/user.slice/user-0.slice/session-1.scope\n");
+  KEEL_ASSERT_OK(l);
+  EXPECT_EQ(l->mode, Layout::Mode::kV2);
+  EXPECT_EQ(l->unified_mount, "/sys/fs/cgroup");
+  EXPECT_TRUE(l->v1_mounts.empty());
+  EXPECT_EQ(l->self_cgroup.at(""), "/user.slice/user-0.slice/session-1.scope");
+}
+
+// A container runtime that bind-mounts the hierarchy from the process's own cgroup: the mount's
+// root is that cgroup, so the process sits at "/" below the mountpoint.
+TEST(ParseLayout, OwnCgroupIsRelativeToTheMountRoot) {
+  auto l = detail::parse_layout(
+      "35 31 0:32 /docker/abc /sys/fs/cgroup/memory ro - cgroup cgroup rw,memory\n"
+      "41 31 0:38 /docker/abc /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
+      "4:memory:/docker/abc/sub\n0::/docker/abc\n");
+  KEEL_ASSERT_OK(l);
+  EXPECT_EQ(l->self_cgroup.at("memory"), "/sub");
+  EXPECT_EQ(l->self_cgroup.at(""), "/");
+}
+
+TEST(ParseLayout, EscapedMountpoint) {
+  auto l = detail::parse_layout("35 31 0:32 / /mnt/my\\040cgroups rw - cgroup cgroup rw,pids\n",
+                                "8:pids:/\n");
+  KEEL_ASSERT_OK(l);
+  EXPECT_EQ(l->v1_mounts.at("pids"), "/mnt/my cgroups");
+}
+
+TEST(ParseLayout, PrefersTheStandardCgroup2Mountpoint) {
+  auto l = detail::parse_layout(
+      "50 23 0:38 / /run/other rw - cgroup2 cgroup2 rw\n"
+      "41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n",
+      "0::/\n");
+  KEEL_ASSERT_OK(l);
+  EXPECT_EQ(l->unified_mount, "/sys/fs/cgroup/unified");
+}
+
+TEST(ParseLayout, NothingMountedIsAnError) {
+  auto l = detail::parse_layout("23 1 0:21 / /sys rw - sysfs sysfs rw\n", "0::/\n");
+  ASSERT_FALSE(l);
+  EXPECT_EQ(l.error().kind(), Errc::kFailedPrecondition);
+}
+
+TEST(DetectLayout, AgreesWithStatfsOnThisHost) {
+  auto l = detect_layout();
+  KEEL_ASSERT_OK(l);
+  struct statfs st {};
+  ASSERT_EQ(::statfs("/sys/fs/cgroup", &st), 0);
+  if (st.f_type == CGROUP2_SUPER_MAGIC) {
+    EXPECT_EQ(l->mode, Layout::Mode::kV2);
+    EXPECT_EQ(l->unified_mount, "/sys/fs/cgroup");
+  } else {
+    EXPECT_NE(l->mode, Layout::Mode::kV2);
+    EXPECT_FALSE(l->v1_mounts.empty());
+  }
+  auto again = detect_layout();  // cached: same answer
+  KEEL_ASSERT_OK(again);
+  EXPECT_EQ(again->v1_mounts, l->v1_mounts);
+}
+
+}  // namespace
+}  // namespace keel::runtime::cgroups
