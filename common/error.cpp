@@ -34,7 +34,9 @@ Error Error::sys(std::string what, int errnum) {
   return with_errno(kind_from_errno(errnum), std::move(what), errnum);
 }
 
-Error Error::of(Errc kind, std::string what) { return with_errno(kind, std::move(what), 0); }
+Error Error::of(Errc kind, std::string what) {
+  return with_errno(kind, std::move(what), 0);
+}
 
 Error Error::with_errno(Errc kind, std::string what, int errnum) {
   Error e;

@@ -21,9 +21,7 @@ class Unexpected {
 template <class T, class E>
 class [[nodiscard]] Expected {
  public:
-  Expected()
-    requires std::is_default_constructible_v<T>
-      : v_(std::in_place_index<0>) {}
+  Expected() requires std::is_default_constructible_v<T> : v_(std::in_place_index<0>) {}
   Expected(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
   Expected(E error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
   Expected(Unexpected<E> u) : v_(std::in_place_index<1>, std::move(u).error()) {}  // NOLINT
@@ -50,7 +48,7 @@ template <class E>
 class [[nodiscard]] Expected<void, E> {
  public:
   Expected() = default;
-  Expected(E error) : error_(std::move(error)), has_error_(true) {}  // NOLINT
+  Expected(E error) : error_(std::move(error)), has_error_(true) {}              // NOLINT
   Expected(Unexpected<E> u) : error_(std::move(u).error()), has_error_(true) {}  // NOLINT
 
   [[nodiscard]] bool has_value() const noexcept { return !has_error_; }

@@ -16,8 +16,8 @@ namespace {
 std::string rfc3339(spdlog::log_clock::time_point tp) {
   const auto secs = std::chrono::time_point_cast<std::chrono::seconds>(tp);
   const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(tp - secs).count();
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:09d}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(secs)),
-                     nanos);
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:09d}Z",
+                     fmt::gmtime(std::chrono::system_clock::to_time_t(secs)), nanos);
 }
 
 std::string_view level_name(spdlog::level::level_enum level) {
@@ -52,9 +52,9 @@ class LineFormatter final : public spdlog::formatter {
       j["time"] = rfc3339(msg.time);
       line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     } else {
-      line = fmt::format("time=\"{}\" level={} msg={}", rfc3339(msg.time), level_name(msg.level),
-                         nlohmann::json(text).dump(-1, ' ', false,
-                                                   nlohmann::json::error_handler_t::replace));
+      line = fmt::format(
+          "time=\"{}\" level={} msg={}", rfc3339(msg.time), level_name(msg.level),
+          nlohmann::json(text).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     }
     line += '\n';
     dest.append(line.data(), line.data() + line.size());
@@ -74,16 +74,16 @@ Result<Format> parse_format(const std::string& name) {
     return Format::kText;
   if (name == "json")
     return Format::kJson;
-  return Error::of(Errc::kInvalidArgument, "--log-format: unknown format \"" + name +
-                                               "\" (want text or json)");
+  return Error::of(Errc::kInvalidArgument,
+                   "--log-format: unknown format \"" + name + "\" (want text or json)");
 }
 
 Result<void> setup(const Options& options) {
   std::shared_ptr<spdlog::logger> logger;
   try {
     if (options.path.empty()) {
-      logger = std::make_shared<spdlog::logger>(
-          "keel", std::make_shared<spdlog::sinks::stderr_sink_st>());
+      logger = std::make_shared<spdlog::logger>("keel",
+                                                std::make_shared<spdlog::sinks::stderr_sink_st>());
     } else {
       logger = std::make_shared<spdlog::logger>(
           "keel", std::make_shared<spdlog::sinks::basic_file_sink_st>(options.path));

@@ -1,0 +1,301 @@
+// create_container: runtime.md "create". The parent prepares everything the init needs, clones
+// it into its namespaces, and steps it over the sync channel (see runtime/process/init.cpp):
+//   kChildStarted → id maps, cgroup → kGo → [kRuntimeHooks → hooks → kHooksDone] → kReady.
+// Every resource is held by a guard released on the last line, so a failure leaves nothing.
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+
+#include "common/fs.h"
+#include "common/scope_guard.h"
+#include "oci-spec/state.h"
+#include "runtime/cgroups/manager.h"
+#include "runtime/lifecycle/create_context.h"
+#include "runtime/lifecycle/hooks.h"
+#include "runtime/lifecycle/lifecycle.h"
+#include "runtime/process/clone.h"
+#include "runtime/process/init.h"
+#include "runtime/process/namespaces.h"
+#include "runtime/rootfs/cgroup_mount.h"
+
+namespace keel::runtime {
+namespace {
+
+Result<UniqueFd> connect_console_socket(const std::string& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return Error::sys("socket");
+  UniqueFd sock(fd);
+  struct sockaddr_un addr {};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path)
+    return Error::of(Errc::kInvalidArgument, "--console-socket: path too long");
+  path.copy(addr.sun_path, path.size());
+  if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    return Error::sys("connect to --console-socket \"" + path + "\"");
+  return sock;
+}
+
+bool has_cgroup_mount(const oci::RuntimeConfig& config) {
+  for (const auto& m : config.mounts) {
+    const auto type = m.type.value_or("");
+    if (type == "cgroup" || type == "cgroup2")
+      return true;
+  }
+  return false;
+}
+
+rootfs::CgroupMountInfo cgroup_mount_info(const cgroups::Layout& layout,
+                                          const cgroups::Paths& paths, bool new_cgroup_ns) {
+  rootfs::CgroupMountInfo info;
+  info.new_cgroup_ns = new_cgroup_ns;
+  for (const auto& [hierarchy, mountpoint] : layout.v1_mounts) {
+    auto it = paths.v1.find(hierarchy);
+    if (it == paths.v1.end())
+      continue;
+    rootfs::CgroupMountInfo::Hierarchy h;
+    h.dir_name = mountpoint.substr(mountpoint.find_last_of('/') + 1);
+    h.mount_options = hierarchy.rfind("name=", 0) == 0 ? "none," + hierarchy : hierarchy;
+    h.container_path = it->second;
+    info.v1.push_back(std::move(h));
+  }
+  if (!layout.unified_mount.empty() && !paths.unified.empty()) {
+    info.has_unified = true;
+    info.unified_dir_name =
+        layout.mode == cgroups::Layout::Mode::kHybrid
+            ? layout.unified_mount.substr(layout.unified_mount.find_last_of('/') + 1)
+            : "";
+    info.unified_container_path = paths.unified;
+  }
+  return info;
+}
+
+// The device cgroup rules the container gets: the config's, then (as runc does) the default
+// devices every container needs and the ones linux.devices creates, so a "deny all" config
+// still has a working /dev.
+oci::Resources effective_resources(const oci::RuntimeConfig& config) {
+  oci::Resources resources = config.linux->resources.value_or(oci::Resources{});
+  auto allow = [&](const char* type, std::optional<int64_t> major, std::optional<int64_t> minor,
+                   const char* access) {
+    resources.devices.push_back(oci::DeviceCgroup{true, type, access, major, minor});
+  };
+  allow("c", std::nullopt, std::nullopt, "m");
+  allow("b", std::nullopt, std::nullopt, "m");
+  for (auto [major, minor] :
+       {std::pair{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9}, {5, 0}, {5, 2}, {10, 200}})
+    allow("c", major, minor, "rwm");
+  allow("c", 136, std::nullopt, "rwm");  // /dev/pts/*
+  for (const auto& d : config.linux->devices)
+    allow(d.type == "b" ? "b" : "c", d.major, d.minor, "rwm");
+  return resources;
+}
+
+// Kills and reaps the init unless released: a failed create leaves no process behind.
+class ChildGuard {
+ public:
+  explicit ChildGuard(pid_t pid) : pid_(pid) {}
+  ChildGuard(const ChildGuard&) = delete;
+  ChildGuard& operator=(const ChildGuard&) = delete;
+  ~ChildGuard() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      while (::waitpid(pid_, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
+  }
+  // Reaps a child that already died and says how, for the error message.
+  std::string reap_status() {
+    int status = 0;
+    if (pid_ <= 0 || ::waitpid(pid_, &status, 0) != pid_)
+      return {};
+    pid_ = 0;
+    if (WIFEXITED(status))
+      return "exit status " + std::to_string(WEXITSTATUS(status));
+    return "signal " + std::to_string(WTERMSIG(status));
+  }
+  void release() noexcept { pid_ = 0; }
+
+ private:
+  pid_t pid_;
+};
+
+std::string state_json(const std::string& id, const char* status, pid_t pid,
+                       const std::string& bundle,
+                       const std::map<std::string, std::string>& annotations) {
+  oci::State state;
+  state.oci_version = std::string(oci::kOciVersion);
+  state.id = id;
+  state.status = status;
+  state.pid = pid;
+  state.bundle = bundle;
+  state.annotations = annotations;
+  return oci::to_json(state);
+}
+
+}  // namespace
+
+Result<pid_t> create_container(const StateStore& store, const CreateOptions& options) {
+  auto prepared = prepare_create(options);
+  if (!prepared)
+    return std::move(prepared).error().context("create \"" + options.id + "\"");
+  CreateContext& ctx = *prepared;
+  const oci::RuntimeConfig& config = ctx.config;
+
+  auto dir = store.create(options.id);
+  if (!dir)
+    return dir.error();
+  ScopeGuard remove_dir([&] { (void)dir->remove(); });
+  auto fail = [&](Error e) { return std::move(e).context("create \"" + options.id + "\""); };
+
+  if (auto r = fs::write_file_atomic(dir->config_path(), ctx.config_text); !r)
+    return fail(r.error());
+  if (::mkfifo(dir->fifo_path().c_str(), 0622) != 0)
+    return fail(Error::sys("mkfifo exec.fifo"));
+  auto fifo = fs::open(dir->fifo_path(), O_PATH);
+  if (!fifo)
+    return fail(fifo.error());
+
+  // cgroups: root-owned hierarchies only; a rootless create without delegation runs without.
+  std::unique_ptr<cgroups::Manager> cgroup;
+  auto layout = cgroups::detect_layout();
+  if (!layout)
+    return fail(layout.error());
+  if (::geteuid() == 0) {
+    const std::optional<std::string> path =
+        config.linux ? config.linux->cgroups_path : std::optional<std::string>{};
+    auto manager = cgroups::make_manager(*layout, path, options.id);
+    if (!manager)
+      return fail(manager.error());
+    cgroup = std::move(*manager);
+    if (auto r = cgroup->create(); !r)
+      return fail(r.error());
+  }
+  ScopeGuard destroy_cgroup([&] {
+    if (cgroup)
+      (void)cgroup->destroy();
+  });
+  if (cgroup && config.linux) {
+    if (auto r = cgroup->apply(effective_resources(config)); !r)
+      return fail(std::move(r).error().context("linux.resources"));
+  }
+
+  UniqueFd console;
+  if (!options.console_socket.empty()) {
+    auto sock = connect_console_socket(options.console_socket);
+    if (!sock)
+      return fail(sock.error());
+    console = std::move(*sock);
+  }
+
+  rootfs::CgroupMountInfo cgroup_mounts;
+  if (cgroup && has_cgroup_mount(config))
+    cgroup_mounts = cgroup_mount_info(*layout, cgroup->paths(), ctx.namespaces.new_cgroup);
+
+  const oci::Hooks empty_hooks;
+  const oci::Hooks& hooks = config.hooks ? *config.hooks : empty_hooks;
+  InitSpec spec;
+  spec.config = &config;
+  spec.rootfs.rootfs = ctx.rootfs;
+  spec.rootfs.no_pivot = options.no_pivot;
+  spec.rootfs.mounts.bundle = ctx.bundle;
+  spec.rootfs.mounts.in_user_ns = ctx.namespaces.new_user;
+  spec.rootfs.mounts.cgroups = &cgroup_mounts;
+  spec.namespaces = &ctx.namespaces;
+  spec.capabilities = ctx.capabilities;
+  spec.seccomp = ctx.seccomp ? &*ctx.seccomp : nullptr;
+  spec.fifo_fd = fifo->get();
+  spec.state_lock_fd = dir->fd();
+  spec.console_socket = console.get();
+  spec.preserve_fds = options.preserve_fds;
+  spec.sync_runtime_hooks = !hooks.prestart.empty() || !hooks.create_runtime.empty();
+  spec.setgroups_allowed = !ctx.namespaces.new_user || ::geteuid() == 0;
+
+  auto channels = SyncChannel::make_pair();
+  if (!channels)
+    return fail(channels.error());
+  auto& [parent_end, child_end] = *channels;
+
+  if (ctx.namespaces.join_pid.fd.valid() &&
+      ::setns(ctx.namespaces.join_pid.fd.get(), CLONE_NEWPID) != 0)
+    return fail(Error::sys("join pid namespace"));
+  if (ctx.namespaces.new_time && config.linux && !config.linux->time_offsets.empty()) {
+    if (auto r = enter_new_time_namespace(*config.linux); !r)
+      return fail(r.error());
+  }
+
+  auto pid = clone_process(ctx.namespaces.clone_flags);
+  if (!pid)
+    return fail(pid.error());
+  if (*pid == 0) {
+    parent_end.close();
+    run_container_init(spec, child_end);
+  }
+  child_end.close();
+  ChildGuard child(*pid);
+  auto child_failed = [&](Error e) {
+    // EOF: the init died without a word; say how.
+    if (e.kind() == Errc::kUnavailable)
+      e.add_context("init " + child.reap_status());
+    return fail(std::move(e));
+  };
+
+  if (auto r = parent_end.expect(SyncMsg::kChildStarted); !r)
+    return child_failed(r.error());
+  if (ctx.namespaces.new_user && config.linux) {
+    if (auto r = write_id_maps(*pid, *config.linux); !r)
+      return fail(r.error());
+  }
+  if (cgroup) {
+    if (auto r = cgroup->add_process(*pid); !r)
+      return fail(r.error());
+  }
+  if (auto r = parent_end.send(SyncMsg::kGo); !r)
+    return fail(r.error());
+
+  if (spec.sync_runtime_hooks) {
+    if (auto r = parent_end.expect(SyncMsg::kRuntimeHooks); !r)
+      return child_failed(r.error());
+    const std::string state =
+        state_json(options.id, "creating", *pid, ctx.bundle, config.annotations);
+    if (auto r = run_hooks(hooks.prestart, "prestart", state); !r)
+      return fail(r.error());
+    if (auto r = run_hooks(hooks.create_runtime, "createRuntime", state); !r)
+      return fail(r.error());
+    if (auto r = parent_end.send(SyncMsg::kHooksDone); !r)
+      return fail(r.error());
+  }
+  if (auto r = parent_end.expect(SyncMsg::kReady); !r)
+    return child_failed(r.error());
+
+  ContainerRecord record;
+  record.id = options.id;
+  record.pid = *pid;
+  record.pid_start_time = process_start_time(*pid);
+  record.bundle = ctx.bundle;
+  record.rootfs = ctx.rootfs;
+  record.created = now_rfc3339();
+  record.annotations = config.annotations;
+  record.has_hooks = config.hooks.has_value();
+  if (cgroup)
+    record.cgroup_paths = cgroup->paths();
+  if (auto r = dir->save(record); !r)
+    return fail(r.error());
+  if (!options.pid_file.empty()) {
+    if (auto r = fs::write_file_atomic(options.pid_file, std::to_string(*pid), 0644); !r)
+      return fail(std::move(r).error().context("--pid-file"));
+  }
+  child.release();
+  destroy_cgroup.release();
+  remove_dir.release();
+  return *pid;
+}
+
+}  // namespace keel::runtime

@@ -1,0 +1,267 @@
+// exec_in_container: runc's `exec`. The process is the container's own (config.json as created)
+// with the flags' changes, or a --process file; it joins every namespace of the init (the pid and
+// time namespaces through the parent, which only affects children) and its cgroups.
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <optional>
+
+#include "common/fs.h"
+#include "runtime/cgroups/manager.h"
+#include "runtime/lifecycle/lifecycle.h"
+#include "runtime/lifecycle/lifecycle_internal.h"
+#include "runtime/process/clone.h"
+#include "runtime/process/exec_child.h"
+#include "runtime/process/namespaces.h"
+
+namespace keel::runtime {
+namespace {
+
+Result<oci::Process> process_from_file(const std::string& path) {
+  auto text = fs::read_file(path);
+  if (!text)
+    return std::move(text).error().context("--process");
+  // Parsed as the process of a config document, so it gets the same checks and JSON paths.
+  const std::string doc =
+      R"({"ociVersion":"1.2.0","root":{"path":"rootfs"},"process":)" + *text + "}";
+  auto parsed = oci::parse_config(doc);
+  if (!parsed)
+    return std::move(parsed).error().context("--process \"" + path + "\"");
+  return *parsed->process;
+}
+
+void set_env(std::vector<std::string>& env, const std::string& entry) {
+  const auto eq = entry.find('=');
+  const std::string key = entry.substr(0, eq == std::string::npos ? entry.size() : eq + 1);
+  for (auto& e : env) {
+    if (e.rfind(key, 0) == 0) {
+      e = entry;
+      return;
+    }
+  }
+  env.push_back(entry);
+}
+
+Result<oci::Process> build_process(const ExecOptions& o, const oci::RuntimeConfig& config) {
+  if (!o.process_file.empty())
+    return process_from_file(o.process_file);
+  if (o.args.empty())
+    return Error::of(Errc::kInvalidArgument, "exec: a command is required (or --process)");
+  oci::Process p = *config.process;
+  p.args = o.args;
+  p.terminal = o.tty;
+  p.console_size.reset();
+  for (const auto& e : o.env)
+    set_env(p.env, e);
+  if (!o.cwd.empty())
+    p.cwd = o.cwd;
+  if (!o.user.empty()) {
+    char* end = nullptr;
+    p.user.uid = static_cast<std::uint32_t>(std::strtoul(o.user.c_str(), &end, 10));
+    if (*end == ':')
+      p.user.gid = static_cast<std::uint32_t>(std::strtoul(end + 1, &end, 10));
+    if (*end != '\0')
+      return Error::of(Errc::kInvalidArgument, "--user \"" + o.user + "\": want uid[:gid]");
+    p.user.additional_gids.clear();
+  }
+  for (auto gid : o.additional_gids)
+    p.user.additional_gids.push_back(gid);
+  if (!o.caps.empty()) {
+    if (!p.capabilities)
+      p.capabilities.emplace();
+    for (auto* set :
+         {&p.capabilities->bounding, &p.capabilities->effective, &p.capabilities->permitted,
+          &p.capabilities->inheritable, &p.capabilities->ambient}) {
+      if (!*set)
+        set->emplace();
+      for (const auto& cap : o.caps)
+        (*set)->push_back(cap);
+    }
+  }
+  if (o.no_new_privs)
+    p.no_new_privileges = true;
+  if (!o.apparmor.empty())
+    p.apparmor_profile = o.apparmor;
+  return p;
+}
+
+const char* proc_ns_name(int nstype) {
+  switch (nstype) {
+    case CLONE_NEWUSER:
+      return "user";
+    case CLONE_NEWNS:
+      return "mnt";
+    case CLONE_NEWPID:
+      return "pid";
+    case CLONE_NEWNET:
+      return "net";
+    case CLONE_NEWIPC:
+      return "ipc";
+    case CLONE_NEWUTS:
+      return "uts";
+    case CLONE_NEWCGROUP:
+      return "cgroup";
+    case CLONE_NEWTIME:
+      return "time";
+    default:
+      return "";
+  }
+}
+
+// The init's namespaces as /proc/<pid>/ns fds: user first, mount after the rest (joining it
+// changes our root, and the other /proc paths are already open).
+Result<std::vector<JoinNamespace>> open_namespaces(const oci::RuntimeConfig& config, pid_t pid) {
+  std::vector<JoinNamespace> out;
+  if (!config.linux)
+    return out;
+  enum class Pass { kUser, kOthers, kMount };
+  for (Pass pass : {Pass::kUser, Pass::kOthers, Pass::kMount}) {
+    for (const auto& ns : config.linux->namespaces) {
+      auto flag = namespace_flag(ns.type);
+      if (!flag)
+        return flag.error();
+      const Pass wanted = *flag == CLONE_NEWUSER ? Pass::kUser
+                          : *flag == CLONE_NEWNS ? Pass::kMount
+                                                 : Pass::kOthers;
+      if (wanted != pass)
+        continue;
+      const std::string path = "/proc/" + std::to_string(pid) + "/ns/" + proc_ns_name(*flag);
+      const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        return Error::sys("open \"" + path + "\"");
+      out.push_back(JoinNamespace{UniqueFd(fd), *flag});
+    }
+  }
+  return out;
+}
+
+Result<UniqueFd> connect_unix(const std::string& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return Error::sys("socket");
+  UniqueFd sock(fd);
+  struct sockaddr_un addr {};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof addr.sun_path)
+    return Error::of(Errc::kInvalidArgument, "--console-socket: path too long");
+  path.copy(addr.sun_path, path.size());
+  if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    return Error::sys("connect to --console-socket \"" + path + "\"");
+  return sock;
+}
+
+}  // namespace
+
+Result<int> exec_in_container(const StateStore& store, const ExecOptions& o) {
+  auto fail = [&](Error e) { return std::move(e).context("exec in \"" + o.id + "\""); };
+  std::optional<ForwardedSignals> signals;
+  if (!o.detach)
+    signals.emplace();
+  pid_t pid = 0;
+  {
+    auto dir = store.open(o.id);
+    if (!dir)
+      return dir.error();
+    auto record = dir->load();
+    if (!record)
+      return record.error();
+    const Status status = dir->status(*record);
+    if (status != Status::kRunning && status != Status::kCreated)
+      return fail(Error::of(Errc::kFailedPrecondition,
+                            std::string("cannot exec in a ") + status_name(status) + " container"));
+    auto config = load_saved_config(*dir);
+    if (!config)
+      return fail(config.error());
+    auto process = build_process(o, *config);
+    if (!process)
+      return fail(process.error());
+
+    ExecChildSpec spec;
+    spec.process = &*process;
+    spec.preserve_fds = o.preserve_fds;
+    if (process->capabilities) {
+      auto caps = security::resolve_capabilities(*process->capabilities);
+      if (!caps)
+        return fail(std::move(caps).error().context("process.capabilities"));
+      spec.capabilities = *caps;
+    }
+    std::optional<security::SeccompFilter> filter;
+    if (config->linux && config->linux->seccomp) {
+      auto compiled = security::compile_seccomp(*config->linux->seccomp);
+      if (!compiled)
+        return fail(compiled.error());
+      filter = std::move(*compiled);
+      spec.seccomp = &*filter;
+    }
+    auto namespaces = open_namespaces(*config, record->pid);
+    if (!namespaces)
+      return fail(namespaces.error());
+    // pid and time namespaces apply to children: the parent enters them and clones into them.
+    std::vector<JoinNamespace> child_namespaces;
+    for (auto& ns : *namespaces) {
+      if (ns.nstype == CLONE_NEWPID || ns.nstype == CLONE_NEWTIME) {
+        if (::setns(ns.fd.get(), ns.nstype) != 0)
+          return fail(Error::sys("join the container's pid namespace"));
+      } else {
+        child_namespaces.push_back(std::move(ns));
+      }
+    }
+    spec.namespaces = &child_namespaces;
+    UniqueFd console;
+    if (!o.console_socket.empty()) {
+      auto sock = connect_unix(o.console_socket);
+      if (!sock)
+        return fail(sock.error());
+      console = std::move(*sock);
+      spec.console_socket = console.get();
+    }
+    std::unique_ptr<cgroups::Manager> cgroup;
+    if (!record->cgroup_paths.v1.empty() || !record->cgroup_paths.unified.empty()) {
+      auto manager = cgroups::open_manager(record->cgroup_paths);
+      if (!manager)
+        return fail(manager.error());
+      cgroup = std::move(*manager);
+    }
+    auto channels = SyncChannel::make_pair();
+    if (!channels)
+      return fail(channels.error());
+    auto& [parent_end, child_end] = *channels;
+    auto cloned = clone_process(0);
+    if (!cloned)
+      return fail(cloned.error());
+    if (*cloned == 0) {
+      parent_end.close();
+      run_exec_child(spec, child_end);
+    }
+    child_end.close();
+    pid = *cloned;
+    auto step = [&]() -> Result<void> {
+      KEEL_TRY(parent_end.expect(SyncMsg::kChildStarted));
+      if (cgroup)
+        KEEL_TRY(cgroup->add_process(pid));
+      KEEL_TRY(parent_end.send(SyncMsg::kGo));
+      return parent_end.expect(SyncMsg::kReady);
+    };
+    if (auto r = step(); !r) {
+      ::kill(pid, SIGKILL);
+      while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+      return fail(r.error());
+    }
+    if (!o.pid_file.empty()) {
+      if (auto r = fs::write_file_atomic(o.pid_file, std::to_string(pid), 0644); !r)
+        return fail(std::move(r).error().context("--pid-file"));
+    }
+  }  // the container's lock is released here: a long exec must not block kill or delete
+  if (o.detach)
+    return 0;
+  return signals->wait_for(pid);
+}
+
+}  // namespace keel::runtime

@@ -1,0 +1,71 @@
+// The runtime's operations (runtime.md "Operations" plus runc's extras), one function each; the
+// CLI in runtime/cli/ only parses flags and calls these.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "runtime/lifecycle/state_store.h"
+
+namespace keel::runtime {
+
+struct CreateOptions {
+  std::string id;
+  std::string bundle = ".";
+  std::string pid_file;
+  std::string console_socket;
+  bool no_pivot = false;
+  bool no_new_keyring = false;
+  int preserve_fds = 0;
+};
+
+// Leaves the init blocked on exec.fifo and returns its pid. On failure nothing is left behind.
+[[nodiscard]] Result<pid_t> create_container(const StateStore& store, const CreateOptions& options);
+[[nodiscard]] Result<void> start_container(const StateStore& store, const std::string& id);
+// create + start; without detach waits and returns the exit code (128+n for signal n), and
+// removes the container like runc does.
+[[nodiscard]] Result<int> run_container(const StateStore& store, const CreateOptions& options,
+                                        bool detach, bool keep);
+[[nodiscard]] Result<void> kill_container(const StateStore& store, const std::string& id,
+                                          const std::string& signal, bool all);
+[[nodiscard]] Result<void> delete_container(const StateStore& store, const std::string& id,
+                                            bool force);
+// The OCI state document (runtime.md "State") with runc's extra fields.
+[[nodiscard]] Result<std::string> container_state_json(const StateStore& store,
+                                                       const std::string& id);
+
+struct ExecOptions {
+  std::string id;
+  std::string process_file;  // --process: a process.json; otherwise built from the flags below
+  std::vector<std::string> args;
+  std::vector<std::string> env;  // added to the container's env, replacing same-name entries
+  std::string cwd;
+  std::string user;  // "uid[:gid]"
+  std::vector<std::uint32_t> additional_gids;
+  std::vector<std::string> caps;  // added to every capability set
+  bool no_new_privs = false;
+  bool tty = false;
+  bool detach = false;
+  std::string console_socket;
+  std::string pid_file;
+  std::string apparmor;
+  int preserve_fds = 0;
+};
+
+// runc's `exec`: a new process in every namespace and cgroup of a running container. Without
+// detach waits and returns its exit code.
+[[nodiscard]] Result<int> exec_in_container(const StateStore& store, const ExecOptions& options);
+
+enum class ListFormat { kTable, kJson };
+[[nodiscard]] Result<std::string> list_containers(const StateStore& store, ListFormat format,
+                                                  bool quiet);
+
+// "KILL", "SIGKILL", "9" -> 9.
+[[nodiscard]] Result<int> parse_signal(const std::string& text);
+
+}  // namespace keel::runtime

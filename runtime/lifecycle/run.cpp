@@ -1,0 +1,38 @@
+// run_container: create + start, then (unless detached) wait for the init as its parent,
+// forwarding the signals a terminal user sends, and remove the container afterwards as runc does.
+#include <optional>
+
+#include "runtime/lifecycle/lifecycle.h"
+#include "runtime/lifecycle/lifecycle_internal.h"
+
+namespace keel::runtime {
+
+Result<int> run_container(const StateStore& store, const CreateOptions& options, bool detach,
+                          bool keep) {
+  // Blocked before the init exists, so no signal between create and the wait is lost. The init
+  // unblocks everything before it execs.
+  std::optional<ForwardedSignals> signals;
+  if (!detach)
+    signals.emplace();
+
+  auto pid = create_container(store, options);
+  if (!pid)
+    return pid.error();
+  if (auto r = start_container(store, options.id); !r) {
+    (void)delete_container(store, options.id, true);
+    return r.error();
+  }
+  if (detach)
+    return 0;
+
+  auto code = signals->wait_for(*pid);
+  if (!code)
+    return code.error();
+  if (!keep) {
+    if (auto r = delete_container(store, options.id, true); !r)
+      warn(r.error());
+  }
+  return *code;
+}
+
+}  // namespace keel::runtime

@@ -1,0 +1,29 @@
+// The child of `keel exec`: joins every namespace of a running container, takes the process
+// attributes, and execs. Like the container's init it is a direct clone of keel (no re-exec) and
+// non-dumpable until execve.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "oci-spec/runtime_config.h"
+#include "runtime/process/namespaces.h"
+#include "runtime/process/sync_channel.h"
+#include "runtime/security/capabilities.h"
+#include "runtime/security/seccomp.h"
+
+namespace keel::runtime {
+
+struct ExecChildSpec {
+  const oci::Process* process = nullptr;
+  std::vector<JoinNamespace>* namespaces = nullptr;  // the user namespace first
+  std::optional<security::CapabilitySets> capabilities;
+  security::SeccompFilter* seccomp = nullptr;
+  int console_socket = -1;
+  int preserve_fds = 0;
+  bool setgroups_allowed = true;
+};
+
+[[noreturn]] void run_exec_child(ExecChildSpec& spec, SyncChannel& channel);
+
+}  // namespace keel::runtime

@@ -1,0 +1,36 @@
+// The container's init: the cloned child of `keel create`, from clone to execve. It never
+// returns; every failure before kReady travels to the parent over the sync channel.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "oci-spec/runtime_config.h"
+#include "runtime/process/namespaces.h"
+#include "runtime/process/sync_channel.h"
+#include "runtime/rootfs/rootfs.h"
+#include "runtime/security/capabilities.h"
+#include "runtime/security/seccomp.h"
+
+namespace keel::runtime {
+
+// Everything the init needs, prepared (parsed, resolved, compiled, opened) by the parent before
+// clone, so the child only acts.
+struct InitSpec {
+  const oci::RuntimeConfig* config = nullptr;
+  rootfs::RootfsOptions rootfs;
+  const NamespacePlan* namespaces = nullptr;
+  std::optional<security::CapabilitySets> capabilities;
+  security::SeccompFilter* seccomp = nullptr;  // null: no filter
+  int fifo_fd = -1;                            // O_PATH fd of <state>/exec.fifo
+  int state_lock_fd = -1;   // the parent's flock'ed state dir: closed first, or start would wait
+  int console_socket = -1;  // connected --console-socket, or -1
+  int preserve_fds = 0;
+  bool sync_runtime_hooks = false;
+  bool setgroups_allowed = true;  // false in a user namespace created without CAP_SETGID  // stop
+                                  // before pivot_root for prestart/createRuntime hooks
+};
+
+[[noreturn]] void run_container_init(InitSpec& spec, SyncChannel& channel);
+
+}  // namespace keel::runtime
