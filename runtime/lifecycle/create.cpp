@@ -157,11 +157,15 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
 
   if (auto r = fs::write_file_atomic(dir->config_path(), ctx.config_text); !r)
     return fail(r.error());
-  if (::mkfifo(dir->fifo_path().c_str(), 0622) != 0)
+  // chmod after mkfifo: the umask must not take away the write bit the container's uid needs.
+  if (::mkfifo(dir->fifo_path().c_str(), 0622) != 0 || ::chmod(dir->fifo_path().c_str(), 0622) != 0)
     return fail(Error::sys("mkfifo exec.fifo"));
-  auto fifo = fs::open(dir->fifo_path(), O_PATH);
-  if (!fifo)
-    return fail(fifo.error());
+  // 0711: the init opens exec.fifo through this directory after it took the container's uid.
+  if (::fchmod(dir->fd(), 0711) != 0)
+    return fail(Error::sys("chmod state directory"));
+  auto dir_path = fs::open(dir->path(), O_PATH | O_DIRECTORY);
+  if (!dir_path)
+    return fail(dir_path.error());
 
   // cgroups: root-owned hierarchies only; a rootless create without delegation runs without.
   std::unique_ptr<cgroups::Manager> cgroup;
@@ -211,7 +215,7 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   spec.namespaces = &ctx.namespaces;
   spec.capabilities = ctx.capabilities;
   spec.seccomp = ctx.seccomp ? &*ctx.seccomp : nullptr;
-  spec.fifo_fd = fifo->get();
+  spec.state_dir_fd = dir_path->get();
   spec.state_lock_fd = dir->fd();
   spec.console_socket = console.get();
   spec.preserve_fds = options.preserve_fds;

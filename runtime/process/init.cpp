@@ -134,10 +134,11 @@ void run_container_init(InitSpec& spec, SyncChannel& channel) {
     ::_exit(1);
   channel.close();
 
-  // Block until `keel start` opens the fifo for reading; exec.fifo then goes away.
-  if (spec.fifo_fd >= 0) {
-    const std::string path = "/proc/self/fd/" + std::to_string(spec.fifo_fd);
-    const int fifo = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  // Block until `keel start` opens the fifo for reading; exec.fifo then goes away. Opened
+  // through the state directory's fd, not /proc/self/fd: a non-dumpable process that dropped to
+  // another uid may not read its own /proc/self/fd.
+  if (spec.state_dir_fd >= 0) {
+    const int fifo = ::openat(spec.state_dir_fd, "exec.fifo", O_WRONLY | O_CLOEXEC);
     if (fifo < 0)
       die(Error::sys("open exec fifo"));
     if (::write(fifo, "0", 1) != 1)
