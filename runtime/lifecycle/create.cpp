@@ -217,8 +217,10 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   spec.seccomp = ctx.seccomp ? &*ctx.seccomp : nullptr;
   spec.state_dir_fd = dir_path->get();
   spec.state_lock_fd = dir->fd();
-  spec.console_socket = console.get();
+  spec.console_socket = console.valid() ? console.get() : options.console_fd;
   spec.preserve_fds = options.preserve_fds;
+  if (!options.no_new_keyring)
+    spec.session_keyring = options.id;
   spec.sync_runtime_hooks = !hooks.prestart.empty() || !hooks.create_runtime.empty();
   spec.setgroups_allowed = !ctx.namespaces.new_user || ::geteuid() == 0;
 

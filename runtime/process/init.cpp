@@ -3,9 +3,11 @@
 #include "runtime/process/init.h"
 
 #include <fcntl.h>
+#include <linux/keyctl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <vector>
@@ -46,6 +48,21 @@ Result<void> apply_names(const oci::RuntimeConfig& config, bool new_uts) {
   return {};
 }
 
+// A fresh session keyring named after the container, as runc makes: keys of the caller's session
+// must not be reachable from the container.
+Result<void> join_session_keyring(const std::string& name) {
+  const long key = ::syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name.c_str());
+  if (key < 0) {
+    if (errno == ENOSYS)  // kernel without keys: nothing to isolate
+      return {};
+    return Error::sys("join session keyring");
+  }
+  // possessor: all; user: view, read, write, search, link, setattr (runc's mask).
+  if (::syscall(SYS_keyctl, KEYCTL_SETPERM, key, 0x3f1f0000) != 0)
+    return Error::sys("set session keyring permissions");
+  return {};
+}
+
 // Steps up to kReady; returns the resolved executable.
 Result<std::string> prepare(InitSpec& spec, SyncChannel& channel) {
   const oci::RuntimeConfig& config = *spec.config;
@@ -72,6 +89,8 @@ Result<std::string> prepare(InitSpec& spec, SyncChannel& channel) {
   if (ns.new_mount)
     KEEL_TRY(rootfs::enter_rootfs(spec.rootfs));
   KEEL_TRY(apply_names(config, ns.new_uts));
+  if (!spec.session_keyring.empty())
+    KEEL_TRY(join_session_keyring(spec.session_keyring));
   KEEL_TRY(apply_sysctls(config));
   if (ns.new_mount)
     KEEL_TRY(rootfs::finish_rootfs(config));

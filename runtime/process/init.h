@@ -26,6 +26,7 @@ struct InitSpec {
   int state_lock_fd = -1;   // the parent's flock'ed state dir: closed first, or start would wait
   int console_socket = -1;  // connected --console-socket, or -1
   int preserve_fds = 0;
+  std::string session_keyring;  // joined as a new session keyring unless empty (--no-new-keyring)
   bool sync_runtime_hooks = false;
   bool setgroups_allowed = true;  // false in a user namespace created without CAP_SETGID  // stop
                                   // before pivot_root for prestart/createRuntime hooks
