@@ -13,7 +13,7 @@ packages=(
   # container images and test tools
   busybox-static iproute2 util-linux procps strace jq
   # peers for drop-in tests and benchmarks
-  runc crun hyperfine
+  runc crun hyperfine containerd podman conmon skopeo umoci
 )
 
 missing=()
