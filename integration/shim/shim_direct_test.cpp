@@ -1,0 +1,253 @@
+// Pins keel-shim's task API without containerd (shim/task.cpp, task_service.cpp, commands):
+// lifecycle, exit codes, refusals with the right codes, exec, the `delete` binary, cleanup.
+#include <signal.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "containerd/task/v2/shim.pb.h"
+#include "google/protobuf/empty.pb.h"
+#include "integration/shim/shim_harness.h"
+
+namespace keel::shim::testing {
+namespace {
+
+namespace v2 = containerd::task::v2;
+using google::protobuf::Empty;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ttrpc::Code;
+
+v2::CreateTaskRequest create_request(const fixtures::Bundle& bundle, const std::string& out) {
+  v2::CreateTaskRequest req;
+  req.set_id(bundle.id);
+  req.set_bundle(bundle.dir.string());
+  req.set_stdout(out);
+  return req;
+}
+
+template <class Req>
+Req with_id(const std::string& id, const std::string& exec_id = {}) {
+  Req req;
+  req.set_id(id);
+  if constexpr (requires { req.set_exec_id(exec_id); })
+    req.set_exec_id(exec_id);
+  return req;
+}
+
+// Shuts the shim down and checks it is gone with its socket.
+void shutdown_and_check(ShimHarness& shim) {
+  Empty empty;
+  v2::ShutdownRequest req;
+  req.set_id("x");
+  EXPECT_EQ(shim.call("Shutdown", req, empty).code, Code::kOk);
+  EXPECT_TRUE(shim.wait_shim_exit());
+  EXPECT_FALSE(std::filesystem::exists(shim.socket_path())) << shim.socket_path();
+}
+
+TEST(ShimDirect, RunsBusyboxAndWaitReturnsItsExitCode) {
+  KEEL_SKIP_UNLESS_ROOT();
+  fixtures::LeakCheck leaks;
+  {
+    auto bundle = fixtures::busybox_bundle();
+    bundle.set_args({"sh", "-c", "echo hello from busybox; exit 7"});
+    bundle.write();
+    ShimHarness shim(bundle);
+    ASSERT_TRUE(shim.started());
+    const std::string out = shim.make_output_fifo("stdout");
+
+    v2::CreateTaskResponse created;
+    ASSERT_EQ(shim.call("Create", create_request(bundle, out), created).code, Code::kOk);
+    EXPECT_GT(created.pid(), 0U);
+    v2::StateResponse state;
+    ASSERT_EQ(shim.call("State", with_id<v2::StateRequest>(bundle.id), state).code, Code::kOk);
+    EXPECT_EQ(state.status(), containerd::v1::types::CREATED);
+
+    v2::StartResponse started;
+    ASSERT_EQ(shim.call("Start", with_id<v2::StartRequest>(bundle.id), started).code, Code::kOk);
+    EXPECT_EQ(started.pid(), created.pid());
+    v2::WaitResponse waited;
+    ASSERT_EQ(shim.call("Wait", with_id<v2::WaitRequest>(bundle.id), waited).code, Code::kOk);
+    EXPECT_EQ(waited.exit_status(), 7U);
+    EXPECT_GT(waited.exited_at().seconds(), 0);
+    EXPECT_TRUE(fixtures::wait_until([&] {
+      return shim.read_fifo("stdout").find("hello from busybox") != std::string::npos ||
+             ::testing::Test::HasFailure();
+    }));
+
+    // A Wait arriving after the exit answers at once, with the same status.
+    ASSERT_EQ(shim.call("Wait", with_id<v2::WaitRequest>(bundle.id), waited).code, Code::kOk);
+    EXPECT_EQ(waited.exit_status(), 7U);
+    ASSERT_EQ(shim.call("State", with_id<v2::StateRequest>(bundle.id), state).code, Code::kOk);
+    EXPECT_EQ(state.status(), containerd::v1::types::STOPPED);
+    EXPECT_EQ(state.exit_status(), 7U);
+
+    v2::DeleteResponse deleted;
+    ASSERT_EQ(shim.call("Delete", with_id<v2::DeleteRequest>(bundle.id), deleted).code, Code::kOk);
+    EXPECT_EQ(deleted.exit_status(), 7U);
+    EXPECT_EQ(deleted.pid(), created.pid());
+    shutdown_and_check(shim);
+    EXPECT_THAT(shim.published_topics(),
+                ElementsAre("/tasks/create", "/tasks/start", "/tasks/exit", "/tasks/delete"));
+  }
+  leaks.expect_none();
+}
+
+TEST(ShimDirect, KillEndsTheTaskWithTheSignalsStatus) {
+  KEEL_SKIP_UNLESS_ROOT();
+  fixtures::LeakCheck leaks;
+  {
+    auto bundle = fixtures::busybox_bundle();
+    bundle.set_args({"sleep", "1000"});
+    bundle.write();
+    ShimHarness shim(bundle);
+    ASSERT_TRUE(shim.started());
+    v2::CreateTaskResponse created;
+    ASSERT_EQ(shim.call("Create", create_request(bundle, ""), created).code, Code::kOk);
+    v2::StartResponse started;
+    ASSERT_EQ(shim.call("Start", with_id<v2::StartRequest>(bundle.id), started).code, Code::kOk);
+    Empty empty;
+    v2::DeleteResponse deleted;
+    EXPECT_EQ(shim.call("Delete", with_id<v2::DeleteRequest>(bundle.id), deleted).code,
+              Code::kFailedPrecondition);
+    auto kill = with_id<v2::KillRequest>(bundle.id);
+    kill.set_signal(SIGKILL);
+    ASSERT_EQ(shim.call("Kill", kill, empty).code, Code::kOk);
+    v2::WaitResponse waited;
+    ASSERT_EQ(shim.call("Wait", with_id<v2::WaitRequest>(bundle.id), waited).code, Code::kOk);
+    EXPECT_EQ(waited.exit_status(), 128U + SIGKILL);
+    EXPECT_EQ(shim.call("Kill", kill, empty).code, Code::kNotFound);  // already finished
+    ASSERT_EQ(shim.call("Delete", with_id<v2::DeleteRequest>(bundle.id), deleted).code, Code::kOk);
+    EXPECT_EQ(deleted.exit_status(), 128U + SIGKILL);
+    shutdown_and_check(shim);
+  }
+  leaks.expect_none();
+}
+
+TEST(ShimDirect, RefusesWhatTheTaskCannotDoWithTheRightCodes) {
+  KEEL_SKIP_UNLESS_ROOT();
+  fixtures::LeakCheck leaks;
+  {
+    auto bundle = fixtures::busybox_bundle();
+    bundle.set_args({"sleep", "1000"});
+    bundle.write();
+    ShimHarness shim(bundle);
+    ASSERT_TRUE(shim.started());
+    Empty empty;
+    v2::StartResponse started;
+    EXPECT_EQ(shim.call("Start", with_id<v2::StartRequest>(bundle.id), started).code,
+              Code::kNotFound);
+    v2::CreateTaskResponse created;
+    ASSERT_EQ(shim.call("Create", create_request(bundle, ""), created).code, Code::kOk);
+    EXPECT_EQ(shim.call("Create", create_request(bundle, ""), created).code, Code::kAlreadyExists);
+    EXPECT_EQ(shim.call("Pause", with_id<v2::PauseRequest>(bundle.id), empty).code,
+              Code::kFailedPrecondition);
+    EXPECT_EQ(shim.call("State", with_id<v2::StateRequest>("other"), empty).code, Code::kNotFound);
+    EXPECT_EQ(shim.call("State", with_id<v2::StateRequest>(bundle.id, "nope"), empty).code,
+              Code::kNotFound);
+    v2::StatsResponse stats;
+    EXPECT_EQ(shim.call("Stats", with_id<v2::StatsRequest>(bundle.id), stats).code,
+              Code::kUnimplemented);
+    auto exec = with_id<v2::ExecProcessRequest>(bundle.id, "e1");
+    EXPECT_EQ(shim.call("Exec", exec, empty).code, Code::kFailedPrecondition);  // not running
+    v2::ConnectResponse connected;
+    ASSERT_EQ(shim.call("Connect", with_id<v2::ConnectRequest>(bundle.id), connected).code,
+              Code::kOk);
+    EXPECT_EQ(static_cast<pid_t>(connected.shim_pid()), shim.shim_pid());
+    EXPECT_EQ(connected.task_pid(), created.pid());
+    // A created task may be deleted: the runtime kills its init.
+    v2::DeleteResponse deleted;
+    ASSERT_EQ(shim.call("Delete", with_id<v2::DeleteRequest>(bundle.id), deleted).code, Code::kOk);
+    EXPECT_EQ(deleted.pid(), created.pid());
+    EXPECT_EQ(shim.call("Start", with_id<v2::StartRequest>(bundle.id), started).code,
+              Code::kNotFound);
+    shutdown_and_check(shim);
+  }
+  leaks.expect_none();
+}
+
+TEST(ShimDirect, ExecRunsAProcessBesideTheInitAndReportsItsExit) {
+  KEEL_SKIP_UNLESS_ROOT();
+  fixtures::LeakCheck leaks;
+  {
+    auto bundle = fixtures::busybox_bundle();
+    bundle.set_args({"sleep", "1000"});
+    bundle.write();
+    ShimHarness shim(bundle);
+    ASSERT_TRUE(shim.started());
+    const std::string out = shim.make_output_fifo("exec-out");
+    v2::CreateTaskResponse created;
+    ASSERT_EQ(shim.call("Create", create_request(bundle, ""), created).code, Code::kOk);
+    v2::StartResponse started;
+    ASSERT_EQ(shim.call("Start", with_id<v2::StartRequest>(bundle.id), started).code, Code::kOk);
+
+    nlohmann::json process = bundle.config["process"];
+    process["args"] = {"sh", "-c", "echo from exec; exit 3"};
+    auto exec = with_id<v2::ExecProcessRequest>(bundle.id, "e1");
+    exec.set_stdout(out);
+    exec.mutable_spec()->set_type_url("types.containerd.io/opencontainers/runtime-spec/1/Process");
+    exec.mutable_spec()->set_value(process.dump());
+    Empty empty;
+    ASSERT_EQ(shim.call("Exec", exec, empty).code, Code::kOk);
+    EXPECT_EQ(shim.call("Exec", exec, empty).code, Code::kAlreadyExists);
+    v2::StartResponse exec_started;
+    ASSERT_EQ(shim.call("Start", with_id<v2::StartRequest>(bundle.id, "e1"), exec_started).code,
+              Code::kOk);
+    EXPECT_GT(exec_started.pid(), 0U);
+    EXPECT_NE(exec_started.pid(), created.pid());
+    v2::WaitResponse waited;
+    ASSERT_EQ(shim.call("Wait", with_id<v2::WaitRequest>(bundle.id, "e1"), waited).code, Code::kOk);
+    EXPECT_EQ(waited.exit_status(), 3U);
+    EXPECT_TRUE(fixtures::wait_until([&] {
+      return shim.read_fifo("exec-out").find("from exec") != std::string::npos ||
+             ::testing::Test::HasFailure();
+    }));
+    v2::DeleteResponse deleted;
+    ASSERT_EQ(shim.call("Delete", with_id<v2::DeleteRequest>(bundle.id, "e1"), deleted).code,
+              Code::kOk);
+    EXPECT_EQ(deleted.exit_status(), 3U);
+    EXPECT_EQ(shim.call("Delete", with_id<v2::DeleteRequest>(bundle.id, "e1"), deleted).code,
+              Code::kNotFound);
+
+    auto kill = with_id<v2::KillRequest>(bundle.id);
+    kill.set_signal(SIGKILL);
+    ASSERT_EQ(shim.call("Kill", kill, empty).code, Code::kOk);
+    ASSERT_EQ(shim.call("Wait", with_id<v2::WaitRequest>(bundle.id), waited).code, Code::kOk);
+    ASSERT_EQ(shim.call("Delete", with_id<v2::DeleteRequest>(bundle.id), deleted).code, Code::kOk);
+    shutdown_and_check(shim);
+    EXPECT_THAT(shim.published_topics(),
+                ElementsAre("/tasks/create", "/tasks/start", "/tasks/exec-added",
+                            "/tasks/exec-started", "/tasks/exit", "/tasks/exit", "/tasks/delete"));
+  }
+  leaks.expect_none();
+}
+
+TEST(ShimDirect, DeleteBinaryCleansUpAfterAKilledShim) {
+  KEEL_SKIP_UNLESS_ROOT();
+  fixtures::LeakCheck leaks;
+  {
+    auto bundle = fixtures::busybox_bundle();
+    bundle.set_args({"sleep", "1000"});
+    bundle.write();
+    ShimHarness shim(bundle);
+    ASSERT_TRUE(shim.started());
+    v2::CreateTaskResponse created;
+    ASSERT_EQ(shim.call("Create", create_request(bundle, ""), created).code, Code::kOk);
+    v2::StartResponse started;
+    ASSERT_EQ(shim.call("Start", with_id<v2::StartRequest>(bundle.id), started).code, Code::kOk);
+    ASSERT_EQ(::kill(shim.shim_pid(), SIGKILL), 0);
+    ASSERT_TRUE(shim.wait_shim_exit());
+    auto r = shim.run_delete_binary();
+    ASSERT_EQ(r.exit_code, 0) << r;
+    v2::DeleteResponse deleted;
+    ASSERT_TRUE(deleted.ParseFromString(r.out));
+    EXPECT_EQ(deleted.pid(), created.pid());
+    EXPECT_EQ(deleted.exit_status(), 128U + SIGKILL);
+    EXPECT_FALSE(std::filesystem::exists(shim.socket_path()));
+    EXPECT_TRUE(fixtures::wait_until([&] { return fixtures::live_children().empty(); }));
+  }
+  leaks.expect_none();
+}
+
+}  // namespace
+}  // namespace keel::shim::testing

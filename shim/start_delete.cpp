@@ -1,0 +1,162 @@
+// `start` and `delete`, the shim binary contract of containerd's runtime v2 (runtime/v2/README.md):
+// both run with the bundle as working directory.
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "common/fs.h"
+#include "containerd/task/v2/shim.pb.h"
+#include "shim/commands.h"
+#include "shim/exit_file.h"
+#include "shim/mount.h"
+#include "shim/runtime_client.h"
+#include "shim/sha256.h"
+#include "shim/spawn.h"
+#include "shim/task.h"
+
+namespace keel::shim {
+namespace {
+
+Result<std::string> working_dir() {
+  std::error_code ec;
+  auto cwd = std::filesystem::current_path(ec);
+  if (ec)
+    return Error::of(Errc::kInternal, "getcwd: " + ec.message());
+  return cwd.string();
+}
+
+Result<UniqueFd> bind_listener(const std::string& path) {
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(sa.sun_path))
+    return Error::of(Errc::kInvalidArgument, "socket path \"" + path + "\" is too long");
+  std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid())
+    return Error::sys("socket");
+  if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0)
+    return Error::sys("bind \"" + path + "\"");
+  if (::chmod(path.c_str(), 0600) != 0 || ::listen(fd.get(), 128) != 0) {
+    const int e = errno;
+    ::unlink(path.c_str());
+    return Error::sys("listen \"" + path + "\"", e);
+  }
+  return fd;
+}
+
+bool can_connect(const std::string& path) {
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  std::memcpy(sa.sun_path, path.c_str(), std::min(path.size() + 1, sizeof(sa.sun_path) - 1));
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  return fd.valid() && ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) == 0;
+}
+
+// containerd writes the runtime options on start's stdin; they are read so its writer never sees
+// EPIPE, and not needed: Create carries them again.
+void drain_stdin() {
+  struct stat st {};
+  if (::fstat(STDIN_FILENO, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode)))
+    return;
+  (void)fs::read_fd(STDIN_FILENO);
+}
+
+}  // namespace
+
+std::string socket_address(const ShimOptions& o) {
+  return "unix://" + socket_dir() + "/" + sha256_hex(o.address + "/" + o.ns + "/" + o.id);
+}
+
+Result<int> run_start(const ShimOptions& o) {
+  drain_stdin();
+  auto cwd = working_dir();
+  if (!cwd)
+    return std::move(cwd).error();
+  const std::string address = socket_address(o);
+  const std::string path = address.substr(7);
+  KEEL_TRY(fs::mkdir_all(socket_dir(), 0700));
+  auto listener = bind_listener(path);
+  if (!listener && listener.error().errnum() == EADDRINUSE) {
+    if (can_connect(path)) {  // a shim for this id already serves: hand out its address
+      KEEL_TRY(fs::write_file_atomic(*cwd + "/address", address, 0644));
+      std::fputs(address.c_str(), stdout);
+      return 0;
+    }
+    ::unlink(path.c_str());
+    listener = bind_listener(path);
+  }
+  if (!listener)
+    return std::move(listener).error().context("start shim \"" + o.id + "\"");
+  KEEL_TRY(fs::write_file_atomic(*cwd + "/address", address, 0644));
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  SpawnOptions s;
+  s.argv = {ec ? std::string("/proc/self/exe") : self.string()};
+  for (auto& a : daemon_args(o))
+    s.argv.push_back(a);
+  s.extra_fds = {listener->get()};
+  s.cwd = *cwd;
+  s.new_session = true;
+  auto pid = spawn(s);
+  if (!pid) {
+    ::unlink(path.c_str());
+    return std::move(pid).error().context("start shim \"" + o.id + "\"");
+  }
+  std::fputs(address.c_str(), stdout);
+  return 0;
+}
+
+Result<int> run_delete(const ShimOptions& o) {
+  std::string bundle = o.bundle;
+  if (bundle.empty()) {
+    auto cwd = working_dir();
+    if (!cwd)
+      return std::move(cwd).error();
+    bundle = *cwd;
+  }
+  RuntimeConfig rc{default_runtime_binary(), default_runtime_root(o.ns), bundle + "/runtime.log"};
+  if (auto saved = fs::read_file(runtime_file_path(bundle))) {
+    auto j = nlohmann::json::parse(*saved, nullptr, false);
+    if (j.is_object()) {
+      rc.binary = j.value("binary", rc.binary);
+      rc.root = j.value("root", rc.root);
+    }
+  }
+  RuntimeClient runtime(rc);
+  if (auto r = runtime.remove(o.id, true); !r)
+    std::fprintf(stderr, "keel-shim: delete \"%s\": %s\n", o.id.c_str(),
+                 r.error().message().c_str());
+  if (auto r = unmount_rootfs(bundle + "/rootfs"); !r)
+    std::fprintf(stderr, "keel-shim: %s\n", r.error().message().c_str());
+  if (auto address = fs::read_file(bundle + "/address");
+      address && address->rfind("unix://", 0) == 0)
+    ::unlink(address->substr(7).c_str());
+
+  ExitRecord exit{0, 128 + 9, realtime_ns()};
+  if (auto text = fs::read_file(bundle + "/init.pid")) {
+    try {
+      exit.pid = static_cast<pid_t>(std::stol(*text));
+    } catch (const std::exception&) {
+    }
+  }
+  if (auto recorded = read_exit_file(exit_file_path(bundle, "")))
+    exit = *recorded;  // the shim died after the container: its real status
+  containerd::task::v2::DeleteResponse resp;
+  resp.set_pid(static_cast<std::uint32_t>(exit.pid));
+  resp.set_exit_status(exit.status);
+  resp.mutable_exited_at()->set_seconds(exit.exited_at_ns / 1000000000);
+  resp.mutable_exited_at()->set_nanos(static_cast<std::int32_t>(exit.exited_at_ns % 1000000000));
+  const std::string out = resp.SerializeAsString();
+  KEEL_TRY(fs::write_all(STDOUT_FILENO, out));
+  return 0;
+}
+
+}  // namespace keel::shim
