@@ -14,6 +14,7 @@
 
 #include "common/fs.h"
 #include "runtime/cgroups/manager.h"
+#include "runtime/lifecycle/console_relay.h"
 #include "runtime/lifecycle/lifecycle.h"
 #include "runtime/lifecycle/lifecycle_internal.h"
 #include "runtime/process/clone.h"
@@ -163,6 +164,7 @@ Result<int> exec_in_container(const StateStore& store, const ExecOptions& o) {
   std::optional<ForwardedSignals> signals;
   if (!o.detach)
     signals.emplace();
+  std::optional<ConsoleRelay> relay;
   pid_t pid = 0;
   {
     auto dir = store.open(o.id);
@@ -220,6 +222,15 @@ Result<int> exec_in_container(const StateStore& store, const ExecOptions& o) {
         return fail(sock.error());
       console = std::move(*sock);
       spec.console_socket = console.get();
+    } else if (process->terminal) {
+      if (o.detach)
+        return fail(Error::of(Errc::kInvalidArgument,
+                              "a terminal for a detached process needs --console-socket"));
+      auto made = ConsoleRelay::make();
+      if (!made)
+        return fail(made.error());
+      relay.emplace(std::move(*made));
+      spec.console_socket = relay->console_socket();
     }
     std::unique_ptr<cgroups::Manager> cgroup;
     if (!record->cgroup_paths.v1.empty() || !record->cgroup_paths.unified.empty()) {
@@ -261,6 +272,17 @@ Result<int> exec_in_container(const StateStore& store, const ExecOptions& o) {
   }  // the container's lock is released here: a long exec must not block kill or delete
   if (o.detach)
     return 0;
+  if (relay) {
+    auto attached = relay->attach();
+    if (!attached || !*attached) {
+      ::kill(pid, SIGKILL);
+      while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+      return fail(attached ? Error::of(Errc::kInternal, "the process sent no pty master")
+                           : attached.error());
+    }
+    return relay->relay_until_exit(pid, signals->signals());
+  }
   return signals->wait_for(pid);
 }
 

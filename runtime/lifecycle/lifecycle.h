@@ -19,6 +19,7 @@ struct CreateOptions {
   std::string bundle = ".";
   std::string pid_file;
   std::string console_socket;
+  int console_fd = -1;  // instead of console_socket: keel's own socket (run in the foreground)
   bool no_pivot = false;
   bool no_new_keyring = false;
   int preserve_fds = 0;

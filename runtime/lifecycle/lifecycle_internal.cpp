@@ -38,15 +38,15 @@ namespace {
 
 constexpr std::array kForwarded{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH};
 
-int exit_code(int status) {
+}  // namespace
+
+int exit_code_of(int status) {
   if (WIFEXITED(status))
     return WEXITSTATUS(status);
   if (WIFSIGNALED(status))
     return 128 + WTERMSIG(status);
   return 255;
 }
-
-}  // namespace
 
 ForwardedSignals::ForwardedSignals() {
   sigemptyset(&set_);
@@ -74,7 +74,7 @@ Result<int> ForwardedSignals::wait_for(pid_t pid) {
     }
     int status = 0;
     if (::waitpid(pid, &status, WNOHANG) == pid)
-      return exit_code(status);
+      return exit_code_of(status);
   }
 }
 

@@ -2,6 +2,7 @@
 // forwarding the signals a terminal user sends, and remove the container afterwards as runc does.
 #include <optional>
 
+#include "runtime/lifecycle/console_relay.h"
 #include "runtime/lifecycle/lifecycle.h"
 #include "runtime/lifecycle/lifecycle_internal.h"
 
@@ -15,9 +16,28 @@ Result<int> run_container(const StateStore& store, const CreateOptions& options,
   if (!detach)
     signals.emplace();
 
-  auto pid = create_container(store, options);
+  // In the foreground a process.terminal without --console-socket is the caller's terminal.
+  std::optional<ConsoleRelay> relay;
+  CreateOptions create = options;
+  if (!detach && options.console_socket.empty()) {
+    auto made = ConsoleRelay::make();
+    if (!made)
+      return made.error();
+    relay.emplace(std::move(*made));
+    create.console_fd = relay->console_socket();
+  }
+  auto pid = create_container(store, create);
   if (!pid)
     return pid.error();
+  if (relay) {
+    auto attached = relay->attach();
+    if (!attached) {
+      (void)delete_container(store, options.id, true);
+      return attached.error();
+    }
+    if (!*attached)
+      relay.reset();
+  }
   if (auto r = start_container(store, options.id); !r) {
     (void)delete_container(store, options.id, true);
     return r.error();
@@ -25,7 +45,7 @@ Result<int> run_container(const StateStore& store, const CreateOptions& options,
   if (detach)
     return 0;
 
-  auto code = signals->wait_for(*pid);
+  auto code = relay ? relay->relay_until_exit(*pid, signals->signals()) : signals->wait_for(*pid);
   if (!code)
     return code.error();
   if (!keep) {
