@@ -56,6 +56,7 @@ struct ExecOptions {
   std::string pid_file;
   std::string apparmor;
   int preserve_fds = 0;
+  bool no_subreaper = false;  // accepted for runc's command line; keel's exec has no subreaper
 };
 
 // runc's `exec`: a new process in every namespace and cgroup of a running container. Without
