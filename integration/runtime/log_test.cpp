@@ -1,0 +1,52 @@
+// Pins --log and --log-format: the error of a failing command reaches the log file as one
+// runc-style JSON line, which containerd's shim and conmon read back to report the failure.
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "integration/fixtures/fixtures.h"
+
+namespace keel::fixtures {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(Log, FailingCreateWritesOneJsonErrorLine) {
+  KEEL_SKIP_UNLESS_ROOT();
+  LeakCheck leaks;
+  auto bundle = busybox_bundle();
+  bundle.config["root"]["path"] = "no-such-rootfs";
+  bundle.write();
+  const auto log_path = bundle.base() / "runtime.log";
+  const RunResult r = run_runtime(
+      bundle, {"--log", log_path.string(), "--log-format", "json", "create", bundle.id});
+  EXPECT_NE(r.exit_code, 0) << r;
+  std::vector<std::string> lines;
+  std::istringstream log(read_text(log_path));
+  for (std::string line; std::getline(log, line);)
+    lines.push_back(line);
+  ASSERT_EQ(lines.size(), 1U) << read_text(log_path);
+  const auto entry = nlohmann::json::parse(lines[0], nullptr, false);
+  ASSERT_TRUE(entry.is_object()) << lines[0];
+  EXPECT_EQ(entry.value("level", ""), "error") << lines[0];
+  EXPECT_THAT(entry.value("msg", ""), HasSubstr("no-such-rootfs")) << lines[0];
+  EXPECT_THAT(entry.value("time", ""), testing::MatchesRegex("[0-9]{4}-[0-9]{2}-[0-9]{2}T.*Z"))
+      << lines[0];
+  leaks.expect_none();
+}
+
+TEST(Log, TextFormatIsLogfmt) {
+  KEEL_SKIP_UNLESS_ROOT();
+  LeakCheck leaks;
+  auto bundle = busybox_bundle();
+  const auto log_path = bundle.base() / "runtime.log";
+  const RunResult r = run_runtime(bundle, {"--log", log_path.string(), "kill", "no-such-id"});
+  EXPECT_NE(r.exit_code, 0) << r;
+  EXPECT_THAT(read_text(log_path), testing::ContainsRegex("^time=\"[^\"]+\" level=error msg=\".*"
+                                                          "no-such-id.*\"\n$"));
+  leaks.expect_none();
+}
+
+}  // namespace
+}  // namespace keel::fixtures
