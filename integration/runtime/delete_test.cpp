@@ -59,5 +59,15 @@ TEST(Delete, RefusesRunningContainerWithoutForce) {
   leaks.expect_none();
 }
 
+TEST(Delete, ForceOfAnUnknownIdSucceeds) {
+  KEEL_SKIP_UNLESS_ROOT();
+  LeakCheck leaks;
+  auto bundle = busybox_bundle();
+  const RunResult del = run_runtime(bundle, {"delete", "--force", unique_id()});
+  EXPECT_EQ(del.exit_code, 0) << del;
+  EXPECT_EQ(del.err, "") << del;
+  leaks.expect_none();
+}
+
 }  // namespace
 }  // namespace keel::fixtures

@@ -42,6 +42,10 @@ Result<void> kill_and_wait(const ContainerRecord& record) {
 
 Result<void> delete_container(const StateStore& store, const std::string& id, bool force) {
   auto dir = store.open(id);
+  // As runc's: --force makes deleting a container that is already gone a success, which the
+  // runc shim's cleanup after an exit relies on.
+  if (!dir && dir.error().kind() == Errc::kNotFound && force)
+    return {};
   if (!dir)
     return dir.error();
   auto record = dir->load();
