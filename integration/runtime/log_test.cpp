@@ -48,5 +48,19 @@ TEST(Log, TextFormatIsLogfmt) {
   leaks.expect_none();
 }
 
+TEST(Log, UnknownCommandIsNamedInTheErrorLine) {
+  KEEL_SKIP_UNLESS_ROOT();
+  LeakCheck leaks;
+  auto bundle = busybox_bundle();
+  const auto log_path = bundle.base() / "runtime.log";
+  const RunResult r = run_runtime(
+      bundle, {"--log", log_path.string(), "--log-format", "json", "no-such-command", bundle.id});
+  expect_error_line(r, "unknown command \"no-such-command\"");
+  EXPECT_THAT(read_text(log_path), HasSubstr(R"("msg":"unknown command \"no-such-command\")"));
+  const RunResult extra = run_runtime(bundle, {"state", bundle.id, "surplus"});
+  expect_error_line(extra, "unexpected argument \"surplus\"");
+  leaks.expect_none();
+}
+
 }  // namespace
 }  // namespace keel::fixtures

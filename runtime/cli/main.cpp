@@ -21,7 +21,9 @@ int main(int argc, char** argv) {
   app.add_flag("--systemd-cgroup", g.systemd_cgroup, "use systemd to manage cgroups");
   app.add_option("--rootless", g.rootless, "ignore cgroup permission errors (true, false, auto)");
   app.add_option("--criu", g.criu, "path to criu (checkpoint/restore is not supported)");
-  app.require_subcommand(1);
+  // Not require_subcommand: an unknown command must say so (containerd and podman show the line).
+  app.require_subcommand(0, 1);
+  app.allow_extras();
 
   for (auto add : {cli::add_create, cli::add_start, cli::add_run, cli::add_state, cli::add_kill,
                    cli::add_delete, cli::add_list, cli::add_spec, cli::add_features, cli::add_exec})
@@ -42,12 +44,22 @@ int main(int argc, char** argv) {
       spdlog::error("{}", error.message());
     return 1;
   };
+  if (app.get_subcommands().empty() && app.remaining().empty()) {
+    std::fprintf(stderr, "%s", app.help().c_str());
+    return 1;
+  }
   auto format = log::parse_format(g.log_format);
   if (!format)
     return fail(format.error());
   // Without --log, warnings still go to stderr; with it, the file gets everything.
   if (auto r = log::setup({g.log_path, *format, g.debug}); !r)
     return fail(r.error());
+  if (const auto extra = app.remaining(true); !extra.empty()) {
+    if (app.get_subcommands().empty())
+      return fail(Error::of(Errc::kInvalidArgument,
+                            "unknown command \"" + extra.front() + "\" (see keel --help)"));
+    return fail(Error::of(Errc::kInvalidArgument, "unexpected argument \"" + extra.front() + "\""));
+  }
   if (g.systemd_cgroup)
     return fail(Error::of(Errc::kInvalidArgument,
                           "--systemd-cgroup: the systemd cgroup driver is not supported"));
