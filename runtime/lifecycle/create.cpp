@@ -16,6 +16,7 @@
 
 #include "common/fs.h"
 #include "common/scope_guard.h"
+#include "common/unix_socket.h"
 #include "oci-spec/state.h"
 #include "runtime/cgroups/manager.h"
 #include "runtime/lifecycle/create_context.h"
@@ -28,21 +29,6 @@
 
 namespace keel::runtime {
 namespace {
-
-Result<UniqueFd> connect_console_socket(const std::string& path) {
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return Error::sys("socket");
-  UniqueFd sock(fd);
-  struct sockaddr_un addr {};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path)
-    return Error::of(Errc::kInvalidArgument, "--console-socket: path too long");
-  path.copy(addr.sun_path, path.size());
-  if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    return Error::sys("connect to --console-socket \"" + path + "\"");
-  return sock;
-}
 
 bool has_cgroup_mount(const oci::RuntimeConfig& config) {
   for (const auto& m : config.mounts) {
@@ -193,9 +179,9 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
 
   UniqueFd console;
   if (!options.console_socket.empty()) {
-    auto sock = connect_console_socket(options.console_socket);
+    auto sock = connect_unix(options.console_socket);
     if (!sock)
-      return fail(sock.error());
+      return fail(std::move(sock).error().context("--console-socket"));
     console = std::move(*sock);
   }
 

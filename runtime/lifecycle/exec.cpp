@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "common/fs.h"
+#include "common/unix_socket.h"
 #include "runtime/cgroups/manager.h"
 #include "runtime/lifecycle/console_relay.h"
 #include "runtime/lifecycle/lifecycle.h"
@@ -142,21 +143,6 @@ Result<std::vector<JoinNamespace>> open_namespaces(const oci::RuntimeConfig& con
   return out;
 }
 
-Result<UniqueFd> connect_unix(const std::string& path) {
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return Error::sys("socket");
-  UniqueFd sock(fd);
-  struct sockaddr_un addr {};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path)
-    return Error::of(Errc::kInvalidArgument, "--console-socket: path too long");
-  path.copy(addr.sun_path, path.size());
-  if (::connect(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
-    return Error::sys("connect to --console-socket \"" + path + "\"");
-  return sock;
-}
-
 }  // namespace
 
 Result<int> exec_in_container(const StateStore& store, const ExecOptions& o) {
@@ -219,7 +205,7 @@ Result<int> exec_in_container(const StateStore& store, const ExecOptions& o) {
     if (!o.console_socket.empty()) {
       auto sock = connect_unix(o.console_socket);
       if (!sock)
-        return fail(sock.error());
+        return fail(std::move(sock).error().context("--console-socket"));
       console = std::move(*sock);
       spec.console_socket = console.get();
     } else if (process->terminal) {
