@@ -131,7 +131,9 @@ Result<int> run_delete(const ShimOptions& o) {
     }
   }
   RuntimeClient runtime(rc);
-  if (auto r = runtime.remove(o.id, true); !r)
+  // containerd also runs `delete` after a clean Shutdown: a container already gone is no news.
+  if (auto r = runtime.remove(o.id, true);
+      !r && r.error().message().find("does not exist") == std::string::npos)
     std::fprintf(stderr, "keel-shim: delete \"%s\": %s\n", o.id.c_str(),
                  r.error().message().c_str());
   if (auto r = unmount_rootfs(bundle + "/rootfs"); !r)
