@@ -114,6 +114,11 @@ fixtures::RunResult PrivateContainerd::ctr(const std::vector<std::string>& args,
                                            std::chrono::milliseconds timeout) {
   std::vector<std::string> argv = {"ctr", "--address", address()};
   argv.insert(argv.end(), args.begin(), args.end());
+  // ctr's fifos default to /run/containerd/fifo: keep them in the private dir too.
+  const std::size_t verb = args.size() > 1 && args[0] == "task" && args[1] == "exec" ? 2 : 1;
+  if (!args.empty() && (args[0] == "run" || verb == 2))
+    argv.insert(argv.begin() + 3 + static_cast<std::ptrdiff_t>(verb),
+                {"--fifo-dir", (dir_ / "fifo").string()});
   argv.insert(argv.begin(), "/usr/bin/env");
   fixtures::RunOptions o;
   o.timeout = timeout;
@@ -122,7 +127,11 @@ fixtures::RunResult PrivateContainerd::ctr(const std::vector<std::string>& args,
 
 fixtures::RunResult PrivateContainerd::ctr_in_tty(const std::string& ctr_args,
                                                   const std::string& stty) {
-  const std::string command = "stty " + stty + "; ctr --address " + address() + " " + ctr_args;
+  std::string args = ctr_args;
+  for (const std::string verb : {"run ", "task exec "})
+    if (args.rfind(verb, 0) == 0)
+      args.insert(verb.size(), "--fifo-dir " + (dir_ / "fifo").string() + " ");
+  const std::string command = "stty " + stty + "; ctr --address " + address() + " " + args;
   fixtures::RunOptions o;
   o.timeout = std::chrono::seconds(60);
   return fixtures::run_command({"/usr/bin/env", "script", "-qec", command, "/dev/null"}, o);
