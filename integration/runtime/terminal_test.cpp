@@ -138,8 +138,10 @@ TEST(Terminal, ExecTtySendsPtyMasterOverConsoleSocket) {
     ASSERT_TRUE(fs::write_file_atomic(process_path, process.dump(), 0644).has_value());
     const auto path = bundle.base() / "console.sock";
     const UniqueFd listener = listen_at(path);
-    const RunResult r = run_runtime(bundle, {"exec", "-d", "--console-socket", path.string(),
-                                             "--process", process_path.string(), bundle.id});
+    const auto pid_file = bundle.base() / "exec.pid";
+    const RunResult r =
+        run_runtime(bundle, {"exec", "-d", "--console-socket", path.string(), "--pid-file",
+                             pid_file.string(), "--process", process_path.string(), bundle.id});
     ASSERT_EQ(r.exit_code, 0) << r;
     const UniqueFd master = receive_master(listener.get());
     ASSERT_TRUE(master.valid());
@@ -147,6 +149,9 @@ TEST(Terminal, ExecTtySendsPtyMasterOverConsoleSocket) {
     const std::string out = read_until(master.get(), "");
     EXPECT_THAT(out, ContainsRegex("\n/dev/pts/[0-9]+\r\n")) << out;
     EXPECT_THAT(out, HasSubstr("\n25 81\r\n")) << out;
+    // Its reaper is the test process: until reaped, the pid namespace cannot end with delete.
+    const std::string proc = "/proc/" + read_text(pid_file);
+    EXPECT_TRUE(wait_until([&] { return !std::filesystem::exists(proc); }));
   }
   force_delete(bundle);
   leaks.expect_none();
