@@ -171,8 +171,15 @@ TEST_F(ContainerdTest, ExecsPausesKillsAndDeletesADetachedTask) {
     const pid_t ctr =
         tty.spawn(daemon_->ctr_argv({"task", "exec", "--fifo-dir", (dir_->path() / "fifo").string(),
                                      "-t", "--exec-id", "e2", id, "sh"}));
-    tty.write("tty; stty size; exit 3\n");
-    const std::string out = tty.read_until("");
+    // ctr sizes the pty only after the process started: ask until the size has arrived.
+    tty.write("tty\n");
+    std::string out = tty.read_until("/dev/pts/[0-9]+\r+\n");
+    for (int attempt = 0; attempt < 20 && out.find("\n24 80\r") == std::string::npos; ++attempt) {
+      tty.write("stty size\n");
+      out += tty.read_until("\n24 80\r", std::chrono::seconds(1));
+    }
+    tty.write("exit 3\n");
+    out += tty.read_until("");
     // ctr leaves its own terminal cooked: lines end "\r\r\n" there.
     EXPECT_THAT(out, testing::ContainsRegex("\n/dev/pts/[0-9]+\r+\n")) << out;
     EXPECT_THAT(out, testing::ContainsRegex("\n24 80\r+\n")) << out;
