@@ -12,8 +12,9 @@ cd "$work/bundle"
 "$keel" spec
 # Non-interactive: no terminal; a command that shows it is really inside a container.
 args='echo "hello from $(hostname): pid $$, uid $(id -u), $(ls /bin | wc -l) busybox applets"; exit 7'
-jq --arg cmd "$args" '.process.terminal = false | .process.args = ["sh", "-c", $cmd]
-  | .linux.cgroupsPath = "/keel-demo/demo"' config.json >config.json.new
+# A top-level cgroup of its own, so delete leaves no parent directory behind.
+jq --arg cmd "$args" --arg cgroup "/keel-demo-$$" '.process.terminal = false
+  | .process.args = ["sh", "-c", $cmd] | .linux.cgroupsPath = $cgroup' config.json >config.json.new
 mv config.json.new config.json
 echo "+ keel run demo   (bundle: $work/bundle)"
 set +e
