@@ -143,6 +143,10 @@ Result<pid_t> Task::create(const CreateOptions& o) {
   runtime_ = std::move(runtime);
   init_ = std::make_unique<Process>("", o.stdio);
   init_->set_created(*pid, std::move(*io));
+  if (auto oom = OomWatcher::watch(loop_, *pid, [this] { events_.task_oom(id_); }))
+    oom_ = std::move(*oom);
+  else
+    spdlog::debug("no OOM events for \"{}\": {}", id_, oom.error().message());
   events_.task_create(id_, bundle_, rootfs_, o.stdio, *pid);
   return *pid;
 }
@@ -314,6 +318,7 @@ Result<ExitRecord> Task::remove(const std::string& id, const std::string& exec_i
     return record;
   }
   KEEL_TRY(runtime_->remove(id_, true));
+  oom_.reset();
   if (!init_->exit() && reap_)
     reap_();  // a created init was just killed: collect its real status
   if (rootfs_mounted_) {

@@ -16,6 +16,7 @@
 #include "shim/event_loop.h"
 #include "shim/events.h"
 #include "shim/mount.h"
+#include "shim/oom.h"
 #include "shim/process.h"
 #include "shim/runtime_client.h"
 
@@ -101,6 +102,7 @@ class Task {
   std::unique_ptr<Process> init_;
   std::map<std::string, std::unique_ptr<Process>> execs_;
   std::function<void()> reap_;
+  std::unique_ptr<OomWatcher> oom_;
 };
 
 // The runtime binary and root chosen at Create, kept in the state dir for `delete`.

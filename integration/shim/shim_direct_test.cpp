@@ -249,5 +249,31 @@ TEST(ShimDirect, DeleteBinaryCleansUpAfterAKilledShim) {
   leaks.expect_none();
 }
 
+TEST(ShimDirect, OutOfMemoryKillIsPublishedAsTaskOom) {
+  KEEL_SKIP_UNLESS_ROOT();
+  fixtures::LeakCheck leaks;
+  {
+    auto bundle = fixtures::busybox_bundle();
+    bundle.config["linux"]["resources"]["memory"]["limit"] = 32 * 1024 * 1024;
+    // dd fills a 256 MiB buffer: far past the limit, so the kernel's OOM killer ends it.
+    bundle.set_args({"dd", "if=/dev/zero", "of=/dev/null", "bs=256M", "count=1"});
+    bundle.write();
+    ShimHarness shim(bundle);
+    ASSERT_TRUE(shim.started());
+    v2::CreateTaskResponse created;
+    ASSERT_EQ(shim.call("Create", create_request(bundle, ""), created).code, Code::kOk);
+    v2::StartResponse started;
+    ASSERT_EQ(shim.call("Start", with_id<v2::StartRequest>(bundle.id), started).code, Code::kOk);
+    v2::WaitResponse waited;
+    ASSERT_EQ(shim.call("Wait", with_id<v2::WaitRequest>(bundle.id), waited).code, Code::kOk);
+    EXPECT_EQ(waited.exit_status(), 128U + SIGKILL);
+    v2::DeleteResponse deleted;
+    ASSERT_EQ(shim.call("Delete", with_id<v2::DeleteRequest>(bundle.id), deleted).code, Code::kOk);
+    shutdown_and_check(shim);
+    EXPECT_THAT(shim.published_topics(), ::testing::Contains("/tasks/oom"));
+  }
+  leaks.expect_none();
+}
+
 }  // namespace
 }  // namespace keel::shim::testing
