@@ -1,6 +1,9 @@
 // Pins keel-shim's task API without containerd (shim/task.cpp, task_service.cpp, commands):
 // lifecycle, exit codes, refusals with the right codes, exec, the `delete` binary, cleanup.
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -271,6 +274,74 @@ TEST(ShimDirect, OutOfMemoryKillIsPublishedAsTaskOom) {
     ASSERT_EQ(shim.call("Delete", with_id<v2::DeleteRequest>(bundle.id), deleted).code, Code::kOk);
     shutdown_and_check(shim);
     EXPECT_THAT(shim.published_topics(), ::testing::Contains("/tasks/oom"));
+  }
+  leaks.expect_none();
+}
+
+size_t open_fds(pid_t pid) {
+  std::error_code ec;
+  size_t n = 0;
+  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
+    ++n;
+  return n;
+}
+
+TEST(ShimDirect, ExecStdinReachesTheProcessAndCloseIoEndsItWithoutLeakingFds) {
+  KEEL_SKIP_UNLESS_ROOT();
+  fixtures::LeakCheck leaks;
+  {
+    auto bundle = fixtures::busybox_bundle();
+    bundle.set_args({"sleep", "1000"});
+    bundle.write();
+    ShimHarness shim(bundle);
+    ASSERT_TRUE(shim.started());
+    const std::string out = shim.make_output_fifo("cat-out");
+    const std::string in = (bundle.base() / "cat-in").string();
+    ASSERT_EQ(::mkfifo(in.c_str(), 0600), 0);
+    v2::CreateTaskResponse created;
+    ASSERT_EQ(shim.call("Create", create_request(bundle, ""), created).code, Code::kOk);
+    v2::StartResponse started;
+    ASSERT_EQ(shim.call("Start", with_id<v2::StartRequest>(bundle.id), started).code, Code::kOk);
+    const size_t fds_before = open_fds(shim.shim_pid());
+
+    nlohmann::json process = bundle.config["process"];
+    process["args"] = {"cat"};
+    auto exec = with_id<v2::ExecProcessRequest>(bundle.id, "cat");
+    exec.set_stdin(in);
+    exec.set_stdout(out);
+    exec.mutable_spec()->set_value(process.dump());
+    Empty empty;
+    ASSERT_EQ(shim.call("Exec", exec, empty).code, Code::kOk);
+    v2::StartResponse exec_started;
+    ASSERT_EQ(shim.call("Start", with_id<v2::StartRequest>(bundle.id, "cat"), exec_started).code,
+              Code::kOk);
+    UniqueFd writer(::open(in.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC));
+    ASSERT_TRUE(writer.valid());
+    ASSERT_EQ(::write(writer.get(), "ping\n", 5), 5);
+    EXPECT_TRUE(fixtures::wait_until([&] {
+      return shim.read_fifo("cat-out").find("ping") != std::string::npos ||
+             ::testing::Test::HasFailure();
+    }));
+    auto close = with_id<v2::CloseIORequest>(bundle.id, "cat");
+    close.set_stdin(true);
+    ASSERT_EQ(shim.call("CloseIO", close, empty).code, Code::kOk);
+    v2::WaitResponse waited;
+    ASSERT_EQ(shim.call("Wait", with_id<v2::WaitRequest>(bundle.id, "cat"), waited).code,
+              Code::kOk);
+    EXPECT_EQ(waited.exit_status(), 0U);  // cat saw EOF
+    v2::DeleteResponse deleted;
+    ASSERT_EQ(shim.call("Delete", with_id<v2::DeleteRequest>(bundle.id, "cat"), deleted).code,
+              Code::kOk);
+    EXPECT_TRUE(fixtures::wait_until([&] { return open_fds(shim.shim_pid()) <= fds_before; }))
+        << open_fds(shim.shim_pid()) << " fds in the shim, " << fds_before << " before the exec";
+
+    auto kill = with_id<v2::KillRequest>(bundle.id);
+    kill.set_signal(SIGKILL);
+    ASSERT_EQ(shim.call("Kill", kill, empty).code, Code::kOk);
+    ASSERT_EQ(shim.call("Wait", with_id<v2::WaitRequest>(bundle.id), waited).code, Code::kOk);
+    ASSERT_EQ(shim.call("Delete", with_id<v2::DeleteRequest>(bundle.id), deleted).code, Code::kOk);
+    shutdown_and_check(shim);
   }
   leaks.expect_none();
 }
