@@ -72,8 +72,7 @@ void Server::on_connection(std::uint64_t id, std::uint32_t events) {
     const ssize_t n = ::read(it->second.fd.get(), buf.data(), buf.size());
     if (n > 0) {
       it->second.decoder.feed(std::string_view(buf.data(), static_cast<std::size_t>(n)));
-      while (auto frame = connections_.count(id) ? connections_[id].decoder.next() : std::nullopt)
-        on_frame(id, std::move(*frame));
+      drain_frames(id);
       continue;
     }
     if (n < 0 && errno == EINTR)
@@ -82,6 +81,18 @@ void Server::on_connection(std::uint64_t id, std::uint32_t events) {
       return;
     close_connection(id);  // EOF or a read error: the client is gone
     return;
+  }
+}
+
+void Server::drain_frames(std::uint64_t id) {
+  for (;;) {
+    auto it = connections_.find(id);  // a response may have closed the connection
+    if (it == connections_.end())
+      return;
+    auto frame = it->second.decoder.next();
+    if (!frame)
+      return;
+    on_frame(id, std::move(*frame));
   }
 }
 

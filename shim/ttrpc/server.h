@@ -67,6 +67,7 @@ class Server {
 
   void on_accept();
   void on_connection(std::uint64_t id, std::uint32_t events);
+  void drain_frames(std::uint64_t id);
   void on_frame(std::uint64_t id, Frame frame);
   void respond(std::uint64_t id, std::uint32_t stream, const Status& status,
                std::string_view payload);
