@@ -127,7 +127,7 @@ Result<pid_t> Task::create(const CreateOptions& o) {
           runtime->create(o.id, o.bundle, pid_file, prepared->console_path(), prepared->stdio());
       !r) {
     undo_mount();
-    return std::move(r).error().context("create \"" + o.id + "\"");
+    return std::move(r).error();  // the runtime's own line already names the container
   }
   auto pid = read_pid_file(pid_file);
   auto io = pid ? finish_io(loop_, o.stdio, *prepared) : std::move(pid).error();

@@ -346,5 +346,27 @@ TEST(ShimDirect, ExecStdinReachesTheProcessAndCloseIoEndsItWithoutLeakingFds) {
   leaks.expect_none();
 }
 
+TEST(ShimDirect, FailedCreateReportsTheRuntimesErrorAndLeavesNothing) {
+  KEEL_SKIP_UNLESS_ROOT();
+  fixtures::LeakCheck leaks;
+  {
+    auto bundle = fixtures::busybox_bundle();
+    bundle.config["process"]["cwd"] = "not/absolute";
+    bundle.write();
+    ShimHarness shim(bundle);
+    ASSERT_TRUE(shim.started());
+    v2::CreateTaskResponse created;
+    auto status = shim.call("Create", create_request(bundle, ""), created);
+    EXPECT_EQ(status.code, Code::kInternal);
+    EXPECT_THAT(status.message, HasSubstr("runtime create (exit 1): create \"" + bundle.id + "\""));
+    EXPECT_THAT(status.message, HasSubstr("cwd")) << status.message;  // keel's own error line
+    v2::StateResponse state;
+    EXPECT_EQ(shim.call("State", with_id<v2::StateRequest>(bundle.id), state).code,
+              Code::kNotFound);
+    shutdown_and_check(shim);  // nothing was created: Shutdown ends the shim
+  }
+  leaks.expect_none();
+}
+
 }  // namespace
 }  // namespace keel::shim::testing
