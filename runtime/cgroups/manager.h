@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/unique_fd.h"
 #include "oci-spec/runtime_config.h"
 #include "runtime/cgroups/stats.h"
 
@@ -85,6 +86,12 @@ struct Layout {
     const Layout& layout, const std::optional<std::string>& cgroups_path, const std::string& id);
 // For later commands, from the persisted Paths: v1 manager when `v1` is non-empty, else v2.
 [[nodiscard]] Result<std::unique_ptr<Manager>> open_manager(const Paths& paths);
+
+// A non-blocking fd that polls readable after an OOM in the container's memory cgroup (v1: an
+// eventfd on memory.oom_control; v2: inotify on memory.events), and also when the cgroup goes
+// away. Wakes only: the caller drains it and reads Manager::oom_kill_count.
+[[nodiscard]] Result<UniqueFd> open_oom_notifier(const Paths& paths);
+void drain_oom_notifier(int fd) noexcept;
 
 // The absolute directories make_manager would use (exposed for tests and `keel features`).
 [[nodiscard]] Result<Paths> resolve_paths(const Layout& layout,
