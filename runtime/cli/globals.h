@@ -46,5 +46,7 @@ void add_list(CLI::App& app, Globals& g);
 void add_spec(CLI::App& app, Globals& g);
 void add_features(CLI::App& app, Globals& g);
 void add_exec(CLI::App& app, Globals& g);
+void add_pause(CLI::App& app, Globals& g);
+void add_resume(CLI::App& app, Globals& g);
 
 }  // namespace keel::cli

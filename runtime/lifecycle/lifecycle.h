@@ -67,6 +67,11 @@ enum class ListFormat { kTable, kJson };
 [[nodiscard]] Result<std::string> list_containers(const StateStore& store, ListFormat format,
                                                   bool quiet);
 
+// runc's `pause` and `resume`: the cgroup freezer. Pause needs a running container, resume a
+// paused one; anything else is refused with the status it has.
+[[nodiscard]] Result<void> pause_container(const StateStore& store, const std::string& id);
+[[nodiscard]] Result<void> resume_container(const StateStore& store, const std::string& id);
+
 // "KILL", "SIGKILL", "9" -> 9.
 [[nodiscard]] Result<int> parse_signal(const std::string& text);
 
