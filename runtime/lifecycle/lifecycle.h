@@ -72,6 +72,30 @@ enum class ListFormat { kTable, kJson };
 [[nodiscard]] Result<void> pause_container(const StateStore& store, const std::string& id);
 [[nodiscard]] Result<void> resume_container(const StateStore& store, const std::string& id);
 
+// runc's `update` flags; each unset field leaves that limit as it is. Sizes take runc's units
+// ("64m", "1g"); memory_swap is memory+swap, "-1" for unlimited.
+struct UpdateOptions {
+  std::string id;
+  std::string resources_file;  // an OCI linux.resources JSON, "-" for stdin; the flags are ignored
+  std::optional<std::string> memory;
+  std::optional<std::string> memory_reservation;
+  std::optional<std::string> memory_swap;
+  std::optional<std::string> kernel_memory;      // deprecated: accepted, ignored with a warning
+  std::optional<std::string> kernel_memory_tcp;  // likewise
+  std::optional<std::uint64_t> cpu_shares;
+  std::optional<std::int64_t> cpu_quota;
+  std::optional<std::uint64_t> cpu_period;
+  std::optional<std::uint64_t> cpu_rt_period;
+  std::optional<std::int64_t> cpu_rt_runtime;
+  std::optional<std::string> cpuset_cpus;
+  std::optional<std::string> cpuset_mems;
+  std::optional<std::int64_t> pids_limit;  // 0: unchanged, -1: unlimited
+  std::optional<std::uint16_t> blkio_weight;
+};
+
+// Writes the new limits into the cgroup of a created, running or paused container.
+[[nodiscard]] Result<void> update_container(const StateStore& store, const UpdateOptions& options);
+
 // "KILL", "SIGKILL", "9" -> 9.
 [[nodiscard]] Result<int> parse_signal(const std::string& text);
 
