@@ -49,5 +49,6 @@ void add_exec(CLI::App& app, Globals& g);
 void add_pause(CLI::App& app, Globals& g);
 void add_resume(CLI::App& app, Globals& g);
 void add_update(CLI::App& app, Globals& g);
+void add_ps(CLI::App& app, Globals& g);
 
 }  // namespace keel::cli

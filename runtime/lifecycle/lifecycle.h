@@ -96,6 +96,13 @@ struct UpdateOptions {
 // Writes the new limits into the cgroup of a created, running or paused container.
 [[nodiscard]] Result<void> update_container(const StateStore& store, const UpdateOptions& options);
 
+enum class PsFormat { kTable, kJson };
+// runc's `ps`: json is the array of the container's pids; table is the host's `ps` (ps_args,
+// default "-ef") cut down to the header and the container's processes.
+[[nodiscard]] Result<std::string> container_ps(const StateStore& store, const std::string& id,
+                                               PsFormat format,
+                                               const std::vector<std::string>& ps_args);
+
 // "KILL", "SIGKILL", "9" -> 9.
 [[nodiscard]] Result<int> parse_signal(const std::string& text);
 
