@@ -50,5 +50,6 @@ void add_pause(CLI::App& app, Globals& g);
 void add_resume(CLI::App& app, Globals& g);
 void add_update(CLI::App& app, Globals& g);
 void add_ps(CLI::App& app, Globals& g);
+void add_events(CLI::App& app, Globals& g);
 
 }  // namespace keel::cli

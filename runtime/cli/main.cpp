@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
 
   for (auto add : {cli::add_create, cli::add_start, cli::add_run, cli::add_state, cli::add_kill,
                    cli::add_delete, cli::add_list, cli::add_spec, cli::add_features, cli::add_exec,
-                   cli::add_pause, cli::add_resume, cli::add_update, cli::add_ps})
+                   cli::add_pause, cli::add_resume, cli::add_update, cli::add_ps, cli::add_events})
     add(app, g);
 
   try {

@@ -5,8 +5,10 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/error.h"
@@ -102,6 +104,19 @@ enum class PsFormat { kTable, kJson };
 [[nodiscard]] Result<std::string> container_ps(const StateStore& store, const std::string& id,
                                                PsFormat format,
                                                const std::vector<std::string>& ps_args);
+
+struct EventsOptions {
+  std::string id;
+  bool stats = false;                // one stats event, then return
+  std::uint64_t interval_ms = 5000;  // between stats events
+};
+
+// runc's `events`: one JSON line per event to `emit`, {"type":"stats"|"oom","id":...,"data":...}.
+// Streams until the container's init exits, unless options.stats. Holds no lock meanwhile.
+[[nodiscard]] Result<void> container_events(const StateStore& store, const EventsOptions& options,
+                                            const std::function<void(std::string_view)>& emit);
+// "5s", "100ms", "1m30s", "250us" (Go's time.ParseDuration units down to ms) -> milliseconds.
+[[nodiscard]] Result<std::uint64_t> parse_interval_ms(const std::string& text);
 
 // "KILL", "SIGKILL", "9" -> 9.
 [[nodiscard]] Result<int> parse_signal(const std::string& text);
