@@ -368,5 +368,44 @@ TEST(ShimDirect, FailedCreateReportsTheRuntimesErrorAndLeavesNothing) {
   leaks.expect_none();
 }
 
+TEST(ShimDirect, UpdateSetsTheContainersResources) {
+  KEEL_SKIP_UNLESS_ROOT();
+  fixtures::LeakCheck leaks;
+  {
+    auto bundle = fixtures::busybox_bundle();
+    bundle.set_args({"sleep", "1000"});
+    bundle.write();
+    ShimHarness shim(bundle);
+    ASSERT_TRUE(shim.started());
+    v2::CreateTaskResponse created;
+    ASSERT_EQ(shim.call("Create", create_request(bundle, ""), created).code, Code::kOk);
+    v2::StartResponse started;
+    ASSERT_EQ(shim.call("Start", with_id<v2::StartRequest>(bundle.id), started).code, Code::kOk);
+    auto update = with_id<v2::UpdateTaskRequest>(bundle.id);
+    update.mutable_resources()->set_type_url(
+        "types.containerd.io/opencontainers/runtime-spec/1/LinuxResources");
+    update.mutable_resources()->set_value(R"({"memory":{"limit":67108864}})");
+    Empty empty;
+    ASSERT_EQ(shim.call("Update", update, empty).code, Code::kOk);
+    std::string limit;
+    for (const auto& dir : fixtures::cgroup_dirs(bundle.cgroups_path)) {
+      for (const char* file : {"memory.limit_in_bytes", "memory.max"})
+        if (auto text = fixtures::read_text(dir / file); !text.empty())
+          limit = text;
+    }
+    EXPECT_EQ(limit, "67108864\n");
+    auto kill = with_id<v2::KillRequest>(bundle.id);
+    kill.set_signal(SIGKILL);
+    ASSERT_EQ(shim.call("Kill", kill, empty).code, Code::kOk);
+    v2::WaitResponse waited;
+    ASSERT_EQ(shim.call("Wait", with_id<v2::WaitRequest>(bundle.id), waited).code, Code::kOk);
+    EXPECT_EQ(shim.call("Update", update, empty).code, Code::kFailedPrecondition);  // stopped
+    v2::DeleteResponse deleted;
+    ASSERT_EQ(shim.call("Delete", with_id<v2::DeleteRequest>(bundle.id), deleted).code, Code::kOk);
+    shutdown_and_check(shim);
+  }
+  leaks.expect_none();
+}
+
 }  // namespace
 }  // namespace keel::shim::testing
