@@ -170,6 +170,10 @@ Result<void> RuntimeClient::update(const std::string& id, const std::string& res
   return {};
 }
 
+Result<std::string> RuntimeClient::stats(const std::string& id) {
+  return run({"events", "--stats", id});
+}
+
 Result<std::vector<pid_t>> RuntimeClient::ps(const std::string& id) {
   auto out = run({"ps", "--format", "json", id});
   if (!out)

@@ -41,6 +41,8 @@ class RuntimeClient {
   [[nodiscard]] Result<void> resume(const std::string& id);
   [[nodiscard]] Result<void> update(const std::string& id, const std::string& resources_json);
   [[nodiscard]] Result<std::vector<pid_t>> ps(const std::string& id);
+  // One `events --stats` line (runc's stats JSON).
+  [[nodiscard]] Result<std::string> stats(const std::string& id);
 
   [[nodiscard]] const RuntimeConfig& config() const { return config_; }
 

@@ -281,6 +281,12 @@ Result<std::vector<PidInfo>> Task::pids(const std::string& id) {
   return out;
 }
 
+Result<std::string> Task::stats(const std::string& id) {
+  KEEL_TRY(find(id, ""));
+  KEEL_TRY(init_->check_can("update"));  // a cgroup exists from create until the exit
+  return runtime_->stats(id_);
+}
+
 Result<void> Task::pause(const std::string& id) {
   KEEL_TRY(find(id, ""));
   KEEL_TRY(init_->check_can("pause"));

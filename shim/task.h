@@ -67,6 +67,8 @@ class Task {
   [[nodiscard]] Result<void> wait(const std::string& id, const std::string& exec_id,
                                   WaitCallback done);
   [[nodiscard]] Result<std::vector<PidInfo>> pids(const std::string& id);
+  // The runtime's stats JSON for the container (`events --stats`).
+  [[nodiscard]] Result<std::string> stats(const std::string& id);
   [[nodiscard]] Result<void> pause(const std::string& id);
   [[nodiscard]] Result<void> resume(const std::string& id);
   [[nodiscard]] Result<void> update(const std::string& id, const std::string& resources_json);

@@ -6,6 +6,7 @@
 #include "containerd/runc/v1/options.pb.h"
 #include "containerd/task/v2/shim.pb.h"
 #include "google/protobuf/empty.pb.h"
+#include "shim/metrics.h"
 
 namespace keel::shim {
 namespace {
@@ -174,8 +175,15 @@ void TaskService::register_with(ttrpc::Server& server) {
     set_time(resp.mutable_exited_at(), exit->exited_at_ns);
     reply_ok(r, resp);
   });
-  handle<v2::StatsRequest>(server, "Stats", [](const auto&, const Reply& r) {
-    r.send({Code::kUnimplemented, "stats are not implemented yet"});
+  handle<v2::StatsRequest>(server, "Stats", [this](const auto& req, const Reply& r) {
+    auto stats = task_.stats(req.id());
+    auto metrics = stats ? metrics_from_stats(*stats) : std::move(stats).error();
+    if (!metrics)
+      return reply_error(r, metrics.error());
+    v2::StatsResponse resp;
+    resp.mutable_stats()->set_type_url(kMetricsTypeUrl);
+    resp.mutable_stats()->set_value(*metrics);
+    reply_ok(r, resp);
   });
   handle<v2::CheckpointTaskRequest>(server, "Checkpoint", [](const auto&, const Reply& r) {
     r.send({Code::kUnimplemented, "checkpoint is not supported"});

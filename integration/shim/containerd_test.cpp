@@ -93,6 +93,22 @@ TEST(ShimContainerd, TaskPsListsTheContainersProcesses) {
   ctd.expect_clean();
 }
 
+TEST(ShimContainerd, TaskMetricsReportTheContainersCgroup) {
+  KEEL_SKIP_WITHOUT_CONTAINERD();
+  if (!keel_has_command("events"))
+    GTEST_SKIP() << "keel events is not there yet";
+  PrivateContainerd ctd;
+  ASSERT_TRUE(ctd.ready());
+  const std::string id = ctd.new_id();
+  ASSERT_NO_FATAL_FAILURE(ctd.run_detached(id, {"sleep", "1000"}));
+  auto r = ctd.ctr({"task", "metrics", id});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_THAT(r.out, HasSubstr("memory.usage_in_bytes"));
+  EXPECT_THAT(r.out, HasSubstr("pids.current"));
+  stop_and_delete(ctd, id);
+  ctd.expect_clean();
+}
+
 TEST(ShimContainerd, PauseAndResumeChangeTheTaskStatus) {
   KEEL_SKIP_WITHOUT_CONTAINERD();
   if (!keel_has_command("pause") || !keel_has_command("resume"))

@@ -149,8 +149,12 @@ TEST(ShimDirect, RefusesWhatTheTaskCannotDoWithTheRightCodes) {
     EXPECT_EQ(shim.call("State", with_id<v2::StateRequest>(bundle.id, "nope"), empty).code,
               Code::kNotFound);
     v2::StatsResponse stats;
-    EXPECT_EQ(shim.call("Stats", with_id<v2::StatsRequest>(bundle.id), stats).code,
-              Code::kUnimplemented);
+    ASSERT_EQ(shim.call("Stats", with_id<v2::StatsRequest>(bundle.id), stats).code, Code::kOk);
+    EXPECT_EQ(stats.stats().type_url(), "io.containerd.cgroups.v1.Metrics");
+    EXPECT_FALSE(stats.stats().value().empty());
+    v2::CheckpointTaskRequest checkpoint;
+    checkpoint.set_id(bundle.id);
+    EXPECT_EQ(shim.call("Checkpoint", checkpoint, empty).code, Code::kUnimplemented);
     auto exec = with_id<v2::ExecProcessRequest>(bundle.id, "e1");
     EXPECT_EQ(shim.call("Exec", exec, empty).code, Code::kFailedPrecondition);  // not running
     v2::ConnectResponse connected;
