@@ -10,6 +10,7 @@
 
 #include "common/fs.h"
 #include "shim/io/console.h"
+#include "shim/io/cri_log.h"
 #include "shim/spawn.h"
 
 namespace keel::shim {
@@ -101,6 +102,12 @@ Result<Process*> Task::find(const std::string& id, const std::string& exec_id) {
 Result<pid_t> Task::create(const CreateOptions& o) {
   if (init_)
     return Error::of(Errc::kAlreadyExists, "task \"" + id_ + "\" already exists");
+  // The manager's CRI log rides in config.json: containerd's Create request has no field for it.
+  io::StdioPaths stdio = o.stdio;
+  auto log_path = io::cri_log_path_of_bundle(o.bundle);
+  if (!log_path)
+    return std::move(log_path).error().context("create \"" + o.id + "\"");
+  stdio.log_path = std::move(*log_path);
   RuntimeConfig rc;
   rc.binary = o.runtime_binary.empty() ? config_.default_runtime : o.runtime_binary;
   rc.root = o.runtime_root.empty() ? config_.default_root : o.runtime_root;
@@ -117,7 +124,7 @@ Result<pid_t> Task::create(const CreateOptions& o) {
     if (!o.rootfs.empty())
       (void)unmount_rootfs(rootfs);
   };
-  auto prepared = prepare_io(loop_, o.stdio);
+  auto prepared = prepare_io(loop_, stdio);
   if (!prepared) {
     undo_mount();
     return std::move(prepared).error().context("create \"" + o.id + "\"");
@@ -130,7 +137,7 @@ Result<pid_t> Task::create(const CreateOptions& o) {
     return std::move(r).error();  // the runtime's own line already names the container
   }
   auto pid = read_pid_file(pid_file);
-  auto io = pid ? finish_io(loop_, o.stdio, *prepared) : std::move(pid).error();
+  auto io = pid ? finish_io(loop_, stdio, *prepared) : std::move(pid).error();
   if (!pid || !io) {
     (void)runtime->remove(o.id, true);
     undo_mount();
@@ -141,7 +148,7 @@ Result<pid_t> Task::create(const CreateOptions& o) {
   rootfs_ = o.rootfs;
   rootfs_mounted_ = !o.rootfs.empty();
   runtime_ = std::move(runtime);
-  init_ = std::make_unique<Process>("", o.stdio);
+  init_ = std::make_unique<Process>("", stdio);
   init_->set_created(*pid, std::move(*io));
   if (auto oom = OomWatcher::watch(loop_, *pid, [this] { events_.task_oom(id_); }))
     oom_ = std::move(*oom);

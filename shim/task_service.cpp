@@ -59,7 +59,7 @@ void reply_empty(const Reply& r, const Result<void>& result) {
 
 io::StdioPaths stdio_of(const std::string& in, const std::string& out, const std::string& err,
                         bool terminal) {
-  return io::StdioPaths{in, out, err, terminal};
+  return io::StdioPaths{in, out, err, terminal, {}};
 }
 
 }  // namespace

@@ -48,6 +48,8 @@ bool Copier::read_src() {
     const ssize_t n = ::read(src_.get(), chunk.data(), chunk.size());
     if (n > 0) {
       const auto got = static_cast<std::size_t>(n);
+      if (log_)
+        log_->write(std::string_view(chunk.data(), got));
       if (dst_broken_ || !dst_.valid()) {
         dropped_ += got;
       } else if (full) {
@@ -137,6 +139,10 @@ void Copier::end() {
   if (done_)
     return;
   write_dst();  // best effort: what the fifo takes now; the rest cannot wait for a reader
+  if (log_) {
+    log_->flush();
+    log_.reset();
+  }
   if (src_watched_)
     loop_.remove(src_.get());
   if (dst_watched_)

@@ -5,10 +5,12 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "common/unique_fd.h"
 #include "shim/event_loop.h"
+#include "shim/io/cri_log.h"
 
 namespace keel::shim::io {
 
@@ -27,6 +29,10 @@ class Copier {
   Copier(Copier&&) = delete;
   Copier& operator=(Copier&&) = delete;
   ~Copier();
+
+  // Every byte read from src also goes to `log`, whatever the fifo takes or drops; the log gets
+  // its unterminated tail when src ends. With a log, `dst` may be empty (no fifo).
+  void set_log(std::unique_ptr<CriLogStream> log) { log_ = std::move(log); }
 
   // Reads what src holds now, writes what dst takes now, then finishes (CloseIO, process exit).
   void finish();
@@ -49,6 +55,7 @@ class Copier {
   std::function<void()> on_done_;
   std::size_t cap_;
   std::string buf_;
+  std::unique_ptr<CriLogStream> log_;
   std::size_t dropped_ = 0;
   bool src_watched_ = false;
   bool dst_watched_ = false;

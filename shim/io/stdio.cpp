@@ -1,4 +1,4 @@
-// ProcessIo: pipes or a pty master wired to containerd's fifos through Copiers.
+// ProcessIo: pipes or a pty master wired to containerd's fifos (and a CRI log) through Copiers.
 #include "shim/io/stdio.h"
 
 #include <fcntl.h>
@@ -27,6 +27,32 @@ Result<UniqueFd> ProcessIo::open_output(const std::string& path) {
   return fd;
 }
 
+Result<void> ProcessIo::open_log() {
+  if (paths_.log_path.empty())
+    return {};
+  auto log = CriLogFile::open(paths_.log_path);
+  if (!log)
+    return std::move(log).error();
+  log_ = std::move(*log);
+  return {};
+}
+
+Result<std::unique_ptr<Copier>> ProcessIo::make_output(UniqueFd src, const std::string& path,
+                                                       const char* stream) {
+  UniqueFd fifo;
+  if (!path.empty()) {
+    auto opened = open_output(path);
+    if (!opened)
+      return std::move(opened).error();
+    fifo = std::move(*opened);
+  }
+  auto copier = std::make_unique<Copier>(loop_, std::move(src), std::move(fifo),
+                                         Copier::WhenFull::kDrop, nullptr);
+  if (log_)
+    copier->set_log(std::make_unique<CriLogStream>(log_, stream));
+  return copier;
+}
+
 Result<void> ProcessIo::open_stdin(UniqueFd dst) {
   // Read side of the client's fifo: EOF arrives once the client's writer has come and gone.
   UniqueFd src(::open(paths_.stdin_path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
@@ -47,23 +73,23 @@ Result<std::unique_ptr<ProcessIo>> ProcessIo::with_pipes(EventLoop& loop, const 
     io->child_in_ = std::move(p->first);
     KEEL_TRY(io->open_stdin(std::move(p->second)));
   }
-  auto output = [&](const std::string& path, UniqueFd& child_end,
+  KEEL_TRY(io->open_log());
+  auto output = [&](const std::string& path, const char* stream, UniqueFd& child_end,
                     std::unique_ptr<Copier>& copier) -> Result<void> {
-    if (path.empty())
+    if (path.empty() && !io->log_)
       return {};
-    auto fifo = io->open_output(path);
-    if (!fifo)
-      return std::move(fifo).error();
     auto p = make_pipe();
     if (!p)
       return std::move(p).error();
     child_end = std::move(p->second);
-    copier = std::make_unique<Copier>(loop, std::move(p->first), std::move(*fifo),
-                                      Copier::WhenFull::kDrop, nullptr);
+    auto made = io->make_output(std::move(p->first), path, stream);
+    if (!made)
+      return std::move(made).error();
+    copier = std::move(*made);
     return {};
   };
-  KEEL_TRY(output(paths.stdout_path, io->child_out_, io->out_));
-  KEEL_TRY(output(paths.stderr_path, io->child_err_, io->err_));
+  KEEL_TRY(output(paths.stdout_path, "stdout", io->child_out_, io->out_));
+  KEEL_TRY(output(paths.stderr_path, "stderr", io->child_err_, io->err_));
   return io;
 }
 
@@ -78,15 +104,15 @@ Result<std::unique_ptr<ProcessIo>> ProcessIo::with_console(EventLoop& loop, cons
       return Error::sys("dup pty master");
     KEEL_TRY(io->open_stdin(std::move(dst)));
   }
-  if (!paths.stdout_path.empty()) {
-    auto fifo = io->open_output(paths.stdout_path);
-    if (!fifo)
-      return std::move(fifo).error();
+  KEEL_TRY(io->open_log());
+  if (!paths.stdout_path.empty() || io->log_) {
     UniqueFd src(::fcntl(io->master_.get(), F_DUPFD_CLOEXEC, 3));
     if (!src.valid())
       return Error::sys("dup pty master");
-    io->out_ = std::make_unique<Copier>(loop, std::move(src), std::move(*fifo),
-                                        Copier::WhenFull::kDrop, nullptr);
+    auto made = io->make_output(std::move(src), paths.stdout_path, "stdout");
+    if (!made)
+      return std::move(made).error();
+    io->out_ = std::move(*made);
   }
   return io;
 }

@@ -18,6 +18,9 @@ struct StdioPaths {
   std::string stdout_path;
   std::string stderr_path;
   bool terminal = false;
+  // Not part of containerd's request: a CRI log file for the output as well (cri_log.h), empty
+  // for none. A terminal's output is all stdout.
+  std::string log_path;
 };
 
 class ProcessIo {
@@ -55,11 +58,16 @@ class ProcessIo {
   explicit ProcessIo(EventLoop& loop) : loop_(loop) {}
   [[nodiscard]] Result<void> open_stdin(UniqueFd dst);
   [[nodiscard]] Result<UniqueFd> open_output(const std::string& path);
+  [[nodiscard]] Result<void> open_log();
+  // A copier from `src` to the fifo at `path` (if any) and to the log (if any).
+  [[nodiscard]] Result<std::unique_ptr<Copier>> make_output(UniqueFd src, const std::string& path,
+                                                            const char* stream);
 
   EventLoop& loop_;
   StdioPaths paths_;
   UniqueFd child_in_, child_out_, child_err_;
   UniqueFd master_;
+  std::shared_ptr<CriLogFile> log_;
   std::unique_ptr<Copier> in_, out_, err_;
 };
 
