@@ -5,9 +5,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <ctime>
+#include <regex>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/fs.h"
 #include "containerd/task/v2/shim.pb.h"
 #include "google/protobuf/empty.pb.h"
 #include "integration/shim/shim_harness.h"
@@ -404,6 +409,81 @@ TEST(ShimDirect, UpdateSetsTheContainersResources) {
     v2::WaitResponse waited;
     ASSERT_EQ(shim.call("Wait", with_id<v2::WaitRequest>(bundle.id), waited).code, Code::kOk);
     EXPECT_EQ(shim.call("Update", update, empty).code, Code::kFailedPrecondition);  // stopped
+    v2::DeleteResponse deleted;
+    ASSERT_EQ(shim.call("Delete", with_id<v2::DeleteRequest>(bundle.id), deleted).code, Code::kOk);
+    shutdown_and_check(shim);
+  }
+  leaks.expect_none();
+}
+
+struct CriRecord {
+  std::string stream;
+  std::string tag;
+  std::string message;
+};
+
+// Parses a CRI log, checking each time is RFC3339Nano UTC within a minute of now.
+std::vector<CriRecord> parse_cri_log(const std::string& text) {
+  static const std::regex kLine(
+      R"(^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d{0,8}[1-9])?Z (stdout|stderr) ([FP]) (.*)$)");
+  std::vector<CriRecord> records;
+  std::size_t start = 0;
+  for (std::size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1) {
+    const std::string line = text.substr(start, nl - start);
+    std::smatch m;
+    if (!std::regex_match(line, m, kLine)) {
+      ADD_FAILURE() << "not a CRI record: \"" << line << "\"";
+      continue;
+    }
+    std::tm tm{};
+    EXPECT_NE(::strptime(m[1].str().c_str(), "%Y-%m-%dT%H:%M:%S", &tm), nullptr);
+    EXPECT_LT(std::abs(::timegm(&tm) - ::time(nullptr)), 60) << line;
+    records.push_back({m[3], m[4], m[5]});
+  }
+  return records;
+}
+
+TEST(ShimDirect, LogPathAnnotationWritesOutputAsCriRecords) {
+  KEEL_SKIP_UNLESS_ROOT();
+  fixtures::LeakCheck leaks;
+  {
+    auto bundle = fixtures::busybox_bundle();
+    const std::string log = (bundle.base() / "ctr.log").string();
+    bundle.set_args({"sh", "-c", "printf 'a\\nb'; printf 'c\\n' >&2"});
+    bundle.config["annotations"]["io.keel.shim.log-path"] = log;
+    bundle.write();
+    ShimHarness shim(bundle);
+    ASSERT_TRUE(shim.started());
+    const std::string out = shim.make_output_fifo("stdout");  // stderr: the log alone
+
+    v2::CreateTaskResponse created;
+    ASSERT_EQ(shim.call("Create", create_request(bundle, out), created).code, Code::kOk);
+    struct stat st {};
+    ASSERT_EQ(::stat(log.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0640U);
+    v2::StartResponse started;
+    ASSERT_EQ(shim.call("Start", with_id<v2::StartRequest>(bundle.id), started).code, Code::kOk);
+    v2::WaitResponse waited;
+    ASSERT_EQ(shim.call("Wait", with_id<v2::WaitRequest>(bundle.id), waited).code, Code::kOk);
+    EXPECT_EQ(waited.exit_status(), 0U);
+    // The unterminated "b" goes out when stdout ends, as a P record.
+    auto read_log = [&] {
+      auto text = fs::read_file(log);
+      return text ? *text : std::string();
+    };
+    EXPECT_TRUE(fixtures::wait_until([&] {
+      const auto text = read_log();
+      return (text.find(" stdout P b\n") != std::string::npos &&
+              text.find(" stderr F c\n") != std::string::npos) ||
+             ::testing::Test::HasFailure();
+    })) << read_log();
+    std::vector<std::string> stdout_records, stderr_records;
+    for (const auto& r : parse_cri_log(read_log()))
+      (r.stream == "stdout" ? stdout_records : stderr_records).push_back(r.tag + " " + r.message);
+    EXPECT_THAT(stdout_records, ElementsAre("F a", "P b"));
+    EXPECT_THAT(stderr_records, ElementsAre("F c"));
+    EXPECT_EQ(shim.read_fifo("stdout"), "a\nb");  // the fifo still gets the raw bytes
+
     v2::DeleteResponse deleted;
     ASSERT_EQ(shim.call("Delete", with_id<v2::DeleteRequest>(bundle.id), deleted).code, Code::kOk);
     shutdown_and_check(shim);
