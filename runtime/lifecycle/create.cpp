@@ -66,11 +66,18 @@ rootfs::CgroupMountInfo cgroup_mount_info(const cgroups::Layout& layout,
 
 // The device cgroup rules the container gets: the config's, then (as runc does) the default
 // devices every container needs and the ones linux.devices creates, so a "deny all" config
-// still has a working /dev.
+// still has a working /dev. A default the config denies by its own type, major and minor stays
+// denied: that rule is the config asking for exactly this device to be unusable.
 oci::Resources effective_resources(const oci::RuntimeConfig& config) {
   oci::Resources resources = config.linux->resources.value_or(oci::Resources{});
+  const std::vector<oci::DeviceCgroup> configured = resources.devices;
   auto allow = [&](const char* type, std::optional<int64_t> major, std::optional<int64_t> minor,
                    const char* access) {
+    for (const auto& rule : configured) {
+      if (!rule.allow && rule.type == type && rule.major && rule.major == major &&
+          rule.minor == minor)
+        return;
+    }
     resources.devices.push_back(oci::DeviceCgroup{true, type, access, major, minor});
   };
   allow("c", std::nullopt, std::nullopt, "m");
