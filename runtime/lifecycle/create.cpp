@@ -64,6 +64,21 @@ rootfs::CgroupMountInfo cgroup_mount_info(const cgroups::Layout& layout,
   return info;
 }
 
+// A rootless container without a cgroup of its own is shown its creator's, as runc does.
+cgroups::Paths own_cgroups(const cgroups::Layout& layout) {
+  const auto own = [&](const std::string& hierarchy, const std::string& mountpoint) {
+    const auto it = layout.self_cgroup.find(hierarchy);
+    const std::string rel = it == layout.self_cgroup.end() ? "/" : it->second;
+    return rel == "/" ? mountpoint : mountpoint + rel;
+  };
+  cgroups::Paths paths;
+  for (const auto& [hierarchy, mountpoint] : layout.v1_mounts)
+    paths.v1[hierarchy] = own(hierarchy, mountpoint);
+  if (!layout.unified_mount.empty())
+    paths.unified = own("", layout.unified_mount);
+  return paths;
+}
+
 // The device cgroup rules the container gets: the config's, then (as runc does) the default
 // devices every container needs and the ones linux.devices creates, so a "deny all" config
 // still has a working /dev. A default the config denies by its own type, major and minor stays
@@ -193,8 +208,9 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   }
 
   rootfs::CgroupMountInfo cgroup_mounts;
-  if (cgroup && has_cgroup_mount(config))
-    cgroup_mounts = cgroup_mount_info(*layout, cgroup->paths(), ctx.namespaces.new_cgroup);
+  if (has_cgroup_mount(config))
+    cgroup_mounts = cgroup_mount_info(*layout, cgroup ? cgroup->paths() : own_cgroups(*layout),
+                                      ctx.namespaces.new_cgroup);
 
   const oci::Hooks empty_hooks;
   const oci::Hooks& hooks = config.hooks ? *config.hooks : empty_hooks;

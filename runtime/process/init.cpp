@@ -69,6 +69,11 @@ Result<std::string> prepare(InitSpec& spec, SyncChannel& channel) {
   const NamespacePlan& ns = *spec.namespaces;
   KEEL_TRY(channel.send(SyncMsg::kChildStarted));
   KEEL_TRY(channel.expect(SyncMsg::kGo));
+  // Nothing in the container may open our /proc/PID/exe or memory (CVE-2019-5736); execve
+  // resets this for the user's process. Not before kGo: a non-dumpable process's /proc files
+  // belong to root, and an unprivileged parent could not write our uid_map and setgroups.
+  // Until kGo nothing runs in the container that could reach us.
+  (void)::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
   if (ns.new_user) {
     // The parent has written our id maps: become the namespace's root to set everything up.
@@ -137,9 +142,6 @@ void run_container_init(InitSpec& spec, SyncChannel& channel) {
   // execve, and `keel start` (which takes it) would never release us.
   if (spec.state_lock_fd >= 0)
     ::close(spec.state_lock_fd);
-  // Nothing in the container may open our /proc/PID/exe or memory (CVE-2019-5736); execve
-  // resets this for the user's process.
-  (void)::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   // `keel run` blocks the signals it forwards; the container's process starts with none blocked.
   sigset_t none;
   sigemptyset(&none);
