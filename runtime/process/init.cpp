@@ -14,6 +14,7 @@
 
 #include "common/fs.h"
 #include "runtime/process/process_setup.h"
+#include "runtime/security/personality.h"
 
 namespace keel::runtime {
 namespace {
@@ -97,6 +98,8 @@ Result<std::string> prepare(InitSpec& spec, SyncChannel& channel) {
   if (!spec.session_keyring.empty())
     KEEL_TRY(join_session_keyring(spec.session_keyring));
   KEEL_TRY(apply_sysctls(config));
+  if (config.linux && config.linux->personality)
+    KEEL_TRY(security::apply_personality(*config.linux->personality));
   if (ns.new_mount)
     KEEL_TRY(rootfs::finish_rootfs(config));
 
