@@ -1,12 +1,21 @@
-// Pins what the container's process is allowed: a seccomp rule's errno for one syscall only, the
-// exact capability sets in /proc/self/status, and linux.personality.
+// Pins what the container's process is allowed: a seccomp rule's errno for one syscall only, a
+// seccomp agent answering for the container through linux.seccomp.listenerPath, the exact
+// capability sets in /proc/self/status, and linux.personality.
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
+#include <cstring>
 #include <sstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/unique_fd.h"
 #include "integration/fixtures/fixtures.h"
 
 namespace keel::fixtures {
@@ -29,6 +38,138 @@ TEST(Seccomp, ErrnoRuleFailsTheChosenSyscallOnly) {
   EXPECT_THAT(run.err, HasSubstr("Invalid cross-device link")) << run;
   EXPECT_FALSE(std::filesystem::exists(bundle.host_path("/tmp/x")));
   EXPECT_TRUE(std::filesystem::exists(bundle.host_path("/tmp/y"))) << "other syscalls failed too";
+  leaks.expect_none();
+}
+
+// A seccomp agent on a unix socket: what the runtime sent, then answers for the container.
+class SeccompAgent {
+ public:
+  explicit SeccompAgent(const std::filesystem::path& path) : path_(path) {
+    listener_.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    if (!listener_.valid() ||
+        ::bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(listener_.get(), 1) != 0)
+      throw std::runtime_error("seccomp agent socket " + path.string());
+  }
+
+  // Accepts the runtime's connection: the container process state and the listener fd.
+  bool receive(std::chrono::milliseconds timeout) {
+    struct pollfd p {
+      listener_.get(), POLLIN, 0
+    };
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) != 1)
+      return false;
+    UniqueFd conn(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    char data[8192];
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    iovec iov{data, sizeof data};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    const ssize_t n = ::recvmsg(conn.get(), &msg, MSG_CMSG_CLOEXEC);
+    if (n <= 0)
+      return false;
+    state_.assign(data, static_cast<size_t>(n));
+    for (ssize_t more = 0; (more = ::recv(conn.get(), data, sizeof data, 0)) > 0;)
+      state_.append(data, static_cast<size_t>(more));
+    const cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+    if (cmsg == nullptr || cmsg->cmsg_type != SCM_RIGHTS)
+      return false;
+    int fd = -1;
+    std::memcpy(&fd, CMSG_DATA(cmsg), sizeof fd);
+    notify_.reset(fd);
+    return true;
+  }
+
+  // Answers the next notification with `errnum`; returns the syscall number it was for, or -1.
+  int answer_next(int errnum, std::chrono::milliseconds timeout) {
+    struct pollfd p {
+      notify_.get(), POLLIN, 0
+    };
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) != 1)
+      return -1;
+    seccomp_notif request{};
+    if (::ioctl(notify_.get(), SECCOMP_IOCTL_NOTIF_RECV, &request) != 0)
+      return -1;
+    seccomp_notif_resp response{};
+    response.id = request.id;
+    response.error = -errnum;
+    if (::ioctl(notify_.get(), SECCOMP_IOCTL_NOTIF_SEND, &response) != 0)
+      return -1;
+    return request.data.nr;
+  }
+
+  const std::string& state() const { return state_; }
+  ~SeccompAgent() { std::filesystem::remove(path_); }
+  SeccompAgent(const SeccompAgent&) = delete;
+  SeccompAgent& operator=(const SeccompAgent&) = delete;
+
+ private:
+  std::filesystem::path path_;
+  UniqueFd listener_;
+  UniqueFd notify_;
+  std::string state_;
+};
+
+// With noNewPrivileges the filter is loaded just before execve, after start; without it, during
+// create while the init still has CAP_SYS_ADMIN. The fd must reach the agent either way.
+void expect_agent_answers(bool no_new_privileges) {
+  LeakCheck leaks;
+  auto bundle = busybox_bundle();
+  bundle.config["process"]["noNewPrivileges"] = no_new_privileges;
+  {
+    SeccompAgent agent(bundle.base() / "agent.sock");
+    bundle.config["linux"]["seccomp"] = {
+        {"defaultAction", "SCMP_ACT_ALLOW"},
+        {"listenerPath", (bundle.base() / "agent.sock").string()},
+        {"listenerMetadata", "it-metadata"},
+        {"syscalls", {{{"names", {"mkdir", "mkdirat"}}, {"action", "SCMP_ACT_NOTIFY"}}}}};
+    ASSERT_NO_FATAL_FAILURE(run_detached(
+        bundle, {"sh", "-c", "echo x > /tmp/before; mkdir /tmp/x 2>/tmp/err; echo $? > /tmp/rc"}));
+    ASSERT_TRUE(agent.receive(std::chrono::seconds(10))) << "no fd reached the agent";
+    const auto state = nlohmann::json::parse(agent.state());
+    EXPECT_EQ(state["fds"], nlohmann::json({"seccompFd"})) << state;
+    EXPECT_EQ(state.value("metadata", ""), "it-metadata") << state;
+    EXPECT_EQ(state["state"].value("id", ""), bundle.id) << state;
+    const auto container = container_state(bundle, bundle.id);
+    ASSERT_TRUE(container.has_value());
+    EXPECT_EQ(state.value("pid", -1), container->value("pid", 0)) << state;
+
+    EXPECT_GE(agent.answer_next(EROFS, std::chrono::seconds(10)), 0) << "no notification came";
+    EXPECT_TRUE(wait_until([&] { return !read_text(bundle.host_path("/tmp/rc")).empty(); }));
+    EXPECT_EQ(read_text(bundle.host_path("/tmp/rc")), "1\n");
+    EXPECT_THAT(read_text(bundle.host_path("/tmp/err")), HasSubstr("Read-only file system"));
+    EXPECT_EQ(read_text(bundle.host_path("/tmp/before")), "x\n") << "an allowed syscall failed";
+    EXPECT_FALSE(std::filesystem::exists(bundle.host_path("/tmp/x")));
+    force_delete(bundle);
+  }
+  leaks.expect_none();
+}
+
+TEST(SeccompNotify, AgentAnswersForAContainerWithNoNewPrivileges) {
+  KEEL_SKIP_UNLESS_ROOT();
+  expect_agent_answers(true);
+}
+
+TEST(SeccompNotify, AgentAnswersForAContainerWithoutNoNewPrivileges) {
+  KEEL_SKIP_UNLESS_ROOT();
+  expect_agent_answers(false);
+}
+
+TEST(SeccompNotify, RefusesANotifyRuleWithoutListenerPath) {
+  KEEL_SKIP_UNLESS_ROOT();
+  LeakCheck leaks;
+  auto bundle = busybox_bundle();
+  bundle.config["linux"]["seccomp"] = {
+      {"defaultAction", "SCMP_ACT_ALLOW"},
+      {"syscalls", {{{"names", {"mkdir"}}, {"action", "SCMP_ACT_NOTIFY"}}}}};
+  const RunResult run = run_script(bundle, "true");
+  expect_error_line(run, "linux.seccomp.listenerPath: required by SCMP_ACT_NOTIFY");
   leaks.expect_none();
 }
 

@@ -11,6 +11,26 @@
 #include "runtime/lifecycle/lifecycle_internal.h"
 
 namespace keel::runtime {
+namespace {
+
+// runtime.md: poststart hooks run after the user's process is executed. The init keeps its end
+// of exec.fifo open (CLOEXEC) through its startContainer hooks until just before execve, so EOF
+// here means it is exec'ing, or gone.
+void wait_for_exec(int fifo) {
+  char byte = 0;
+  for (;;) {
+    struct pollfd p {
+      fifo, POLLIN, 0
+    };
+    if (::poll(&p, 1, -1) < 0 && errno != EINTR)
+      return;
+    const ssize_t got = ::read(fifo, &byte, 1);
+    if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR))
+      return;
+  }
+}
+
+}  // namespace
 
 Result<void> start_container(const StateStore& store, const std::string& id) {
   auto dir = store.open(id);
@@ -51,6 +71,7 @@ Result<void> start_container(const StateStore& store, const std::string& id) {
   if (record->has_hooks) {
     auto config = load_saved_config(*dir);
     if (config && config->hooks && !config->hooks->poststart.empty()) {
+      wait_for_exec(fifo->get());
       // runtime.md: a poststart failure is only a warning; the container keeps running.
       if (auto r = run_hooks(config->hooks->poststart, "poststart",
                              state_document(*record, Status::kRunning));

@@ -75,6 +75,7 @@ Result<std::string> prepare(InitSpec& spec, SyncChannel& channel) {
   // belong to root, and an unprivileged parent could not write our uid_map and setgroups.
   // Until kGo nothing runs in the container that could reach us.
   (void)::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  KEEL_TRY(receive_init_pid(spec.report));
 
   if (ns.new_user) {
     // The parent has written our id maps: become the namespace's root to set everything up.
@@ -92,6 +93,10 @@ Result<std::string> prepare(InitSpec& spec, SyncChannel& channel) {
     KEEL_TRY(channel.send(SyncMsg::kRuntimeHooks));
     KEEL_TRY(channel.expect(SyncMsg::kHooksDone));
   }
+  // runtime.md: after createRuntime, in the container's namespaces, before pivot_root.
+  if (config.hooks)
+    KEEL_TRY(
+        run_init_hooks(spec.report, config.hooks->create_container, "createContainer", "creating"));
   if (ns.new_mount)
     KEEL_TRY(rootfs::enter_rootfs(spec.rootfs));
   KEEL_TRY(apply_names(config, ns.new_uts));
@@ -116,9 +121,7 @@ Result<std::string> prepare(InitSpec& spec, SyncChannel& channel) {
     return Error::sys("set no_new_privs");
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while we still have it.
   if (spec.seccomp != nullptr && !process.no_new_privileges) {
-    auto notify = security::load_seccomp(*spec.seccomp);
-    if (!notify)
-      return notify.error();
+    KEEL_TRY(load_seccomp_and_notify(spec.report, *spec.seccomp));
     spec.seccomp = nullptr;
   }
   if (spec.capabilities)
@@ -167,7 +170,15 @@ void run_container_init(InitSpec& spec, SyncChannel& channel) {
       die(Error::sys("open exec fifo"));
     if (::write(fifo, "0", 1) != 1)
       die(Error::sys("write exec fifo"));
-    ::close(fifo);
+    // Left open: closed with the other fds just before execve, which `keel start` waits for
+    // before it runs poststart hooks.
+  }
+  // runtime.md: after start, before the user's program, in the container (its root, its user).
+  if (spec.config->hooks) {
+    if (auto r = run_init_hooks(spec.report, spec.config->hooks->start_container, "startContainer",
+                                "created");
+        !r)
+      die(r.error());
   }
   const oci::Process& process = *spec.config->process;
   std::vector<char*> argv;
@@ -179,13 +190,13 @@ void run_container_init(InitSpec& spec, SyncChannel& channel) {
     envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
 
-  // Close, not just CLOEXEC: an fd inherited without CLOEXEC would leak (CVE-2024-21626).
-  if (auto r = close_fds_from(3 + spec.preserve_fds); !r)
+  // Close, not just CLOEXEC: an fd inherited without CLOEXEC would leak (CVE-2024-21626). The
+  // seccomp listener socket is spared until the filter's fd went through it.
+  if (auto r = close_fds_keeping(3 + spec.preserve_fds, spec.report.seccomp_listener); !r)
     die(r.error());
   if (spec.seccomp != nullptr) {
-    auto notify = security::load_seccomp(*spec.seccomp);
-    if (!notify)
-      die(notify.error());
+    if (auto r = load_seccomp_and_notify(spec.report, *spec.seccomp); !r)
+      die(r.error());
   }
   ::execve(executable->c_str(), argv.data(), envp.data());
   die(Error::sys("exec \"" + *executable + "\""));

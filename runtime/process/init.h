@@ -6,6 +6,7 @@
 #include <string>
 
 #include "oci-spec/runtime_config.h"
+#include "runtime/process/init_report.h"
 #include "runtime/process/namespaces.h"
 #include "runtime/process/sync_channel.h"
 #include "runtime/rootfs/rootfs.h"
@@ -27,6 +28,7 @@ struct InitSpec {
   int console_socket = -1;  // connected --console-socket, or -1
   int preserve_fds = 0;
   std::string session_keyring;  // joined as a new session keyring unless empty (--no-new-keyring)
+  InitReport report;  // state for createContainer/startContainer hooks and the seccomp agent
   bool sync_runtime_hooks = false;
   bool setgroups_allowed = true;  // false in a user namespace created without CAP_SETGID  // stop
                                   // before pivot_root for prestart/createRuntime hooks

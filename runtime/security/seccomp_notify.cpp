@@ -35,7 +35,6 @@ Result<std::string> container_process_state(int pid, const std::optional<std::st
 Result<void> send_notify_fd(const std::string& listener_path, int notify_fd,
                             std::string_view state_json) {
   const std::string where = "seccomp: listener \"" + listener_path + "\"";
-  // A stream socket carries ancillary data only along with at least one byte.
   if (state_json.empty())
     return Error::of(Errc::kInvalidArgument, where + ": empty container process state");
   sockaddr_un addr{};
@@ -54,6 +53,15 @@ Result<void> send_notify_fd(const std::string& listener_path, int notify_fd,
     return Error::sys(where + ": connect", err);
   }
 
+  if (auto r = send_notify_fd_on(sock.get(), notify_fd, state_json); !r)
+    return std::move(r).error().context(where);
+  return {};
+}
+
+Result<void> send_notify_fd_on(int socket, int notify_fd, std::string_view state_json) {
+  // A stream socket carries ancillary data only along with at least one byte.
+  if (state_json.empty())
+    return Error::of(Errc::kInvalidArgument, "empty container process state");
   // The fd rides on the first sendmsg only (config-linux.md); the rest, if the socket buffer
   // cut it short, follows as plain data.
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
@@ -73,15 +81,15 @@ Result<void> send_notify_fd(const std::string& listener_path, int notify_fd,
   while (sent < state_json.size()) {
     ssize_t n = 0;
     if (sent == 0) {
-      n = ::sendmsg(sock.get(), &msg, MSG_NOSIGNAL);
+      n = ::sendmsg(socket, &msg, MSG_NOSIGNAL);
     } else {
-      n = ::send(sock.get(), state_json.data() + sent, state_json.size() - sent, MSG_NOSIGNAL);
+      n = ::send(socket, state_json.data() + sent, state_json.size() - sent, MSG_NOSIGNAL);
     }
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0) {
       const int err = errno;
-      return Error::sys(where + ": send", err);
+      return Error::sys("send", err);
     }
     sent += static_cast<size_t>(n);
   }

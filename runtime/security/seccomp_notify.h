@@ -20,5 +20,9 @@ namespace keel::runtime::security {
 // connection: one state per connection, never reused. Does not close `notify_fd`.
 [[nodiscard]] Result<void> send_notify_fd(const std::string& listener_path, int notify_fd,
                                           std::string_view state_json);
+// The same over `socket`, already connected to the listener: a container's init connects
+// before pivot_root, while the host path still resolves, and sends once the filter is loaded.
+[[nodiscard]] Result<void> send_notify_fd_on(int socket, int notify_fd,
+                                             std::string_view state_json);
 
 }  // namespace keel::runtime::security

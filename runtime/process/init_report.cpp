@@ -1,0 +1,111 @@
+// The init's state reports: pid from the parent, container hooks, seccomp listener hand-off.
+#include "runtime/process/init_report.h"
+
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdint>
+
+#include "runtime/lifecycle/hooks.h"
+#include "runtime/process/process_setup.h"
+#include "runtime/security/seccomp_notify.h"
+
+namespace keel::runtime {
+namespace {
+
+// A fixed four bytes: the init reads exactly that and never waits for EOF, so its own inherited
+// copy of the write end does not matter.
+Result<pid_t> read_init_pid(int pid_fd) {
+  std::int32_t pid = 0;
+  auto* bytes = reinterpret_cast<char*>(&pid);
+  size_t got = 0;
+  while (got < sizeof pid) {
+    const ssize_t n = ::read(pid_fd, bytes + got, sizeof pid - got);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return Error::sys("read the init's pid from the runtime");
+    if (n == 0)
+      return Error::of(Errc::kUnavailable, "read the init's pid from the runtime: pipe closed");
+    got += static_cast<size_t>(n);
+  }
+  return static_cast<pid_t>(pid);
+}
+
+}  // namespace
+
+Result<void> send_init_pid(int pid_fd, pid_t pid) {
+  const std::int32_t value = pid;
+  if (::write(pid_fd, &value, sizeof value) != static_cast<ssize_t>(sizeof value))
+    return Error::sys("send the init's pid");
+  return {};
+}
+
+Result<void> receive_init_pid(InitReport& report) {
+  if (report.pid_fd < 0)
+    return {};
+  auto pid = read_init_pid(report.pid_fd);
+  if (!pid)
+    return pid.error();
+  report.state.pid = *pid;
+  ::close(report.pid_fd);
+  report.pid_fd = -1;
+  return {};
+}
+
+Result<std::string> init_state_json(InitReport& report, const char* status) {
+  if (report.state.pid == 0)
+    return Error::of(Errc::kInternal, "container state: no pid from the runtime");
+  report.state.status = status;
+  return oci::to_json(report.state);
+}
+
+Result<void> run_init_hooks(InitReport& report, const std::vector<oci::Hook>& hooks,
+                            std::string_view phase, const char* status) {
+  if (hooks.empty())
+    return {};
+  auto state = init_state_json(report, status);
+  if (!state)
+    return state.error();
+  auto ran = run_hooks(hooks, phase, *state);
+  ::signal(SIGPIPE, SIG_DFL);
+  return ran;
+}
+
+Result<void> load_seccomp_and_notify(InitReport& report, security::SeccompFilter& filter) {
+  if (!filter.uses_notify() || report.seccomp_listener < 0) {
+    auto loaded = security::load_seccomp(filter);
+    if (!loaded)
+      return loaded.error();
+    return {};
+  }
+  // Formatting happens before the filter is in place: only the send runs under it.
+  auto state = init_state_json(report, "creating");
+  if (!state)
+    return state.error();
+  auto process_state =
+      security::container_process_state(report.state.pid, report.listener_metadata, *state);
+  if (!process_state)
+    return process_state.error();
+  auto notify = security::load_seccomp(filter);
+  if (!notify)
+    return notify.error();
+  auto sent = security::send_notify_fd_on(report.seccomp_listener, notify->get(), *process_state);
+  ::close(report.seccomp_listener);
+  report.seccomp_listener = -1;
+  if (!sent)
+    return std::move(sent).error().context("seccomp: send the listener fd");
+  return {};
+}
+
+Result<void> close_fds_keeping(int first, int keep) {
+  if (keep < first)
+    return close_fds_from(first);
+  if (keep > first && ::syscall(SYS_close_range, static_cast<unsigned>(first),
+                                static_cast<unsigned>(keep - 1), 0) != 0)
+    return Error::sys("close inherited fds");
+  return close_fds_from(keep + 1);
+}
+
+}  // namespace keel::runtime

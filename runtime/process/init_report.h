@@ -1,0 +1,52 @@
+// What the container's init tells others about itself: the state JSON that createContainer and
+// startContainer hooks read on stdin (config.md "POSIX-platform Hooks") and the container process
+// state that goes with the seccomp listener fd to linux.seccomp.listenerPath.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+#include "oci-spec/runtime_config.h"
+#include "oci-spec/state.h"
+#include "runtime/security/seccomp.h"
+
+namespace keel::runtime {
+
+// Prepared by the parent before clone. The init cannot know its own pid as the host sees it (it
+// is 1 in its pid namespace), so the parent sends it over a pipe right after clone.
+struct InitReport {
+  oci::State state;           // ociVersion, id, bundle, annotations; pid arrives on pid_fd
+  int pid_fd = -1;            // read end of the pid pipe, or -1 when nothing needs the state
+  int seccomp_listener = -1;  // connected to linux.seccomp.listenerPath, or -1
+  std::optional<std::string> listener_metadata;
+};
+
+// Parent side: the init's host pid, in the form read_init_pid expects.
+[[nodiscard]] Result<void> send_init_pid(int pid_fd, pid_t pid);
+
+// Init side, right after kGo (the parent writes before it sends kGo): reads the pid and closes
+// pid_fd. Nothing to do when pid_fd is -1.
+[[nodiscard]] Result<void> receive_init_pid(InitReport& report);
+// The state document with `status`; needs receive_init_pid first.
+[[nodiscard]] Result<std::string> init_state_json(InitReport& report, const char* status);
+
+// Runs createContainer or startContainer hooks with the state on stdin. Hooks run from the init
+// itself (keel is single-threaded, so fork is safe); SIGPIPE goes back to its default after, so
+// the container's process does not inherit run_hooks' SIG_IGN through execve.
+[[nodiscard]] Result<void> run_init_hooks(InitReport& report, const std::vector<oci::Hook>& hooks,
+                                          std::string_view phase, const char* status);
+
+// load_seccomp, then, for a filter with SCMP_ACT_NOTIFY, the listener fd and the container
+// process state go to the agent over report.seccomp_listener, which is closed after. Whatever
+// follows the load runs under the filter: the send itself must not be a notifying syscall.
+[[nodiscard]] Result<void> load_seccomp_and_notify(InitReport& report,
+                                                   security::SeccompFilter& filter);
+
+// close_fds_from(first) that spares `keep` (the seccomp listener, when it is still needed).
+[[nodiscard]] Result<void> close_fds_keeping(int first, int keep);
+
+}  // namespace keel::runtime
