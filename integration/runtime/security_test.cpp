@@ -161,6 +161,45 @@ TEST(SeccompNotify, AgentAnswersForAContainerWithoutNoNewPrivileges) {
   expect_agent_answers(false);
 }
 
+// An exec'd process loads the container's filter too: its own listener fd goes to the agent,
+// with its pid and the container's state.
+TEST(SeccompNotify, AgentAnswersForAnExecdProcess) {
+  KEEL_SKIP_UNLESS_ROOT();
+  LeakCheck leaks;
+  auto bundle = busybox_bundle();
+  {
+    SeccompAgent agent(bundle.base() / "agent.sock");
+    bundle.config["linux"]["seccomp"] = {
+        {"defaultAction", "SCMP_ACT_ALLOW"},
+        {"listenerPath", (bundle.base() / "agent.sock").string()},
+        {"syscalls", {{{"names", {"mkdir", "mkdirat"}}, {"action", "SCMP_ACT_NOTIFY"}}}}};
+    ASSERT_NO_FATAL_FAILURE(run_detached(bundle, until_released()));
+    ASSERT_TRUE(agent.receive(std::chrono::seconds(10))) << "the init's fd never came";
+    const auto container = container_state(bundle, bundle.id);
+    ASSERT_TRUE(container.has_value());
+    const int init_pid = container->value("pid", 0);
+
+    const auto pid_file = bundle.base() / "exec.pid";
+    const RunResult exec =
+        run_runtime(bundle, {"exec", "--detach", "--pid-file", pid_file.string(), bundle.id, "sh",
+                             "-c", "mkdir /tmp/e 2>/tmp/err; echo $? > /tmp/rc"});
+    ASSERT_EQ(exec.exit_code, 0) << exec;
+    ASSERT_TRUE(agent.receive(std::chrono::seconds(10))) << "the exec'd process's fd never came";
+    const auto state = nlohmann::json::parse(agent.state());
+    EXPECT_EQ(std::to_string(state.value("pid", -1)), read_text(pid_file)) << state;
+    EXPECT_EQ(state["state"].value("pid", -1), init_pid) << state;
+    EXPECT_EQ(state["state"].value("status", ""), "running") << state;
+
+    EXPECT_GE(agent.answer_next(EROFS, std::chrono::seconds(10)), 0) << "no notification came";
+    EXPECT_TRUE(wait_until([&] { return !read_text(bundle.host_path("/tmp/rc")).empty(); }));
+    EXPECT_EQ(read_text(bundle.host_path("/tmp/rc")), "1\n");
+    EXPECT_THAT(read_text(bundle.host_path("/tmp/err")), HasSubstr("Read-only file system"));
+    release(bundle);
+    force_delete(bundle);
+  }
+  leaks.expect_none();
+}
+
 TEST(SeccompNotify, RefusesANotifyRuleWithoutListenerPath) {
   KEEL_SKIP_UNLESS_ROOT();
   LeakCheck leaks;
@@ -249,6 +288,23 @@ TEST(Personality, Linux32MakesUnameReportA32BitMachine) {
   EXPECT_EQ(run.exit_code, 0) << run;
   EXPECT_EQ(run.out, "i686\n") << run;
   EXPECT_THAT(run.out, Not(HasSubstr("x86_64")));
+  leaks.expect_none();
+}
+
+TEST(Personality, AppliesToExecdProcessesToo) {
+  KEEL_SKIP_UNLESS_ROOT();
+  utsname host{};
+  if (::uname(&host) != 0 || std::string(host.machine) != "x86_64")
+    GTEST_SKIP() << "LINUX32 reports i686 on x86_64 hosts only";
+  LeakCheck leaks;
+  auto bundle = busybox_bundle();
+  bundle.config["linux"]["personality"] = {{"domain", "LINUX32"}};
+  ASSERT_NO_FATAL_FAILURE(run_detached(bundle, until_released()));
+  const RunResult exec = run_runtime(bundle, {"exec", bundle.id, "uname", "-m"});
+  EXPECT_EQ(exec.exit_code, 0) << exec;
+  EXPECT_EQ(exec.out, "i686\n") << exec;
+  release(bundle);
+  force_delete(bundle);
   leaks.expect_none();
 }
 

@@ -135,49 +135,6 @@ class ChildGuard {
   pid_t pid_;
 };
 
-// What the init reports with (runtime/process/init_report.h): a pid pipe when a createContainer
-// or startContainer hook or a seccomp agent needs the state, and the agent's socket, connected
-// here while its host path still resolves.
-struct ReportChannels {
-  UniqueFd pid_read;
-  UniqueFd pid_write;
-  UniqueFd listener;
-};
-
-Result<ReportChannels> open_report_channels(const CreateContext& ctx, const std::string& id,
-                                            InitReport& report) {
-  const oci::RuntimeConfig& config = ctx.config;
-  ReportChannels channels;
-  const bool notify = ctx.seccomp && ctx.seccomp->uses_notify();
-  const bool hooks = config.hooks && (!config.hooks->create_container.empty() ||
-                                      !config.hooks->start_container.empty());
-  if (!notify && !hooks)
-    return channels;
-  report.state.oci_version = std::string(oci::kOciVersion);
-  report.state.id = id;
-  report.state.bundle = ctx.bundle;
-  report.state.annotations = config.annotations;
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0)
-    return Error::sys("pipe");
-  channels.pid_read.reset(fds[0]);
-  channels.pid_write.reset(fds[1]);
-  report.pid_fd = fds[0];
-  if (notify) {
-    const auto& seccomp = *config.linux->seccomp;
-    if (!seccomp.listener_path || seccomp.listener_path->empty())
-      return Error::of(Errc::kInvalidArgument,
-                       "config.json: linux.seccomp.listenerPath: required by SCMP_ACT_NOTIFY");
-    auto sock = connect_unix(*seccomp.listener_path);
-    if (!sock)
-      return std::move(sock).error().context("linux.seccomp.listenerPath");
-    channels.listener = std::move(*sock);
-    report.seccomp_listener = channels.listener.get();
-    report.listener_metadata = seccomp.listener_metadata;
-  }
-  return channels;
-}
-
 std::string state_json(const std::string& id, const char* status, pid_t pid,
                        const std::string& bundle,
                        const std::map<std::string, std::string>& annotations) {
@@ -275,7 +232,13 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
     spec.session_keyring = options.id;
   spec.sync_runtime_hooks = !hooks.prestart.empty() || !hooks.create_runtime.empty();
   spec.setgroups_allowed = !ctx.namespaces.new_user || ::geteuid() == 0;
-  auto reports = open_report_channels(ctx, options.id, spec.report);
+  // The init's state, for createContainer/startContainer hooks and a seccomp agent.
+  spec.report.state = oci::State{
+      std::string(oci::kOciVersion), options.id, "creating", 0, ctx.bundle, config.annotations};
+  auto reports = open_report_channels(
+      !hooks.create_container.empty() || !hooks.start_container.empty(),
+      config.linux && config.linux->seccomp ? &*config.linux->seccomp : nullptr,
+      ctx.seccomp && ctx.seccomp->uses_notify(), spec.report);
   if (!reports)
     return fail(reports.error());
 
@@ -301,13 +264,8 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   }
   child_end.close();
   ChildGuard child(*pid);
-  reports->listener.reset();  // the init's copy is the one that sends
-  if (reports->pid_write.valid()) {
-    reports->pid_read.reset();
-    if (auto r = send_init_pid(reports->pid_write.get(), *pid); !r)
-      return fail(r.error());
-    reports->pid_write.reset();
-  }
+  if (auto r = reports->hand_over(*pid); !r)
+    return fail(r.error());
   auto child_failed = [&](Error e) {
     // EOF: the init died without a word; say how.
     if (e.kind() == Errc::kUnavailable)

@@ -187,6 +187,21 @@ Result<int> exec_in_container(const StateStore& store, const ExecOptions& o) {
       filter = std::move(*compiled);
       spec.seccomp = &*filter;
     }
+    if (config->linux && config->linux->personality)
+      spec.personality = &*config->linux->personality;
+    // A notifying filter's fd goes to the agent with the container's state, as the init's did.
+    spec.report.state = oci::State{std::string(oci::kOciVersion),
+                                   o.id,
+                                   status_name(status),
+                                   record->pid,
+                                   record->bundle,
+                                   record->annotations};
+    spec.report.agent_status = status_name(status);
+    auto reports = open_report_channels(
+        false, config->linux && config->linux->seccomp ? &*config->linux->seccomp : nullptr,
+        filter && filter->uses_notify(), spec.report);
+    if (!reports)
+      return fail(reports.error());
     auto namespaces = open_namespaces(*config, record->pid);
     if (!namespaces)
       return fail(namespaces.error());
@@ -239,6 +254,7 @@ Result<int> exec_in_container(const StateStore& store, const ExecOptions& o) {
     child_end.close();
     pid = *cloned;
     auto step = [&]() -> Result<void> {
+      KEEL_TRY(reports->hand_over(pid));
       KEEL_TRY(parent_end.expect(SyncMsg::kChildStarted));
       if (cgroup)
         KEEL_TRY(cgroup->add_process(pid));

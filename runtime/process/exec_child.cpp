@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "runtime/process/process_setup.h"
+#include "runtime/security/personality.h"
 
 namespace keel::runtime {
 namespace {
@@ -16,6 +17,7 @@ Result<std::string> prepare(ExecChildSpec& spec, SyncChannel& channel) {
   const oci::Process& process = *spec.process;
   KEEL_TRY(channel.send(SyncMsg::kChildStarted));
   KEEL_TRY(channel.expect(SyncMsg::kGo));
+  KEEL_TRY(receive_init_pid(spec.report));
   for (const auto& ns : *spec.namespaces) {
     if (::setns(ns.fd.get(), ns.nstype) != 0)
       return Error::sys("join the container's namespaces");
@@ -26,14 +28,14 @@ Result<std::string> prepare(ExecChildSpec& spec, SyncChannel& channel) {
     KEEL_TRY(setup_console(spec.console_socket, process.console_size, false));
   }
   KEEL_TRY(apply_rlimits(process.rlimits));
+  if (spec.personality != nullptr)
+    KEEL_TRY(security::apply_personality(*spec.personality));
   if (process.oom_score_adj)
     KEEL_TRY(apply_oom_score_adj(*process.oom_score_adj));
   if (process.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
     return Error::sys("set no_new_privs");
   if (spec.seccomp != nullptr && !process.no_new_privileges) {
-    auto notify = security::load_seccomp(*spec.seccomp);
-    if (!notify)
-      return notify.error();
+    KEEL_TRY(load_seccomp_and_notify(spec.report, *spec.seccomp));
     spec.seccomp = nullptr;
   }
   if (spec.capabilities)
@@ -76,13 +78,13 @@ void run_exec_child(ExecChildSpec& spec, SyncChannel& channel) {
   if (auto r = channel.send(SyncMsg::kReady); !r)
     ::_exit(1);
   channel.close();
-  // Close, not just CLOEXEC: an fd inherited without CLOEXEC would leak (CVE-2024-21626).
-  if (auto r = close_fds_from(3 + spec.preserve_fds); !r)
+  // Close, not just CLOEXEC: an fd inherited without CLOEXEC would leak (CVE-2024-21626). The
+  // seccomp listener socket is spared until the filter's fd went through it.
+  if (auto r = close_fds_keeping(3 + spec.preserve_fds, spec.report.seccomp_listener); !r)
     die(r.error());
   if (spec.seccomp != nullptr) {
-    auto notify = security::load_seccomp(*spec.seccomp);
-    if (!notify)
-      die(notify.error());
+    if (auto r = load_seccomp_and_notify(spec.report, *spec.seccomp); !r)
+      die(r.error());
   }
   ::execve(executable->c_str(), argv.data(), envp.data());
   die(Error::sys("exec \"" + *executable + "\""));

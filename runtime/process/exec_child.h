@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "oci-spec/runtime_config.h"
+#include "runtime/process/init_report.h"
 #include "runtime/process/namespaces.h"
 #include "runtime/process/sync_channel.h"
 #include "runtime/security/capabilities.h"
@@ -22,6 +23,8 @@ struct ExecChildSpec {
   int console_socket = -1;
   int preserve_fds = 0;
   bool setgroups_allowed = true;
+  const oci::Personality* personality = nullptr;  // the container's linux.personality
+  InitReport report;  // the container's state and agent socket for a notifying seccomp filter
 };
 
 [[noreturn]] void run_exec_child(ExecChildSpec& spec, SyncChannel& channel);

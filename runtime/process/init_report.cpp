@@ -1,12 +1,15 @@
 // The init's state reports: pid from the parent, container hooks, seccomp listener hand-off.
+// exec's child uses the same for its seccomp agent.
 #include "runtime/process/init_report.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstdint>
 
+#include "common/unix_socket.h"
 #include "runtime/lifecycle/hooks.h"
 #include "runtime/process/process_setup.h"
 #include "runtime/security/seccomp_notify.h"
@@ -25,9 +28,9 @@ Result<pid_t> read_init_pid(int pid_fd) {
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
-      return Error::sys("read the init's pid from the runtime");
+      return Error::sys("read our pid from the runtime");
     if (n == 0)
-      return Error::of(Errc::kUnavailable, "read the init's pid from the runtime: pipe closed");
+      return Error::of(Errc::kUnavailable, "read our pid from the runtime: pipe closed");
     got += static_cast<size_t>(n);
   }
   return static_cast<pid_t>(pid);
@@ -35,11 +38,42 @@ Result<pid_t> read_init_pid(int pid_fd) {
 
 }  // namespace
 
-Result<void> send_init_pid(int pid_fd, pid_t pid) {
+Result<void> ReportChannels::hand_over(pid_t pid) {
+  listener.reset();
+  if (!pid_write.valid())
+    return {};
+  pid_read.reset();
   const std::int32_t value = pid;
-  if (::write(pid_fd, &value, sizeof value) != static_cast<ssize_t>(sizeof value))
-    return Error::sys("send the init's pid");
+  if (::write(pid_write.get(), &value, sizeof value) != static_cast<ssize_t>(sizeof value))
+    return Error::sys("send the child's pid");
+  pid_write.reset();
   return {};
+}
+
+Result<ReportChannels> open_report_channels(bool wants_state, const oci::Seccomp* seccomp,
+                                            bool seccomp_notifies, InitReport& report) {
+  ReportChannels channels;
+  const bool notify = seccomp != nullptr && seccomp_notifies;
+  if (!notify && !wants_state)
+    return channels;
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0)
+    return Error::sys("pipe");
+  channels.pid_read.reset(fds[0]);
+  channels.pid_write.reset(fds[1]);
+  report.pid_fd = fds[0];
+  if (notify) {
+    if (!seccomp->listener_path || seccomp->listener_path->empty())
+      return Error::of(Errc::kInvalidArgument,
+                       "config.json: linux.seccomp.listenerPath: required by SCMP_ACT_NOTIFY");
+    auto sock = connect_unix(*seccomp->listener_path);
+    if (!sock)
+      return std::move(sock).error().context("linux.seccomp.listenerPath");
+    channels.listener = std::move(*sock);
+    report.seccomp_listener = channels.listener.get();
+    report.listener_metadata = seccomp->listener_metadata;
+  }
+  return channels;
 }
 
 Result<void> receive_init_pid(InitReport& report) {
@@ -48,7 +82,9 @@ Result<void> receive_init_pid(InitReport& report) {
   auto pid = read_init_pid(report.pid_fd);
   if (!pid)
     return pid.error();
-  report.state.pid = *pid;
+  report.pid = *pid;
+  if (report.state.pid == 0)
+    report.state.pid = *pid;
   ::close(report.pid_fd);
   report.pid_fd = -1;
   return {};
@@ -81,11 +117,11 @@ Result<void> load_seccomp_and_notify(InitReport& report, security::SeccompFilter
     return {};
   }
   // Formatting happens before the filter is in place: only the send runs under it.
-  auto state = init_state_json(report, "creating");
+  auto state = init_state_json(report, report.agent_status.c_str());
   if (!state)
     return state.error();
   auto process_state =
-      security::container_process_state(report.state.pid, report.listener_metadata, *state);
+      security::container_process_state(report.pid, report.listener_metadata, *state);
   if (!process_state)
     return process_state.error();
   auto notify = security::load_seccomp(filter);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/unique_fd.h"
 #include "oci-spec/runtime_config.h"
 #include "oci-spec/state.h"
 #include "runtime/security/seccomp.h"
@@ -19,17 +20,35 @@ namespace keel::runtime {
 // Prepared by the parent before clone. The init cannot know its own pid as the host sees it (it
 // is 1 in its pid namespace), so the parent sends it over a pipe right after clone.
 struct InitReport {
-  oci::State state;           // ociVersion, id, bundle, annotations; pid arrives on pid_fd
+  oci::State state;           // the container's; a pid of 0 becomes ours (the init's case)
+  pid_t pid = 0;              // ours as the host sees it, from pid_fd
   int pid_fd = -1;            // read end of the pid pipe, or -1 when nothing needs the state
   int seccomp_listener = -1;  // connected to linux.seccomp.listenerPath, or -1
   std::optional<std::string> listener_metadata;
+  std::string agent_status = "creating";  // the status the seccomp agent's state shows
 };
 
-// Parent side: the init's host pid, in the form read_init_pid expects.
-[[nodiscard]] Result<void> send_init_pid(int pid_fd, pid_t pid);
+// Parent side: what an InitReport reads from. The child inherits the fds through clone; the
+// parent's copies go once it is cloned.
+struct ReportChannels {
+  UniqueFd pid_read;
+  UniqueFd pid_write;
+  UniqueFd listener;  // the child's copy is the one that sends
 
-// Init side, right after kGo (the parent writes before it sends kGo): reads the pid and closes
-// pid_fd. Nothing to do when pid_fd is -1.
+  // After clone: drops the parent's copies and sends the child's host pid.
+  [[nodiscard]] Result<void> hand_over(pid_t pid);
+};
+
+// Opens the pid pipe when `wants_state` or `seccomp` notifies, and then connects to the agent at
+// its listenerPath while that host path still resolves. Fills report's fds; report.state (status
+// aside) is the caller's.
+[[nodiscard]] Result<ReportChannels> open_report_channels(bool wants_state,
+                                                          const oci::Seccomp* seccomp,
+                                                          bool seccomp_notifies,
+                                                          InitReport& report);
+
+// Child side, right after kGo (the parent hands over before it sends kGo): reads the pid and
+// closes pid_fd. Nothing to do when pid_fd is -1.
 [[nodiscard]] Result<void> receive_init_pid(InitReport& report);
 // The state document with `status`; needs receive_init_pid first.
 [[nodiscard]] Result<std::string> init_state_json(InitReport& report, const char* status);
