@@ -259,7 +259,8 @@ Result<int> exec_in_container(const StateStore& store, const ExecOptions& o) {
       if (cgroup)
         KEEL_TRY(cgroup->add_process(pid));
       KEEL_TRY(parent_end.send(SyncMsg::kGo));
-      return parent_end.expect(SyncMsg::kReady);
+      KEEL_TRY(parent_end.expect(SyncMsg::kReady));
+      return parent_end.expect_closed();
     };
     if (auto r = step(); !r) {
       ::kill(pid, SIGKILL);

@@ -2,9 +2,11 @@
 // attributes → kReady → close fds → seccomp → execve.
 #include "runtime/process/exec_child.h"
 
+#include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "runtime/process/process_setup.h"
@@ -77,11 +79,13 @@ void run_exec_child(ExecChildSpec& spec, SyncChannel& channel) {
   envp.push_back(nullptr);
   if (auto r = channel.send(SyncMsg::kReady); !r)
     ::_exit(1);
-  channel.close();
-  // Close, not just CLOEXEC: an fd inherited without CLOEXEC would leak (CVE-2024-21626). The
-  // seccomp listener socket is spared until the filter's fd went through it.
-  if (auto r = close_fds_keeping(3 + spec.preserve_fds, spec.report.seccomp_listener); !r)
-    die(r.error());
+  // Every fd past the preserved ones closes at execve (CVE-2024-21626: CLOSE_RANGE_CLOEXEC marks
+  // the inherited ones that lacked the flag), the sync channel too: its EOF tells the parent the
+  // exec happened, so `exec -d` returns only once the process is what it was asked to be. The
+  // seccomp listener socket stays usable until then.
+  if (::syscall(SYS_close_range, static_cast<unsigned>(3 + spec.preserve_fds), ~0U,
+                CLOSE_RANGE_CLOEXEC) != 0)
+    die(Error::sys("mark inherited fds close-on-exec"));
   if (spec.seccomp != nullptr) {
     if (auto r = load_seccomp_and_notify(spec.report, *spec.seccomp); !r)
       die(r.error());

@@ -64,6 +64,24 @@ Result<void> SyncChannel::expect(SyncMsg want) {
   return {};
 }
 
+Result<void> SyncChannel::expect_closed() {
+  SyncFrame frame{};
+  ssize_t n = 0;
+  do {
+    n = ::recv(sock_.get(), &frame, sizeof frame, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return Error::sys("receive sync message");
+  if (n > 0 && frame.type == SyncMsg::kError) {
+    frame.text[sizeof frame.text - 1] = '\0';
+    return Error::with_errno(Errc::kInternal, frame.text, frame.errnum);
+  }
+  if (n > 0)
+    return Error::of(Errc::kInternal, "sync: expected the end, got \"" +
+                                          std::string(sync_msg_name(frame.type)) + "\"");
+  return {};
+}
+
 void SyncChannel::send_error(const Error& error) noexcept {
   SyncFrame frame{};
   frame.type = SyncMsg::kError;

@@ -37,6 +37,8 @@ class SyncChannel {
   // Receives one frame: kError becomes that Error; another type than `want` is a protocol error;
   // EOF means the peer died (the caller reaps it and reports how).
   [[nodiscard]] Result<void> expect(SyncMsg want);
+  // Waits for the peer to close its end (it exec'd, its fds closing with CLOEXEC, or it died).
+  [[nodiscard]] Result<void> expect_closed();
   // The child's last words before _exit(1). Never fails loudly: nobody is left to tell.
   void send_error(const Error& error) noexcept;
 
