@@ -205,7 +205,7 @@ report_perf() {
     echo
     echo '```'
     perf report -i "$file" --children --sort sym --stdio -g none 2>/dev/null |
-      grep '\[k\]' | grep -v 'entry_SYSCALL_64\|do_syscall_64\|asm_exc_page_fault' | head -30
+      grep '\[k\] [a-z_]' | grep -v 'entry_SYSCALL_64\|do_syscall_64\|asm_exc_page_fault' | head -30
     echo '```'
     echo
   done

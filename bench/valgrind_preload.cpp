@@ -12,7 +12,10 @@
 
 extern "C" long syscall(long number, ...) noexcept {
   using SyscallFn = long (*)(long, ...);
-  static const auto real = reinterpret_cast<SyscallFn>(::dlsym(RTLD_NEXT, "syscall"));
+  // No guarded static and no exceptions: the preload must not pull in libstdc++.
+  static SyscallFn real = nullptr;
+  if (real == nullptr)
+    real = reinterpret_cast<SyscallFn>(::dlsym(RTLD_NEXT, "syscall"));
   va_list ap;
   va_start(ap, number);
   long a[6];
