@@ -63,14 +63,20 @@ if [[ $(stat -f -c %T /sys/fs/cgroup) != cgroup2fs ]] &&
   view_runtimes=([v1]="keel crun runc" [native]="keel runc")
 fi
 
+# Sets view_prefix to what runs a command in the view; the command keeps the caller's pid chain
+# (unshare and sh exec), so $! of a background command is the command itself.
+view_prefix_for() {
+  view_prefix=()
+  [[ $1 == v1 ]] &&
+    view_prefix=(unshare -m --propagation private -- sh -c
+      'umount /sys/fs/cgroup/unified && exec "$@"' sh)
+  return 0
+}
+
 in_view() {
-  local view=$1
+  view_prefix_for "$1"
   shift
-  if [[ $view == v1 ]]; then
-    unshare -m --propagation private -- sh -c 'umount /sys/fs/cgroup/unified && exec "$@"' sh "$@"
-  else
-    "$@"
-  fi
+  "${view_prefix[@]}" "$@"
 }
 
 # Sets argv to the runtime's command with its private state root for the view.
@@ -87,7 +93,8 @@ cleanup() {
   local status=$?
   trap - EXIT INT TERM
   if [[ -n $timer_pid ]]; then
-    kill "$timer_pid" 2>/dev/null || true
+    # The timer finishes the command under way before it exits.
+    kill -TERM "$timer_pid" 2>/dev/null || true
     wait "$timer_pid" 2>/dev/null || true
   fi
   local view x dir
@@ -203,7 +210,8 @@ for view in "${views[@]}"; do
     plan "$view" 0 "$warmup" warmup/
     plan "$view" "$warmup" $((warmup + rounds)) ""
   } >"$work/plan-$view.tsv"
-  in_view "$view" "$timer" <"$work/plan-$view.tsv" >"$work/times-$view.tsv" &
+  view_prefix_for "$view"
+  "${view_prefix[@]}" "$timer" <"$work/plan-$view.tsv" >"$work/times-$view.tsv" &
   timer_pid=$!
   wait "$timer_pid" || echo "bench: $view view: some commands failed (see failures column)" >&2
   timer_pid=

@@ -14,6 +14,7 @@
 // intermediate processes) orphaned, and without PR_SET_CHILD_SUBREAPER they would reparent to the
 // host's init and their CPU time would never reach any rusage read here.
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -50,6 +51,14 @@ struct Init {
 };
 
 std::map<pid_t, Init> inits;
+
+// Set by SIGTERM/SIGINT/SIGHUP: finish the command under way, run no more. Stopping mid-command
+// would leave a runtime creating a container after run.sh's cleanup has looked.
+volatile sig_atomic_t stop_requested = 0;
+
+void request_stop(int) {
+  stop_requested = 1;
+}
 
 std::int64_t now_ns() {
   timespec ts{};
@@ -140,8 +149,14 @@ int main() {
     std::perror("tree_timer: PR_SET_CHILD_SUBREAPER");
     return 1;
   }
+  // run.sh gone without its cleanup (SIGKILL): stop rather than run the plan unattended.
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  struct sigaction sa {};
+  sa.sa_handler = request_stop;
+  for (int sig : {SIGTERM, SIGINT, SIGHUP})
+    ::sigaction(sig, &sa, nullptr);
   int failures = 0;
-  for (std::string line; std::getline(std::cin, line);) {
+  for (std::string line; !stop_requested && std::getline(std::cin, line);) {
     const auto fields = split_tabs(line);
     if (fields.size() < 3 || (fields[1] != "wait" && fields.size() < 4)) {
       std::fprintf(stderr, "tree_timer: bad plan line: %s\n", line.c_str());
