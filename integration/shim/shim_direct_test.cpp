@@ -43,6 +43,15 @@ Req with_id(const std::string& id, const std::string& exec_id = {}) {
   return req;
 }
 
+// Create (no stdout) and Start of the bundle's task; `init_pid` gets the init's pid.
+void create_and_start(ShimHarness& shim, const fixtures::Bundle& bundle, std::uint32_t& init_pid) {
+  v2::CreateTaskResponse created;
+  ASSERT_EQ(shim.call("Create", create_request(bundle, ""), created).code, Code::kOk);
+  v2::StartResponse started;
+  ASSERT_EQ(shim.call("Start", with_id<v2::StartRequest>(bundle.id), started).code, Code::kOk);
+  init_pid = created.pid();
+}
+
 // Shuts the shim down and checks it is gone with its socket.
 void shutdown_and_check(ShimHarness& shim) {
   Empty empty;
@@ -110,10 +119,8 @@ TEST(ShimDirect, KillEndsTheTaskWithTheSignalsStatus) {
     bundle.write();
     ShimHarness shim(bundle);
     ASSERT_TRUE(shim.started());
-    v2::CreateTaskResponse created;
-    ASSERT_EQ(shim.call("Create", create_request(bundle, ""), created).code, Code::kOk);
-    v2::StartResponse started;
-    ASSERT_EQ(shim.call("Start", with_id<v2::StartRequest>(bundle.id), started).code, Code::kOk);
+    std::uint32_t init_pid = 0;
+    ASSERT_NO_FATAL_FAILURE(create_and_start(shim, bundle, init_pid));
     Empty empty;
     v2::DeleteResponse deleted;
     EXPECT_EQ(shim.call("Delete", with_id<v2::DeleteRequest>(bundle.id), deleted).code,
@@ -188,10 +195,8 @@ TEST(ShimDirect, ExecRunsAProcessBesideTheInitAndReportsItsExit) {
     ShimHarness shim(bundle);
     ASSERT_TRUE(shim.started());
     const std::string out = shim.make_output_fifo("exec-out");
-    v2::CreateTaskResponse created;
-    ASSERT_EQ(shim.call("Create", create_request(bundle, ""), created).code, Code::kOk);
-    v2::StartResponse started;
-    ASSERT_EQ(shim.call("Start", with_id<v2::StartRequest>(bundle.id), started).code, Code::kOk);
+    std::uint32_t init_pid = 0;
+    ASSERT_NO_FATAL_FAILURE(create_and_start(shim, bundle, init_pid));
 
     nlohmann::json process = bundle.config["process"];
     process["args"] = {"sh", "-c", "echo from exec; exit 3"};
@@ -206,7 +211,7 @@ TEST(ShimDirect, ExecRunsAProcessBesideTheInitAndReportsItsExit) {
     ASSERT_EQ(shim.call("Start", with_id<v2::StartRequest>(bundle.id, "e1"), exec_started).code,
               Code::kOk);
     EXPECT_GT(exec_started.pid(), 0U);
-    EXPECT_NE(exec_started.pid(), created.pid());
+    EXPECT_NE(exec_started.pid(), init_pid);
     v2::WaitResponse waited;
     ASSERT_EQ(shim.call("Wait", with_id<v2::WaitRequest>(bundle.id, "e1"), waited).code, Code::kOk);
     EXPECT_EQ(waited.exit_status(), 3U);
@@ -243,17 +248,15 @@ TEST(ShimDirect, DeleteBinaryCleansUpAfterAKilledShim) {
     bundle.write();
     ShimHarness shim(bundle);
     ASSERT_TRUE(shim.started());
-    v2::CreateTaskResponse created;
-    ASSERT_EQ(shim.call("Create", create_request(bundle, ""), created).code, Code::kOk);
-    v2::StartResponse started;
-    ASSERT_EQ(shim.call("Start", with_id<v2::StartRequest>(bundle.id), started).code, Code::kOk);
+    std::uint32_t init_pid = 0;
+    ASSERT_NO_FATAL_FAILURE(create_and_start(shim, bundle, init_pid));
     ASSERT_EQ(::kill(shim.shim_pid(), SIGKILL), 0);
     ASSERT_TRUE(shim.wait_shim_exit());
     auto r = shim.run_delete_binary();
     ASSERT_EQ(r.exit_code, 0) << r;
     v2::DeleteResponse deleted;
     ASSERT_TRUE(deleted.ParseFromString(r.out));
-    EXPECT_EQ(deleted.pid(), created.pid());
+    EXPECT_EQ(deleted.pid(), init_pid);
     EXPECT_EQ(deleted.exit_status(), 128U + SIGKILL);
     EXPECT_FALSE(std::filesystem::exists(shim.socket_path()));
     EXPECT_TRUE(fixtures::wait_until([&] { return fixtures::live_children().empty(); }));
@@ -272,10 +275,8 @@ TEST(ShimDirect, OutOfMemoryKillIsPublishedAsTaskOom) {
     bundle.write();
     ShimHarness shim(bundle);
     ASSERT_TRUE(shim.started());
-    v2::CreateTaskResponse created;
-    ASSERT_EQ(shim.call("Create", create_request(bundle, ""), created).code, Code::kOk);
-    v2::StartResponse started;
-    ASSERT_EQ(shim.call("Start", with_id<v2::StartRequest>(bundle.id), started).code, Code::kOk);
+    std::uint32_t init_pid = 0;
+    ASSERT_NO_FATAL_FAILURE(create_and_start(shim, bundle, init_pid));
     v2::WaitResponse waited;
     ASSERT_EQ(shim.call("Wait", with_id<v2::WaitRequest>(bundle.id), waited).code, Code::kOk);
     EXPECT_EQ(waited.exit_status(), 128U + SIGKILL);
@@ -308,10 +309,8 @@ TEST(ShimDirect, ExecStdinReachesTheProcessAndCloseIoEndsItWithoutLeakingFds) {
     const std::string out = shim.make_output_fifo("cat-out");
     const std::string in = (bundle.base() / "cat-in").string();
     ASSERT_EQ(::mkfifo(in.c_str(), 0600), 0);
-    v2::CreateTaskResponse created;
-    ASSERT_EQ(shim.call("Create", create_request(bundle, ""), created).code, Code::kOk);
-    v2::StartResponse started;
-    ASSERT_EQ(shim.call("Start", with_id<v2::StartRequest>(bundle.id), started).code, Code::kOk);
+    std::uint32_t init_pid = 0;
+    ASSERT_NO_FATAL_FAILURE(create_and_start(shim, bundle, init_pid));
     const size_t fds_before = open_fds(shim.shim_pid());
 
     nlohmann::json process = bundle.config["process"];
@@ -386,10 +385,8 @@ TEST(ShimDirect, UpdateSetsTheContainersResources) {
     bundle.write();
     ShimHarness shim(bundle);
     ASSERT_TRUE(shim.started());
-    v2::CreateTaskResponse created;
-    ASSERT_EQ(shim.call("Create", create_request(bundle, ""), created).code, Code::kOk);
-    v2::StartResponse started;
-    ASSERT_EQ(shim.call("Start", with_id<v2::StartRequest>(bundle.id), started).code, Code::kOk);
+    std::uint32_t init_pid = 0;
+    ASSERT_NO_FATAL_FAILURE(create_and_start(shim, bundle, init_pid));
     auto update = with_id<v2::UpdateTaskRequest>(bundle.id);
     update.mutable_resources()->set_type_url(
         "types.containerd.io/opencontainers/runtime-spec/1/LinuxResources");
