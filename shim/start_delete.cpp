@@ -13,12 +13,12 @@
 #include <nlohmann/json.hpp>
 
 #include "common/fs.h"
+#include "common/sha256.h"
 #include "containerd/task/v2/shim.pb.h"
 #include "shim/commands.h"
 #include "shim/exit_file.h"
 #include "shim/mount.h"
 #include "shim/runtime_client.h"
-#include "shim/sha256.h"
 #include "shim/spawn.h"
 #include "shim/task.h"
 

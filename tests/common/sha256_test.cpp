@@ -1,9 +1,9 @@
-// Pins shim/sha256.cpp against FIPS 180-4 test vectors and sha256sum.
-#include "shim/sha256.h"
+// Pins common/sha256.cpp against FIPS 180-4 test vectors and sha256sum.
+#include "common/sha256.h"
 
 #include <gtest/gtest.h>
 
-namespace keel::shim {
+namespace keel {
 namespace {
 
 TEST(Sha256, MatchesKnownVectors) {
@@ -16,4 +16,4 @@ TEST(Sha256, MatchesKnownVectors) {
 }
 
 }  // namespace
-}  // namespace keel::shim
+}  // namespace keel

@@ -1,10 +1,10 @@
 // A small single-shot SHA-256 over an in-memory string (inputs here are a few hundred bytes).
-#include "shim/sha256.h"
+#include "common/sha256.h"
 
 #include <array>
 #include <cstdint>
 
-namespace keel::shim {
+namespace keel {
 namespace {
 
 constexpr std::array<std::uint32_t, 64> kRound = {
@@ -79,4 +79,4 @@ std::string sha256_hex(std::string_view data) {
   return out;
 }
 
-}  // namespace keel::shim
+}  // namespace keel
