@@ -32,7 +32,7 @@ BENCH_CXX_FLAGS ?= -Wno-error=null-dereference -Wno-error=restrict -Wno-error=ar
 bench: deps
 	$(MAKE) configure BUILD_DIR=build-release BUILD_TYPE=Release \
 		CMAKE_FLAGS='-DCMAKE_CXX_FLAGS="$(BENCH_CXX_FLAGS)"'
-	cmake --build build-release -j $(JOBS) --target keel keel_tree_timer keel_valgrind_preload \
+	cmake --build build-release -j $(JOBS) --target keel keel-shim keel_tree_timer keel_valgrind_preload \
 		keel_micro_bench
 	bench/run.sh build-release/bin
 

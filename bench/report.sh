@@ -39,6 +39,13 @@ report_machine() {
 | load before | $load_before (1/5/15 min); busy: $activity_before |
 | load after | $load_after; busy: $activity_after |
 EOF
+  [[ $shim_seconds == 0 ]] && return 0
+  cat <<EOF
+| containerd | $(containerd --version | cut -d' ' -f3), containerd-shim-runc-v2 beside it |
+| podman, conmon | $(podman --version | cut -d' ' -f3), $(conmon --version | head -1 | cut -d' ' -f3) |
+| parts 2–4 | ${bench_parts# } with N = $shim_n shims, $e2e_rounds + $podman_rounds e2e rounds, $density_n dense; ${shim_seconds}s |
+| load parts 2–4 | before $shim_load_before, after $shim_load_after (1/5/15 min) |
+EOF
 }
 
 report_runs() {
@@ -223,6 +230,16 @@ report() {
   echo
   report_machine
   echo
+  if [[ $bench_parts == *" start "* ]]; then
+    report_start
+  else
+    echo "(runtime start not run: BENCH_PARTS=\"${bench_parts# }\")"
+  fi
+  echo
+  report_shim
+}
+
+report_start() {
   echo "## Runtime start: \`run\` of /bin/true in the busybox bundle"
   echo
   echo "\`v1\`: private mount namespace with /sys/fs/cgroup/unified unmounted (all three runtimes"

@@ -4,6 +4,7 @@
 # profiles of the start path and the micro-benchmarks. Writes bench/RESULTS.md; see bench/README.md.
 # Usage: bench/run.sh BIN_DIR   (as root; BIN_DIR holds keel, keel_tree_timer, keel_micro_bench)
 # Env: BENCH_ROUNDS=100 BENCH_WARMUP=3 BENCH_PROFILE=1 BENCH_OUT=bench/RESULTS.md BENCH_KEEP=0
+#      BENCH_PARTS="start shim e2e density" (which parts run; shim.sh has the knobs of the others)
 set -euo pipefail
 
 bin=$(realpath "${1:?usage: bench/run.sh BIN_DIR}")
@@ -13,6 +14,7 @@ warmup=${BENCH_WARMUP:-3}
 out=${BENCH_OUT:-$here/RESULTS.md}
 keel=$bin/keel
 timer=$bin/keel_tree_timer
+bench_parts=" ${BENCH_PARTS:-start shim e2e density} "
 
 die() {
   echo "bench: $*" >&2
@@ -98,6 +100,7 @@ cleanup() {
     wait "$timer_pid" 2>/dev/null || true
   fi
   local view x dir
+  shim_cleanup
   for view in "${views[@]}"; do
     for x in ${view_runtimes[$view]}; do
       [[ -d $work/state/$view/$x ]] || continue
@@ -122,6 +125,8 @@ cleanup() {
   fi
   exit "$status"
 }
+# shellcheck source=bench/shim.sh
+source "$here/shim.sh"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -204,6 +209,7 @@ plan() {
 
 started=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
 t0=$SECONDS
+[[ $bench_parts == *" start "* ]] || views=()
 for view in "${views[@]}"; do
   echo "bench: $view view: ${view_runtimes[$view]} floor, $rounds rounds (+$warmup warm-up)" >&2
   {
@@ -219,10 +225,20 @@ done
 measure_seconds=$((SECONDS - t0))
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 activity_after=$(activity)
-awk -f "$here/summarize.awk" "$work"/times-*.tsv >"$work/summary.tsv"
+: >"$work/summary.tsv"
+((${#views[@]} == 0)) || awk -f "$here/summarize.awk" "$work"/times-*.tsv >"$work/summary.tsv"
+
+shim_seconds=0
+if [[ $bench_parts == *" shim "* || $bench_parts == *" e2e "* || $bench_parts == *" density "* ]]; then
+  t0=$SECONDS
+  shim_load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+  shim_measure
+  shim_seconds=$((SECONDS - t0))
+  shim_load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+fi
 
 # --- profiles: syscall counts, instruction counts, a hyperfine cross-check ---
-profile_view=${views[0]}
+profile_view=${views[0]:-native}
 profile() {
   local x
   for x in ${view_runtimes[$profile_view]}; do
@@ -270,7 +286,7 @@ profile() {
   "$bin/keel_micro_bench" --benchmark_min_time=0.2 --benchmark_color=false \
     >"$work/micro.txt" 2>/dev/null || true
 }
-if [[ ${BENCH_PROFILE:-1} == 1 ]]; then
+if [[ ${BENCH_PROFILE:-1} == 1 && $bench_parts == *" start "* ]]; then
   echo "bench: profiles (strace -c -f, callgrind, hyperfine, perf, micro-benchmarks)" >&2
   profile
 fi
@@ -278,4 +294,6 @@ fi
 # shellcheck source=bench/report.sh
 source "$here/report.sh"
 report >"$out"
-echo "bench: wrote $out (measurement ${measure_seconds}s)" >&2
+# The shim, end-to-end and density sections on the terminal too.
+awk '/^## (Shim cost|End to end|Density)/ { p = 1 } /^## (Profile|Cross|Micro)/ { p = 0 } p' "$out"
+echo "bench: wrote $out (measurement ${measure_seconds}s + ${shim_seconds}s)" >&2
