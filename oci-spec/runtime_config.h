@@ -367,6 +367,9 @@ inline constexpr std::string_view kOciVersion = "1.2.0";
 // Writes the spec's JSON names; absent optionals are omitted, Extras re-emitted. indent < 0:
 // compact.
 [[nodiscard]] std::string to_json(const RuntimeConfig& config, int indent = 2);
+// linux.seccomp alone, compact, in a fixed key order: equal profiles give equal text (the key of
+// the runtime's compiled-filter cache).
+[[nodiscard]] std::string to_json(const Seccomp& seccomp);
 
 // What runc 1.1's `runc spec` (rootless: `runc spec --rootless`) writes, with hostname "keel" and
 // ociVersion kOciVersion. Like runc, it adds a cgroup namespace only on a cgroup v2 host. The

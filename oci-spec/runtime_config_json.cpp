@@ -326,6 +326,10 @@ Out linux_json(const Linux& l) {
 
 }  // namespace
 
+std::string to_json(const Seccomp& seccomp) {
+  return seccomp_json(seccomp).dump();
+}
+
 std::string to_json(const RuntimeConfig& config, int indent) {
   Out o{{"ociVersion", config.oci_version}};
   if (config.process)

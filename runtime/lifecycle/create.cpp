@@ -26,6 +26,7 @@
 #include "runtime/process/init.h"
 #include "runtime/process/namespaces.h"
 #include "runtime/rootfs/cgroup_mount.h"
+#include "runtime/security/seccomp_cache.h"
 
 namespace keel::runtime {
 namespace {
@@ -151,7 +152,7 @@ std::string state_json(const std::string& id, const char* status, pid_t pid,
 }  // namespace
 
 Result<pid_t> create_container(const StateStore& store, const CreateOptions& options) {
-  auto prepared = prepare_create(options);
+  auto prepared = prepare_create(options, store.root() + "/" + security::kSeccompCacheDir);
   if (!prepared)
     return std::move(prepared).error().context("create \"" + options.id + "\"");
   CreateContext& ctx = *prepared;
@@ -238,7 +239,7 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   auto reports = open_report_channels(
       !hooks.create_container.empty() || !hooks.start_container.empty(),
       config.linux && config.linux->seccomp ? &*config.linux->seccomp : nullptr,
-      ctx.seccomp && ctx.seccomp->uses_notify(), spec.report);
+      ctx.seccomp && ctx.seccomp->uses_notify, spec.report);
   if (!reports)
     return fail(reports.error());
 

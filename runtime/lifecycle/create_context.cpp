@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "common/fs.h"
+#include "runtime/security/seccomp_cache.h"
 
 namespace keel::runtime {
 namespace {
@@ -31,7 +32,8 @@ Result<void> check_host_support(const oci::Process& process) {
 
 }  // namespace
 
-Result<CreateContext> prepare_create(const CreateOptions& options) {
+Result<CreateContext> prepare_create(const CreateOptions& options,
+                                     const std::string& seccomp_cache_dir) {
   CreateContext ctx;
   auto bundle = absolute(options.bundle, "bundle");
   if (!bundle)
@@ -77,10 +79,10 @@ Result<CreateContext> prepare_create(const CreateOptions& options) {
     ctx.capabilities = *caps;
   }
   if (c.linux && c.linux->seccomp) {
-    auto filter = security::compile_seccomp(*c.linux->seccomp);
-    if (!filter)
-      return std::move(filter).error().context("config.json: linux.seccomp");
-    ctx.seccomp = std::move(*filter);
+    auto program = security::prepare_seccomp(*c.linux->seccomp, seccomp_cache_dir);
+    if (!program)
+      return std::move(program).error().context("config.json: linux.seccomp");
+    ctx.seccomp = std::move(*program);
   }
   return ctx;
 }

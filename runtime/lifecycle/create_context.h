@@ -1,6 +1,6 @@
 // What `create` prepares before any state exists: the parsed config, absolute paths, the
-// namespace plan, resolved capabilities and the compiled seccomp filter. Bad input fails here,
-// before a directory, cgroup or process is made.
+// namespace plan, resolved capabilities and the seccomp program (compiled or cached). Bad input
+// fails here, before a directory, cgroup or process is made.
 #pragma once
 
 #include <optional>
@@ -22,9 +22,11 @@ struct CreateContext {
   std::string rootfs;  // absolute
   NamespacePlan namespaces;
   std::optional<security::CapabilitySets> capabilities;
-  std::optional<security::SeccompFilter> seccomp;
+  std::optional<security::SeccompProgram> seccomp;
 };
 
-[[nodiscard]] Result<CreateContext> prepare_create(const CreateOptions& options);
+// seccomp_cache_dir: where compiled seccomp programs are kept (empty: compile every time).
+[[nodiscard]] Result<CreateContext> prepare_create(const CreateOptions& options,
+                                                   const std::string& seccomp_cache_dir);
 
 }  // namespace keel::runtime

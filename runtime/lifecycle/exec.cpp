@@ -21,6 +21,7 @@
 #include "runtime/process/clone.h"
 #include "runtime/process/exec_child.h"
 #include "runtime/process/namespaces.h"
+#include "runtime/security/seccomp_cache.h"
 
 namespace keel::runtime {
 namespace {
@@ -179,13 +180,14 @@ Result<int> exec_in_container(const StateStore& store, const ExecOptions& o) {
         return fail(std::move(caps).error().context("process.capabilities"));
       spec.capabilities = *caps;
     }
-    std::optional<security::SeccompFilter> filter;
+    std::optional<security::SeccompProgram> seccomp;
     if (config->linux && config->linux->seccomp) {
-      auto compiled = security::compile_seccomp(*config->linux->seccomp);
-      if (!compiled)
-        return fail(compiled.error());
-      filter = std::move(*compiled);
-      spec.seccomp = &*filter;
+      auto program = security::prepare_seccomp(*config->linux->seccomp,
+                                               store.root() + "/" + security::kSeccompCacheDir);
+      if (!program)
+        return fail(program.error());
+      seccomp = std::move(*program);
+      spec.seccomp = &*seccomp;
     }
     if (config->linux && config->linux->personality)
       spec.personality = &*config->linux->personality;
@@ -199,7 +201,7 @@ Result<int> exec_in_container(const StateStore& store, const ExecOptions& o) {
     spec.report.agent_status = status_name(status);
     auto reports = open_report_channels(
         false, config->linux && config->linux->seccomp ? &*config->linux->seccomp : nullptr,
-        filter && filter->uses_notify(), spec.report);
+        seccomp && seccomp->uses_notify, spec.report);
     if (!reports)
       return fail(reports.error());
     auto namespaces = open_namespaces(*config, record->pid);

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/fs.h"
+#include "runtime/security/seccomp_cache.h"
 
 namespace keel::runtime {
 namespace {
@@ -162,6 +163,9 @@ Result<void> ContainerDir::remove() {
 
 Result<ContainerDir> StateStore::create(const std::string& id) const {
   KEEL_TRY(validate_container_id(id));
+  if (id == security::kSeccompCacheDir)
+    return Error::of(Errc::kInvalidArgument,
+                     "container id \"" + id + "\" is reserved for the runtime's seccomp cache");
   if (::mkdir(root_.c_str(), 0700) != 0 && errno != EEXIST) {
     if (auto r = fs::mkdir_all(root_, 0700); !r)
       return std::move(r).error().context("state root");
@@ -206,7 +210,8 @@ Result<std::vector<std::string>> StateStore::ids() const {
   }
   while (const dirent* entry = ::readdir(dir)) {
     const std::string name = entry->d_name;
-    if (name != "." && name != ".." && entry->d_type == DT_DIR)
+    if (name != "." && name != ".." && name != security::kSeccompCacheDir &&
+        entry->d_type == DT_DIR)
       out.push_back(name);
   }
   ::closedir(dir);

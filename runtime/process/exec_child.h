@@ -19,7 +19,7 @@ struct ExecChildSpec {
   const oci::Process* process = nullptr;
   std::vector<JoinNamespace>* namespaces = nullptr;  // the user namespace first
   std::optional<security::CapabilitySets> capabilities;
-  security::SeccompFilter* seccomp = nullptr;
+  const security::SeccompProgram* seccomp = nullptr;
   int console_socket = -1;
   int preserve_fds = 0;
   bool setgroups_allowed = true;

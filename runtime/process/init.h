@@ -22,8 +22,8 @@ struct InitSpec {
   rootfs::RootfsOptions rootfs;
   const NamespacePlan* namespaces = nullptr;
   std::optional<security::CapabilitySets> capabilities;
-  security::SeccompFilter* seccomp = nullptr;  // null: no filter
-  int state_dir_fd = -1;                       // O_PATH fd of <root>/<id>, which holds exec.fifo
+  const security::SeccompProgram* seccomp = nullptr;  // null: no filter
+  int state_dir_fd = -1;    // O_PATH fd of <root>/<id>, which holds exec.fifo
   int state_lock_fd = -1;   // the parent's flock'ed state dir: closed first, or start would wait
   int console_socket = -1;  // connected --console-socket, or -1
   int preserve_fds = 0;

@@ -109,9 +109,9 @@ Result<void> run_init_hooks(InitReport& report, const std::vector<oci::Hook>& ho
   return ran;
 }
 
-Result<void> load_seccomp_and_notify(InitReport& report, security::SeccompFilter& filter) {
-  if (!filter.uses_notify() || report.seccomp_listener < 0) {
-    auto loaded = security::load_seccomp(filter);
+Result<void> load_seccomp_and_notify(InitReport& report, const security::SeccompProgram& program) {
+  if (!program.uses_notify || report.seccomp_listener < 0) {
+    auto loaded = security::load_bpf(program.bpf, program.load_flags);
     if (!loaded)
       return loaded.error();
     return {};
@@ -124,7 +124,7 @@ Result<void> load_seccomp_and_notify(InitReport& report, security::SeccompFilter
       security::container_process_state(report.pid, report.listener_metadata, *state);
   if (!process_state)
     return process_state.error();
-  auto notify = security::load_seccomp(filter);
+  auto notify = security::load_bpf(program.bpf, program.load_flags);
   if (!notify)
     return notify.error();
   auto sent = security::send_notify_fd_on(report.seccomp_listener, notify->get(), *process_state);

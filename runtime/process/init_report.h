@@ -59,11 +59,11 @@ struct ReportChannels {
 [[nodiscard]] Result<void> run_init_hooks(InitReport& report, const std::vector<oci::Hook>& hooks,
                                           std::string_view phase, const char* status);
 
-// load_seccomp, then, for a filter with SCMP_ACT_NOTIFY, the listener fd and the container
+// load_bpf, then, for a filter with SCMP_ACT_NOTIFY, the listener fd and the container
 // process state go to the agent over report.seccomp_listener, which is closed after. Whatever
 // follows the load runs under the filter: the send itself must not be a notifying syscall.
 [[nodiscard]] Result<void> load_seccomp_and_notify(InitReport& report,
-                                                   security::SeccompFilter& filter);
+                                                   const security::SeccompProgram& program);
 
 // close_fds_from(first) that spares `keep` (the seccomp listener, when it is still needed).
 [[nodiscard]] Result<void> close_fds_keeping(int first, int keep);

@@ -363,6 +363,13 @@ Result<std::string> export_bpf(const SeccompFilter& filter) {
   return bpf;
 }
 
+Result<SeccompProgram> to_program(const SeccompFilter& filter) {
+  auto bpf = export_bpf(filter);
+  if (!bpf)
+    return std::move(bpf).error();
+  return SeccompProgram{std::move(*bpf), filter.load_flags(), filter.uses_notify()};
+}
+
 Result<UniqueFd> load_bpf(std::string_view bpf, unsigned flags) {
   constexpr size_t kInsn = sizeof(sock_filter);
   if (bpf.empty() || bpf.size() % kInsn != 0 || bpf.size() / kInsn > USHRT_MAX) {

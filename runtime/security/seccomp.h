@@ -62,6 +62,17 @@ class SeccompFilter {
 // The filter's BPF program (struct sock_filter[], native byte order), as the kernel would get it.
 [[nodiscard]] Result<std::string> export_bpf(const SeccompFilter& filter);
 
+// What the container's init loads: the exported program and how to load it. Prepared in the parent
+// (compiled, or read from the cache in seccomp_cache.h), so the child does no libseccomp work.
+struct SeccompProgram {
+  std::string bpf;  // export_bpf()
+  unsigned load_flags = 0;
+  bool uses_notify = false;
+};
+
+// export_bpf() with the filter's load flags.
+[[nodiscard]] Result<SeccompProgram> to_program(const SeccompFilter& filter);
+
 // Loads a BPF program from export_bpf() with seccomp(SECCOMP_SET_MODE_FILTER, flags): no
 // libseccomp work in the container's init. Returns the listener fd when flags has
 // SECCOMP_FILTER_FLAG_NEW_LISTENER, else an invalid UniqueFd.

@@ -1,0 +1,183 @@
+// SeccompCache and prepare_seccomp: compiled seccomp programs stored under the state root.
+#include "runtime/security/seccomp_cache.h"
+
+#include <fcntl.h>
+#include <seccomp.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+#include "common/fs.h"
+#include "common/sha256.h"
+
+namespace keel::runtime::security {
+namespace {
+
+constexpr char kMagic[8] = {'K', 'E', 'E', 'L', 'B', 'P', 'F', '1'};
+constexpr size_t kHexDigest = 64;
+
+// Native byte order: the cache never leaves the host that wrote it.
+struct FileHeader {
+  char magic[8];
+  char key[kHexDigest];
+  std::uint32_t load_flags;
+  std::uint32_t uses_notify;
+  std::uint32_t bpf_size;
+  std::uint32_t reserved;
+  char bpf_digest[kHexDigest];
+};
+static_assert(sizeof(FileHeader) == 152);
+
+// Bounds what a reader allocates for a file it does not trust yet: a seccomp program holds at most
+// BPF_MAXINSNS (4096) instructions of 8 bytes.
+constexpr size_t kMaxBpfBytes = 4096 * 8;
+
+std::string executable_identity() {
+  struct stat st {};
+  if (::stat("/proc/self/exe", &st) != 0)
+    return "unknown";
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
+         std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec);
+}
+
+Result<std::string> read_entry(int fd, size_t size) {
+  std::string data(size, '\0');
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t n = ::read(fd, data.data() + done, size - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return Error::sys("read");
+    if (n == 0)
+      return Error::of(Errc::kInternal, "short read");
+    done += static_cast<size_t>(n);
+  }
+  return data;
+}
+
+// Why the entry at `path` cannot be trusted for `key`, or the program it holds.
+Result<SeccompProgram> load_entry(const std::string& path, const std::string& key) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+  if (!fd.valid())
+    return Error::sys("open");
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0)
+    return Error::sys("fstat");
+  if (!S_ISREG(st.st_mode) || st.st_uid != ::geteuid() || (st.st_mode & 022) != 0)
+    return Error::of(Errc::kPermissionDenied, "not a regular file owned and writable by us alone");
+  const auto size = static_cast<size_t>(st.st_size);
+  if (size <= sizeof(FileHeader) || size > sizeof(FileHeader) + kMaxBpfBytes)
+    return Error::of(Errc::kInternal, "size " + std::to_string(size) + " out of range");
+  auto data = read_entry(fd.get(), size);
+  if (!data)
+    return data.error();
+  FileHeader header{};
+  std::memcpy(&header, data->data(), sizeof header);
+  if (std::memcmp(header.magic, kMagic, sizeof kMagic) != 0)
+    return Error::of(Errc::kInternal, "not a keel seccomp cache entry");
+  if (key.size() != kHexDigest || std::memcmp(header.key, key.data(), kHexDigest) != 0)
+    return Error::of(Errc::kInternal, "holds another key");
+  if (header.bpf_size != size - sizeof header || header.bpf_size % 8 != 0)
+    return Error::of(Errc::kInternal, "program size disagrees with the file size");
+  SeccompProgram program{data->substr(sizeof header), header.load_flags, header.uses_notify != 0};
+  if (sha256_hex(program.bpf) != std::string_view(header.bpf_digest, kHexDigest))
+    return Error::of(Errc::kInternal, "program digest mismatch");
+  return program;
+}
+
+}  // namespace
+
+std::string SeccompCache::key(const oci::Seccomp& profile) {
+  struct utsname uts {};
+  (void)::uname(&uts);
+  const scmp_version* version = ::seccomp_version();
+  std::string material = "keel seccomp cache 1\n";
+  material += "arch " + std::to_string(::seccomp_arch_native()) + " " + uts.machine + "\n";
+  material += "kernel " + std::string(uts.release) + "\n";
+  material += "libseccomp " + std::to_string(version->major) + "." +
+              std::to_string(version->minor) + "." + std::to_string(version->micro) + "\n";
+  material += "keel " + executable_identity() + "\n";
+  material += oci::to_json(profile);
+  return sha256_hex(material);
+}
+
+std::optional<SeccompProgram> SeccompCache::find(const std::string& key) const {
+  const std::string file = path(key);
+  auto program = load_entry(file, key);
+  if (!program) {
+    if (program.error().kind() != Errc::kNotFound)
+      spdlog::debug("seccomp cache: ignoring \"{}\": {}", file, program.error().message());
+    return std::nullopt;
+  }
+  return std::move(*program);
+}
+
+Result<void> SeccompCache::store(const std::string& key, const SeccompProgram& program) const {
+  if (key.size() != kHexDigest)
+    return Error::of(Errc::kInvalidArgument, "seccomp cache: key is not a hex sha256");
+  if (program.bpf.empty() || program.bpf.size() > kMaxBpfBytes || program.bpf.size() % 8 != 0)
+    return Error::of(Errc::kInvalidArgument,
+                     "seccomp cache: program of " + std::to_string(program.bpf.size()) + " bytes");
+  if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST)
+    return Error::sys("seccomp cache: mkdir \"" + dir_ + "\"");
+  FileHeader header{};
+  std::memcpy(header.magic, kMagic, sizeof kMagic);
+  std::memcpy(header.key, key.data(), kHexDigest);
+  header.load_flags = program.load_flags;
+  header.uses_notify = program.uses_notify ? 1 : 0;
+  header.bpf_size = static_cast<std::uint32_t>(program.bpf.size());
+  const std::string digest = sha256_hex(program.bpf);
+  std::memcpy(header.bpf_digest, digest.data(), kHexDigest);
+  std::string data(reinterpret_cast<const char*>(&header), sizeof header);
+  data += program.bpf;
+
+  // A name of our own: containers started at once with one profile all fill the same entry.
+  const std::string file = path(key);
+  const std::string tmp = file + "." + std::to_string(::getpid()) + ".tmp";
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd.valid())
+    return Error::sys("seccomp cache: create \"" + tmp + "\"");
+  auto written = fs::write_all(fd.get(), data);
+  if (written && ::fchmod(fd.get(), 0600) != 0)
+    written = Error::sys("chmod");
+  if (written && ::rename(tmp.c_str(), file.c_str()) != 0)
+    written = Error::sys("rename to \"" + file + "\"");
+  if (!written) {
+    ::unlink(tmp.c_str());
+    return std::move(written).error().context("seccomp cache: write \"" + tmp + "\"");
+  }
+  return {};
+}
+
+Result<SeccompProgram> prepare_seccomp(const oci::Seccomp& profile, const std::string& cache_dir) {
+  std::optional<SeccompCache> cache;
+  std::string key;
+  if (!cache_dir.empty()) {
+    cache.emplace(cache_dir);
+    key = SeccompCache::key(profile);
+    if (auto hit = cache->find(key))
+      return std::move(*hit);
+  }
+  auto filter = compile_seccomp(profile);
+  if (!filter)
+    return std::move(filter).error();
+  for (const auto& name : filter->ignored_syscalls())
+    spdlog::debug("seccomp: syscall \"{}\" unknown here, rule skipped", name);
+  auto program = to_program(*filter);
+  if (!program)
+    return std::move(program).error();
+  if (cache) {
+    if (auto r = cache->store(key, *program); !r)
+      spdlog::debug("{}", r.error().message());
+  }
+  return program;
+}
+
+}  // namespace keel::runtime::security
