@@ -8,7 +8,8 @@
 #   c/ID       the containers started through containerd, p/... those of podman
 # so CPU time of a whole operation is the cpuacct.usage delta of $bench_cg.
 # Knobs: BENCH_SHIM_N (50), BENCH_E2E_ROUNDS (20), BENCH_PODMAN_ROUNDS (10),
-# BENCH_DENSITY_N (1000), BENCH_DENSITY_JOBS (4), BENCH_SETTLE (3 s before memory is read).
+# BENCH_DENSITY_N (1000), BENCH_DENSITY_JOBS (4), BENCH_SETTLE (3 s before memory is read),
+# BENCH_CTD_LOG_LEVEL (info; debug also brings the shims' logs into ctd-*/containerd.log).
 
 shim_n=${BENCH_SHIM_N:-50}
 e2e_rounds=${BENCH_E2E_ROUNDS:-20}
@@ -141,6 +142,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.a
   address = "$ctd/containerd.sock.ttrpc"
 [debug]
   address = "$ctd/debug.sock"
+  level = "${BENCH_CTD_LOG_LEVEL:-info}"
 [metrics]
   address = ""
 [plugins."io.containerd.internal.v1.opt"]

@@ -2,6 +2,7 @@
 // completion, exec with and without a terminal, ps, pause/resume, kill and delete, window
 // resize, and a containerd killed and restarted around running and exiting tasks.
 #include <signal.h>
+#include <unistd.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -41,6 +42,37 @@ TEST(ShimContainerd, CtrRunEndsWithTheContainersExitCode) {
                     "echo hello from keel-shim; exit 7"});
   EXPECT_EQ(r.exit_code, 7) << r;
   EXPECT_THAT(r.out, HasSubstr("hello from keel-shim"));
+  ctd.expect_clean();
+}
+
+// containerd hands the shim its ttrpc socket (TTRPC_ADDRESS): the task's events reach subscribers,
+// in the order they happened.
+TEST(ShimContainerd, TaskEventsReachContainerdInOrder) {
+  KEEL_SKIP_WITHOUT_CONTAINERD();
+  PrivateContainerd ctd;
+  ASSERT_TRUE(ctd.ready());
+  auto events = ctd.start_ctr({"events"});
+  ::usleep(300000);  // subscribed before the run
+  const std::string id = ctd.new_id();
+  auto r = ctd.ctr({"run", "--rm", "--runtime", kRuntime, "--cgroup",
+                    std::string(fixtures::kCgroupParent) + "/" + id, kImage, id, "true"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  (void)fixtures::wait_until([&] {
+    const std::string path = "/proc/" + std::to_string(events.pid()) + "/fd/1";
+    const std::string out = fixtures::read_text(path);
+    return out.find("/tasks/delete") != std::string::npos;
+  });
+  ::kill(events.pid(), SIGTERM);
+  auto got = events.wait();
+  std::size_t at = 0;
+  for (const std::string topic :
+       {"/tasks/create", "/tasks/start", "/tasks/exit", "/tasks/delete"}) {
+    const std::size_t found = got.out.find(topic + " ", at);
+    EXPECT_NE(found, std::string::npos) << topic << " missing or out of order in:\n" << got.out;
+    if (found != std::string::npos)
+      at = found;
+  }
+  EXPECT_THAT(got.out, HasSubstr(id));
   ctd.expect_clean();
 }
 

@@ -125,6 +125,14 @@ fixtures::RunResult PrivateContainerd::ctr(const std::vector<std::string>& args,
   return fixtures::run_command(argv, o);
 }
 
+fixtures::RunningCommand PrivateContainerd::start_ctr(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"/usr/bin/env", "ctr", "--address", address()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  fixtures::RunOptions o;
+  o.timeout = std::chrono::minutes(5);
+  return fixtures::start_command(argv, o);
+}
+
 fixtures::RunResult PrivateContainerd::ctr_in_tty(const std::string& ctr_args,
                                                   const std::string& stty) {
   std::string args = ctr_args;

@@ -36,6 +36,8 @@ class PrivateContainerd {
   [[nodiscard]] fixtures::RunResult ctr(
       const std::vector<std::string>& args,
       std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  // `ctr --address <sock> args...` left running (`events`); stop it with a signal, then wait().
+  [[nodiscard]] fixtures::RunningCommand start_ctr(const std::vector<std::string>& args);
   // The same under `script`, so ctr's stdin is a terminal (for -t); `stty` runs first.
   [[nodiscard]] fixtures::RunResult ctr_in_tty(const std::string& ctr_args,
                                                const std::string& stty = "rows 33 cols 77");

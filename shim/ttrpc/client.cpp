@@ -15,6 +15,13 @@
 namespace keel::shim::ttrpc {
 
 Result<Client> Client::connect(std::string_view address) {
+  auto fd = dial(address);
+  if (!fd)
+    return std::move(fd).error();
+  return Client(std::move(*fd));
+}
+
+Result<UniqueFd> dial(std::string_view address, bool nonblocking) {
   std::string path(address);
   if (path.rfind("unix://", 0) == 0)
     path.erase(0, 7);
@@ -26,13 +33,13 @@ Result<Client> Client::connect(std::string_view address) {
   std::memcpy(sa.sun_path, path.data(), path.size());
   if (path[0] == '@')
     sa.sun_path[0] = '\0';
-  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), 0));
   if (!fd.valid())
     return Error::sys("socket");
   const auto len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size());
   if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&sa), len) != 0)
     return Error::sys("connect \"" + path + "\"");
-  return Client(std::move(fd));
+  return fd;
 }
 
 Result<void> Client::send_raw(std::string_view bytes) {

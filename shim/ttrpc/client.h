@@ -14,6 +14,10 @@
 
 namespace keel::shim::ttrpc {
 
+// A connected unix stream socket for the same address forms as Client::connect. Non-blocking: a
+// listener whose backlog is full fails the connect with EAGAIN instead of blocking.
+[[nodiscard]] Result<UniqueFd> dial(std::string_view address, bool nonblocking = false);
+
 class Client {
  public:
   struct Answer {
