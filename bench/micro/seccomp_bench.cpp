@@ -1,8 +1,10 @@
 // Seccomp set-up cost for a Docker-default-like profile: compiling it with libseccomp against
 // loading a cached BPF export, which is what the container's init pays on each path.
+#include <stdlib.h>
 #include <time.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -12,6 +14,7 @@
 #include <benchmark/benchmark.h>
 
 #include "runtime/security/seccomp.h"
+#include "runtime/security/seccomp_cache.h"
 
 namespace {
 
@@ -199,5 +202,25 @@ void BM_LoadCachedBpfInThread(benchmark::State& state) {
   state.counters["bpf_insns"] = static_cast<double>(bpf.size() / 8);
 }
 BENCHMARK(BM_LoadCachedBpfInThread)->UseManualTime()->Unit(benchmark::kMicrosecond);
+
+// Cache hit in the parent: key (profile JSON + sha256), read the entry, check its key and digest.
+void BM_PrepareFromCache(benchmark::State& state) {
+  char dir[] = "/tmp/keel-seccomp-bench-XXXXXX";
+  if (::mkdtemp(dir) == nullptr) {
+    state.SkipWithError("mkdtemp");
+    return;
+  }
+  const std::string cache = std::string(dir) + "/seccomp-cache";
+  const Seccomp profile = docker_like_profile();
+  if (auto filled = security::prepare_seccomp(profile, cache); !filled) {
+    state.SkipWithError(filled.error().message().c_str());
+    return;
+  }
+  for (auto _ : state)
+    benchmark::DoNotOptimize(security::prepare_seccomp(profile, cache).has_value());
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
+BENCHMARK(BM_PrepareFromCache)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
