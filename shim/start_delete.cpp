@@ -132,7 +132,11 @@ Result<int> run_delete(const ShimOptions& o) {
   }
   RuntimeClient runtime(rc);
   // containerd also runs `delete` after a clean Shutdown: a container already gone is no news.
-  if (auto r = runtime.remove(o.id, true);
+  // Without a state directory under the runtime's root there is nothing for the runtime to do,
+  // and its exec is saved (each container pays this once).
+  struct stat st {};
+  const bool gone = ::stat((rc.root + "/" + o.id).c_str(), &st) != 0 && errno == ENOENT;
+  if (auto r = gone ? Result<void>() : runtime.remove(o.id, true);
       !r && r.error().message().find("does not exist") == std::string::npos)
     std::fprintf(stderr, "keel-shim: delete \"%s\": %s\n", o.id.c_str(),
                  r.error().message().c_str());
