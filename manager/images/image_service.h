@@ -1,0 +1,169 @@
+// The image half of keeld without gRPC: import, load, save, list, inspect, tag, rmi, history and
+// garbage collection over the content store, the images table and a LayerApplier (snapshots).
+//
+// Consistency: blobs are committed (fsynced, renamed) and layers unpacked before the one
+// transaction that names the image, so a crash leaves at worst unreferenced blobs and snapshots,
+// which GC removes; an image is never visible with a missing layer. Work in flight holds the
+// service's lease lock shared; GC takes it exclusively, so it never sweeps a half-loaded image.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <set>
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+#include "manager/content/store.h"
+#include "manager/images/image_store.h"
+#include "manager/images/layer_applier.h"
+#include "manager/images/oci.h"
+#include "manager/images/reference.h"
+#include "manager/store/database.h"
+
+struct archive;
+
+namespace keel::manager::images {
+
+// One image as docker shows it: every name pointing at the same manifest, grouped.
+struct Image {
+  content::Digest id;                     // the config digest (docker's image id)
+  std::vector<std::string> repo_tags;     // full references, sorted
+  std::vector<std::string> repo_digests;  // "docker.io/library/busybox@sha256:<manifest>"
+  Descriptor target;                      // the manifest
+  std::int64_t size = 0;                  // sum of the layers' uncompressed sizes
+  std::int64_t created_ns = 0;            // the config's "created", Unix ns (0 if absent)
+  std::int64_t updated_ns = 0;            // the newest name change
+  std::string config_json;                // the config blob as stored
+  ImageConfig config;
+  std::vector<Descriptor> layers;  // from the manifest, base first
+  std::map<std::string, std::string> labels;
+};
+
+struct ImportOptions {
+  std::string ref;                   // optional name; empty leaves the image dangling
+  std::vector<std::string> changes;  // docker import -c lines
+  std::string message;               // the history entry's comment
+};
+
+struct LoadResult {
+  std::vector<std::string> loaded;  // "Loaded image: busybox:latest" / "Loaded image ID: sha256:…"
+  std::vector<Image> images;
+};
+
+struct RemoveOptions {
+  bool force = false;     // remove an image in use, or all names of an image given by id
+  bool no_prune = false;  // skip the garbage collection after removal
+};
+
+struct RemoveResult {
+  std::vector<std::string> untagged;  // full names
+  std::vector<std::string> deleted;   // image ids ("sha256:…")
+  std::int64_t space_reclaimed = 0;
+};
+
+struct HistoryEntry {
+  std::string id;  // the layer's diff_id for a layer entry, empty for an empty layer
+  std::int64_t created_ns = 0;
+  std::string created_by;
+  std::string comment;
+  std::int64_t size = 0;
+  bool empty_layer = false;
+};
+
+// What outside the images table keeps content and snapshots alive: containers' snapshots and
+// images, leases of work in flight elsewhere (a registry pull writing blobs).
+struct GcRoots {
+  std::set<content::Digest> content;
+  std::set<content::Digest> snapshots;  // chain IDs
+};
+
+struct GcResult {
+  std::vector<content::Digest> removed_blobs;
+  std::vector<content::Digest> removed_snapshots;
+  std::int64_t space_reclaimed = 0;  // bytes of removed blobs
+};
+
+class ImageService {
+ public:
+  // Whether a container uses the image (by id); rmi refuses such an image unless forced.
+  using InUseFn = std::function<bool(const content::Digest& image_id)>;
+  using GcRootsFn = std::function<Result<GcRoots>()>;
+
+  // content, db and layers must outlive the service.
+  [[nodiscard]] static Result<std::unique_ptr<ImageService>> open(store::Database& db,
+                                                                  content::Store& content,
+                                                                  LayerApplier& layers);
+  void set_in_use(InUseFn fn) { in_use_ = std::move(fn); }
+  void set_gc_roots(GcRootsFn fn) { gc_roots_ = std::move(fn); }
+
+  // docker import: the tar (plain, gzip or zstd) becomes a one-layer image, read once: stored,
+  // unpacked and hashed in one pass.
+  [[nodiscard]] Result<Image> import_rootfs(const ReadFn& tar, const ImportOptions& options);
+  // docker load: a docker-archive (docker save, including docker 25's OCI-layout flavour) or an
+  // OCI-archive, itself plain or compressed, from a pipe or file.
+  [[nodiscard]] Result<LoadResult> load(int archive_fd);
+  // docker save: a docker-archive tar (manifest.json with Config, RepoTags and Layers, plus
+  // repositories; plain layer tars) of the named images, written to out_fd.
+  [[nodiscard]] Result<void> save(std::span<const std::string> refs, int out_fd);
+
+  // Tagged images, and dangling ones too when all is set.
+  [[nodiscard]] Result<std::vector<Image>> list(bool all);
+  // By reference ("busybox"), id ("sha256:…" or hex), unique id prefix, or name@digest.
+  // kNotFound when nothing matches; kInvalidArgument when a prefix matches several images.
+  [[nodiscard]] Result<Image> get(std::string_view ref);
+  [[nodiscard]] Result<Image> tag(std::string_view source, std::string_view target);
+  [[nodiscard]] Result<RemoveResult> remove(std::span<const std::string> refs,
+                                            const RemoveOptions& options);
+  [[nodiscard]] Result<std::vector<HistoryEntry>> history(std::string_view ref);
+  // Marks every image's manifest, config and layers (blobs and chain IDs) plus GcRoots, and
+  // removes the rest of the content store and of the layer snapshots.
+  [[nodiscard]] Result<GcResult> collect_garbage();
+
+  ImageService(const ImageService&) = delete;
+  ImageService& operator=(const ImageService&) = delete;
+  ImageService(ImageService&&) = delete;
+  ImageService& operator=(ImageService&&) = delete;
+  ~ImageService() = default;
+
+ private:
+  ImageService(store::Database& db, content::Store& content, LayerApplier& layers,
+               ImageStore images)
+      : db_(db), content_(content), layers_(layers), images_(std::move(images)) {}
+
+  struct Resolved;
+  [[nodiscard]] Result<Resolved> resolve(std::string_view ref);
+  [[nodiscard]] Result<Image> describe(const std::vector<ImageRecord>& records);
+  [[nodiscard]] Result<Image> image_by_manifest(const content::Digest& manifest);
+  // Unpacks the manifest's layers not yet present, in order, from the content store.
+  [[nodiscard]] Result<std::int64_t> unpack_layers(const Manifest& manifest,
+                                                   const ImageConfig& config);
+  // Names `target` (full references, or none: dangling) in one transaction; a name moved off
+  // another image leaves that image dangling if it has no name left, as docker does.
+  [[nodiscard]] Result<void> name_image(const Descriptor& manifest, const content::Digest& config,
+                                        std::int64_t size, const std::vector<std::string>& names);
+  [[nodiscard]] Result<GcResult> collect_garbage_locked();
+  [[nodiscard]] Result<std::int64_t> layer_uncompressed_size(const Descriptor& layer);
+  [[nodiscard]] Result<void> write_layer_tar(::archive* out, const Descriptor& layer,
+                                             const content::Digest& diff_id,
+                                             const std::string& name);
+
+  store::Database& db_;
+  content::Store& content_;
+  LayerApplier& layers_;
+  ImageStore images_;
+  InUseFn in_use_;
+  GcRootsFn gc_roots_;
+  // Shared: imports and loads in flight; exclusive: GC's mark and sweep.
+  std::shared_mutex lease_;
+};
+
+// Content labels recording a layer blob's uncompressed form, so save and list need no decompress.
+inline constexpr std::string_view kUncompressedLabel = "keel.io/uncompressed";
+inline constexpr std::string_view kUncompressedSizeLabel = "keel.io/uncompressed-size";
+
+}  // namespace keel::manager::images
