@@ -1,5 +1,6 @@
 // The cgroup v2 manager: one directory in the cgroup2 tree, limits written to its knobs
-// (config-linux.md "Control groups" mapped the way runc maps them), cgroup.freeze, cgroup.kill.
+// (config-linux.md "Control groups" mapped the way runc maps them), device rules as an eBPF
+// program (device_filter.cpp), cgroup.freeze, cgroup.kill.
 #include <signal.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 
 #include "common/scope_guard.h"
 #include "runtime/cgroups/cgroup_fs.h"
+#include "runtime/cgroups/device_filter.h"
 #include "runtime/cgroups/internal.h"
 
 namespace keel::runtime::cgroups::detail {
@@ -27,32 +29,6 @@ std::string find_root(const std::string& leaf) {
   while (dir != "/" && has_file(dir, "cgroup.type"))
     dir = parent_dir(dir);
   return dir;
-}
-
-// Cgroup v2 filters devices with an eBPF program attached to the cgroup, which Keel does not load
-// yet (TODO: runtime/cgroups eBPF device program). Until then two shapes are accepted without
-// enforcement: lists that deny nothing, and runc's default "deny a *:* rwm, then allow ..." where
-// the container's /dev holds only the nodes the runtime creates from the same list. Any other deny
-// would be silently lost, so it is refused instead.
-Result<void> check_devices(const std::vector<oci::DeviceCgroup>& rules) {
-  for (size_t i = 0; i < rules.size(); ++i) {
-    const auto& rule = rules[i];
-    if (rule.allow)
-      continue;
-    const bool deny_all = rule.type.value_or("a") == "a" && rule.major.value_or(-1) == -1 &&
-                          rule.minor.value_or(-1) == -1 &&
-                          (rule.access.value_or("").empty() || rule.access == "rwm");
-    if (i == 0 && deny_all) {
-      spdlog::debug("cgroup v2: device rules are not enforced (no eBPF device program yet)");
-      continue;
-    }
-    return Error::of(Errc::kFailedPrecondition,
-                     fmt::format("linux.resources.devices[{}]: deny rules other than a leading "
-                                 "\"deny all\" need the cgroup v2 eBPF device filter, which "
-                                 "Keel does not implement yet",
-                                 i));
-  }
-  return {};
 }
 
 // runc's conversion of cgroup v1 cpu.shares [2, 262144] to cgroup v2 cpu.weight [1, 10000].
@@ -321,7 +297,9 @@ Result<void> enable_controllers(const std::string& root, const std::string& leaf
 }
 
 Result<void> apply_v2(const std::string& dir, const oci::Resources& r) {
-  KEEL_TRY(check_devices(r.devices));
+  // Empty: leave the filter alone (an update of other limits), as runc keeps its rules.
+  if (!r.devices.empty())
+    KEEL_TRY(apply_device_filter(dir, r.devices));
   if (r.cpu)
     KEEL_TRY(set_cpu(dir, *r.cpu));
   if (r.memory)

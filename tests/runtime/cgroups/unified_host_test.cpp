@@ -1,9 +1,11 @@
 // Runs the v2 manager on this host's own cgroup2 tree (on a hybrid host: /sys/fs/cgroup/unified,
 // which holds no controllers but placement and cgroup.freeze), as root; skipped where absent.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -98,6 +100,40 @@ TEST_F(UnifiedTreeTest, PlacesFreezesThawsAndRemovesOnTheHostsCgroup2Tree) {
   child_ = 0;
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
   EXPECT_FALSE(std::filesystem::exists(dir));
+}
+
+// linux.resources.devices through the manager: the eBPF filter holds for a process added after.
+TEST_F(UnifiedTreeTest, DeviceRulesHoldForAProcessInTheCgroup) {
+  ASSERT_TRUE(manager_->create().has_value());
+  oci::Resources r;
+  r.devices = {oci::DeviceCgroup{false, std::nullopt, "rwm", std::nullopt, std::nullopt},
+               oci::DeviceCgroup{true, "c", "rwm", 1, 3}};
+  auto applied = manager_->apply(r);
+  ASSERT_TRUE(applied.has_value()) << applied.error().message();
+
+  int go[2];
+  ASSERT_EQ(::pipe2(go, O_CLOEXEC), 0);
+  child_ = ::fork();
+  if (child_ == 0) {
+    char byte = 0;
+    if (::read(go[0], &byte, 1) != 1)
+      ::_exit(100);
+    const int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null_fd < 0)
+      ::_exit(101);
+    const int zero_fd = ::open("/dev/zero", O_RDONLY | O_CLOEXEC);
+    ::_exit(zero_fd < 0 ? errno : 0);
+  }
+  ::close(go[0]);
+  ASSERT_TRUE(manager_->add_process(child_).has_value());
+  ASSERT_EQ(::write(go[1], "x", 1), 1);
+  ::close(go[1]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child_, &status, 0), child_);
+  child_ = 0;
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), EPERM) << "/dev/null must open, /dev/zero must not";
+  ASSERT_TRUE(manager_->destroy().has_value());
 }
 
 }  // namespace
