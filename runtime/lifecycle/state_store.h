@@ -1,5 +1,6 @@
-// The state directory: <root>/<id>/ holding state.json, config.json (as created) and exec.fifo,
-// locked with flock while a command works on it, so concurrent commands on one container are safe.
+// The state directory: <root>/<id>/ holding state.json, config.json (as created, its
+// linux.resources as `update` last left them) and exec.fifo, locked with flock while a command
+// works on it, so concurrent commands on one container are safe.
 #pragma once
 
 #include <sys/types.h>

@@ -1,8 +1,10 @@
 // update_container: runc's `update`. The new limits come from the flags or from an OCI
 // linux.resources document and go to the container's cgroup through Manager::apply, which writes
-// only what is set.
+// only what is set; then, as runc updates the config in its state.json, they are merged into the
+// linux.resources of the state directory's config.json, which later commands read.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -13,6 +15,7 @@
 #include "oci-spec/runtime_config.h"
 #include "runtime/cgroups/manager.h"
 #include "runtime/lifecycle/lifecycle.h"
+#include "runtime/lifecycle/lifecycle_internal.h"
 
 namespace keel::runtime {
 namespace {
@@ -118,6 +121,92 @@ Result<oci::Resources> resources_from_flags(const UpdateOptions& o) {
   return r;
 }
 
+template <class T>
+void take(std::optional<T>& base, const std::optional<T>& update) {
+  if (update)
+    base = update;
+}
+
+template <class T>
+void take(std::vector<T>& base, const std::vector<T>& update) {
+  if (!update.empty())
+    base = update;
+}
+
+template <class K, class V>
+void take(std::map<K, V>& base, const std::map<K, V>& update) {
+  for (const auto& [key, value] : update)
+    base[key] = value;
+}
+
+// What the container's limits are after `update` applied: each field the update sets replaces the
+// one before, the others stay. Lists replace lists, as a new set of rules.
+oci::Resources merged(oci::Resources base, const oci::Resources& u) {
+  take(base.devices, u.devices);
+  if (u.memory) {
+    oci::Memory& m = base.memory ? *base.memory : base.memory.emplace();
+    take(m.limit, u.memory->limit);
+    take(m.reservation, u.memory->reservation);
+    take(m.swap, u.memory->swap);
+    take(m.kernel, u.memory->kernel);
+    take(m.kernel_tcp, u.memory->kernel_tcp);
+    take(m.swappiness, u.memory->swappiness);
+    take(m.disable_oom_killer, u.memory->disable_oom_killer);
+    take(m.use_hierarchy, u.memory->use_hierarchy);
+    take(m.check_before_update, u.memory->check_before_update);
+  }
+  if (u.cpu) {
+    oci::Cpu& c = base.cpu ? *base.cpu : base.cpu.emplace();
+    take(c.shares, u.cpu->shares);
+    take(c.quota, u.cpu->quota);
+    take(c.burst, u.cpu->burst);
+    take(c.period, u.cpu->period);
+    take(c.realtime_runtime, u.cpu->realtime_runtime);
+    take(c.realtime_period, u.cpu->realtime_period);
+    take(c.cpus, u.cpu->cpus);
+    take(c.mems, u.cpu->mems);
+    take(c.idle, u.cpu->idle);
+  }
+  take(base.pids, u.pids);
+  if (u.block_io) {
+    oci::BlockIo& b = base.block_io ? *base.block_io : base.block_io.emplace();
+    take(b.weight, u.block_io->weight);
+    take(b.leaf_weight, u.block_io->leaf_weight);
+    take(b.weight_device, u.block_io->weight_device);
+    take(b.throttle_read_bps_device, u.block_io->throttle_read_bps_device);
+    take(b.throttle_write_bps_device, u.block_io->throttle_write_bps_device);
+    take(b.throttle_read_iops_device, u.block_io->throttle_read_iops_device);
+    take(b.throttle_write_iops_device, u.block_io->throttle_write_iops_device);
+  }
+  for (const auto& limit : u.hugepage_limits) {
+    auto same = std::find_if(base.hugepage_limits.begin(), base.hugepage_limits.end(),
+                             [&](const auto& l) { return l.page_size == limit.page_size; });
+    if (same == base.hugepage_limits.end())
+      base.hugepage_limits.push_back(limit);
+    else
+      *same = limit;
+  }
+  if (u.network) {
+    oci::Network& n = base.network ? *base.network : base.network.emplace();
+    take(n.class_id, u.network->class_id);
+    take(n.priorities, u.network->priorities);
+  }
+  take(base.rdma, u.rdma);
+  take(base.unified, u.unified);
+  return base;
+}
+
+// After the cgroup took the limits: a failed save leaves the container limited as asked, and says
+// that its recorded config is behind.
+Result<void> save_resources(const ContainerDir& dir, const oci::Resources& update) {
+  auto config = load_saved_config(dir);
+  if (!config)
+    return config.error();
+  oci::Linux& section = config->linux ? *config->linux : config->linux.emplace();
+  section.resources = merged(section.resources.value_or(oci::Resources{}), update);
+  return fs::write_file_atomic(dir.config_path(), oci::to_json(*config));
+}
+
 }  // namespace
 
 Result<void> update_container(const StateStore& store, const UpdateOptions& options) {
@@ -144,6 +233,8 @@ Result<void> update_container(const StateStore& store, const UpdateOptions& opti
     return manager.error();
   if (auto r = (*manager)->apply(*resources); !r)
     return std::move(r).error().context("update \"" + id + "\"");
+  if (auto r = save_resources(*dir, *resources); !r)
+    return std::move(r).error().context("update \"" + id + "\": limits applied, not recorded");
   return {};
 }
 
