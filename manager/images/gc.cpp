@@ -65,11 +65,27 @@ Result<GcResult> ImageService::collect_garbage_locked() {
   auto snapshots = layers_.list();
   if (!snapshots)
     return std::move(snapshots).error();
-  for (const auto& chain : *snapshots) {
-    if (marked.snapshots.contains(chain))
-      continue;
-    KEEL_TRY(layers_.remove(chain));
-    result.removed_snapshots.push_back(chain);
+  // A layer cannot go while a layer above it (or a container's snapshot) sits on it, so sweep
+  // in rounds: each round removes the current tops; a layer still refused at the end is held by
+  // something outside the images (a container) and stays.
+  std::vector<content::Digest> pending;
+  for (const auto& chain : *snapshots)
+    if (!marked.snapshots.contains(chain))
+      pending.push_back(chain);
+  for (bool progress = true; progress && !pending.empty();) {
+    progress = false;
+    std::vector<content::Digest> held;
+    for (const auto& chain : pending) {
+      if (auto removed = layers_.remove(chain); removed) {
+        result.removed_snapshots.push_back(chain);
+        progress = true;
+      } else if (removed.error().kind() == Errc::kFailedPrecondition) {
+        held.push_back(chain);
+      } else if (removed.error().kind() != Errc::kNotFound) {
+        return std::move(removed).error().context("gc");
+      }
+    }
+    pending = std::move(held);
   }
   if (!result.removed_blobs.empty() || !result.removed_snapshots.empty())
     spdlog::info("gc: removed {} blob(s) ({} bytes) and {} snapshot(s)",

@@ -1,0 +1,77 @@
+// keeld: the manager daemon. Flags, logging and signals here; everything else in
+// manager/server (Daemon) and the libraries under it.
+#include <limits.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "manager/server/daemon.h"
+
+namespace {
+
+// The runtime beside keeld's own binary: an installed pair works without configuration.
+std::filesystem::path default_runtime() {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto beside = self.parent_path() / "keel";
+    if (std::filesystem::exists(beside, ec))
+      return beside;
+  }
+  return "keel";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  keel::manager::server::DaemonOptions options;
+  options.runtime = default_runtime();
+  std::string log_level = "info";
+  CLI::App app{"keeld: the Keel manager daemon (images, snapshots, containers over gRPC)", "keeld"};
+  app.set_version_flag("-v,--version", "keeld version " KEEL_VERSION);
+  app.add_option("--root", options.root, "Directory for persistent data")->capture_default_str();
+  app.add_option("--state", options.state, "Directory for runtime state")->capture_default_str();
+  app.add_option("--address", options.address, "The gRPC unix socket")->capture_default_str();
+  app.add_option("--runtime", options.runtime, "The OCI runtime the shims run")
+      ->capture_default_str();
+  app.add_option("--log-level", log_level, "debug, info, warn or error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%f%z %^%l%$ %v");
+
+  // Signals are taken by one thread with sigwait so that shutdown runs outside signal context;
+  // they are blocked before gRPC starts its threads, which inherit the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  auto daemon = keel::manager::server::Daemon::start(options);
+  if (!daemon) {
+    std::fprintf(stderr, "keeld: %s\n", daemon.error().message().c_str());
+    return 1;
+  }
+  std::thread signal_thread([&] {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    spdlog::info("keeld: {} received, shutting down", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+    (*daemon)->shutdown();
+  });
+  (*daemon)->wait();
+  // wait() also returns if the server failed; make the signal thread end either way.
+  pthread_kill(signal_thread.native_handle(), SIGTERM);
+  signal_thread.join();
+  spdlog::info("keeld: stopped");
+  return 0;
+}

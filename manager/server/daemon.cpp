@@ -1,0 +1,149 @@
+#include "manager/server/daemon.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <optional>
+
+#include <grpcpp/grpcpp.h>
+#include <spdlog/spdlog.h>
+
+#include "common/fs.h"
+#include "common/unique_fd.h"
+#include "manager/content/store.h"
+#include "manager/events/event_bus.h"
+#include "manager/images/image_service.h"
+#include "manager/images/snapshot_layers.h"
+#include "manager/server/events_service.h"
+#include "manager/server/images_service.h"
+#include "manager/server/version_service.h"
+#include "manager/snapshots/snapshotter.h"
+#include "manager/store/database.h"
+
+namespace keel::manager::server {
+namespace {
+
+// Creates the directory with mode (and its parents 0711) if missing.
+Result<void> ensure_dir(const std::filesystem::path& dir, mode_t mode) {
+  if (auto made = fs::mkdir_all(dir.string(), mode); !made)
+    return std::move(made).error().context("creating " + dir.string());
+  return {};
+}
+
+// One keeld per root: a second one would corrupt the metadata and fight over the shims.
+Result<UniqueFd> lock_root(const std::filesystem::path& root) {
+  const auto path = root / "keeld.lock";
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (fd.get() < 0)
+    return Error::sys("opening " + path.string());
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK)
+      return Error::of(Errc::kFailedPrecondition,
+                       "root " + root.string() + " is in use by another keeld");
+    return Error::sys("locking " + path.string());
+  }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd.get(), 0) != 0 || ::pwrite(fd.get(), pid.data(), pid.size(), 0) < 0)
+    return Error::sys("writing " + path.string());
+  return fd;
+}
+
+}  // namespace
+
+// Members are destroyed in reverse order: the server first (no request in flight), then the
+// services, then the stores they use, the database and last the root lock.
+struct Daemon::State {
+  DaemonOptions options;
+  UniqueFd root_lock;
+  std::optional<store::Database> db;
+  std::unique_ptr<content::Store> content;
+  std::unique_ptr<snapshots::Snapshotter> snapshotter;
+  std::unique_ptr<images::SnapshotLayers> layers;
+  std::unique_ptr<images::ImageService> images;
+  events::EventBus bus;
+  std::unique_ptr<VersionService> version;
+  std::unique_ptr<EventsService> events;
+  std::unique_ptr<ImagesService> images_api;
+  std::unique_ptr<grpc::Server> server;
+};
+
+Daemon::Daemon(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+Daemon::~Daemon() {
+  if (state_ && state_->server)
+    shutdown();
+}
+
+Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options) {
+  auto state = std::make_unique<State>();
+  state->options = options;
+  KEEL_TRY(ensure_dir(options.root, 0711));
+  KEEL_TRY(ensure_dir(options.state, 0711));
+  KEEL_TRY(ensure_dir(options.address.parent_path(), 0711));
+  auto lock = lock_root(options.root);
+  if (!lock)
+    return std::move(lock).error();
+  state->root_lock = std::move(*lock);
+
+  auto db = store::Database::open((options.root / "metadata.db").string());
+  if (!db)
+    return std::move(db).error().context("opening metadata");
+  state->db.emplace(std::move(*db));
+  auto content = content::Store::open((options.root / "content").string(), *state->db);
+  if (!content)
+    return std::move(content).error().context("opening the content store");
+  state->content = std::move(*content);
+  auto snapshotter = snapshots::Snapshotter::open(*state->db, (options.root / "overlay").string());
+  if (!snapshotter)
+    return std::move(snapshotter).error().context("opening the snapshotter");
+  state->snapshotter = std::move(*snapshotter);
+  state->layers = std::make_unique<images::SnapshotLayers>(*state->snapshotter);
+  auto image_service = images::ImageService::open(*state->db, *state->content, *state->layers);
+  if (!image_service)
+    return std::move(image_service).error().context("opening the image store");
+  state->images = std::move(*image_service);
+
+  state->version = std::make_unique<VersionService>(options.runtime);
+  state->images_api = std::make_unique<ImagesService>(*state->images, state->bus);
+  state->events = std::make_unique<EventsService>(state->bus);
+
+  // The root lock is ours, so a socket file left here is from a keeld that died.
+  if (::unlink(options.address.c_str()) != 0 && errno != ENOENT)
+    return Error::sys("removing stale socket " + options.address.string());
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("unix:" + options.address.string(), grpc::InsecureServerCredentials());
+  builder.RegisterService(state->version.get());
+  builder.RegisterService(state->events.get());
+  builder.RegisterService(state->images_api.get());
+  builder.SetMaxReceiveMessageSize(64 << 20);
+  builder.SetMaxSendMessageSize(64 << 20);
+  // The socket is created mode 0600 from the start: chmod after bind would leave a window in
+  // which anyone could connect to a root daemon.
+  const mode_t old_umask = ::umask(0077);
+  state->server = builder.BuildAndStart();
+  ::umask(old_umask);
+  if (!state->server)
+    return Error::of(Errc::kUnavailable, "cannot listen on " + options.address.string());
+  if (::chmod(options.address.c_str(), 0600) != 0)
+    return Error::sys("chmod " + options.address.string());
+  spdlog::info("keeld listening on unix://{} (root {}, state {})", options.address.string(),
+               options.root.string(), options.state.string());
+  return std::unique_ptr<Daemon>(new Daemon(std::move(state)));
+}
+
+void Daemon::wait() {
+  state_->server->Wait();
+}
+
+void Daemon::shutdown() {
+  state_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+}
+
+const std::filesystem::path& Daemon::address() const {
+  return state_->options.address;
+}
+
+}  // namespace keel::manager::server

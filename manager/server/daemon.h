@@ -1,0 +1,46 @@
+// keeld's process: its directories, the lock that gives it sole use of its root, the stores and
+// services, and the gRPC server on one unix socket (mode 0600).
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "common/error.h"
+
+namespace keel::manager::server {
+
+struct DaemonOptions {
+  // Persistent data: metadata database, content store, snapshots.
+  std::filesystem::path root = "/var/lib/keel";
+  // Runtime state: shim sockets, bundles, the runtime's own root.
+  std::filesystem::path state = "/run/keel";
+  // The gRPC socket.
+  std::filesystem::path address = "/run/keel/keeld.sock";
+  // The OCI runtime binary the shims run.
+  std::filesystem::path runtime;
+};
+
+class Daemon {
+ public:
+  // Takes the root's lock (another keeld on the same root is refused), opens the stores and
+  // listens. Nothing is served until run().
+  [[nodiscard]] static Result<std::unique_ptr<Daemon>> start(const DaemonOptions& options);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Serves until shutdown() is called (from a signal thread).
+  void wait();
+  // Stops accepting, lets requests in progress finish for a moment, cancels the rest.
+  void shutdown();
+
+  [[nodiscard]] const std::filesystem::path& address() const;
+
+ private:
+  struct State;
+  explicit Daemon(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace keel::manager::server
