@@ -123,7 +123,9 @@ Result<int> run_daemon(const ShimOptions& o) {
       loop->stop();
       return;
     }
-    loop->add_timer(20, check_drained);
+    // Checked each millisecond: containerd waits for the shim to go after Shutdown, and the
+    // TaskDelete event usually is still on its way (one round trip) when Shutdown arrives.
+    loop->add_timer(1, check_drained);
   };
   TaskService service(task, [&] {
     if (drain_deadline != 0)
