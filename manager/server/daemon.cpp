@@ -17,8 +17,10 @@
 #include "manager/events/event_bus.h"
 #include "manager/images/image_service.h"
 #include "manager/images/snapshot_layers.h"
+#include "manager/server/content_service.h"
 #include "manager/server/events_service.h"
 #include "manager/server/images_service.h"
+#include "manager/server/snapshots_service.h"
 #include "manager/server/version_service.h"
 #include "manager/snapshots/snapshotter.h"
 #include "manager/store/database.h"
@@ -67,6 +69,8 @@ struct Daemon::State {
   std::unique_ptr<VersionService> version;
   std::unique_ptr<EventsService> events;
   std::unique_ptr<ImagesService> images_api;
+  std::unique_ptr<ContentService> content_api;
+  std::unique_ptr<SnapshotsService> snapshots_api;
   std::unique_ptr<grpc::Server> server;
 };
 
@@ -108,6 +112,8 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options) {
 
   state->version = std::make_unique<VersionService>(options.runtime);
   state->images_api = std::make_unique<ImagesService>(*state->images, state->bus);
+  state->content_api = std::make_unique<ContentService>(*state->content, *state->images);
+  state->snapshots_api = std::make_unique<SnapshotsService>(*state->snapshotter);
   state->events = std::make_unique<EventsService>(state->bus);
 
   // The root lock is ours, so a socket file left here is from a keeld that died.
@@ -118,6 +124,8 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options) {
   builder.RegisterService(state->version.get());
   builder.RegisterService(state->events.get());
   builder.RegisterService(state->images_api.get());
+  builder.RegisterService(state->content_api.get());
+  builder.RegisterService(state->snapshots_api.get());
   builder.SetMaxReceiveMessageSize(64 << 20);
   builder.SetMaxSendMessageSize(64 << 20);
   // The socket is created mode 0600 from the start: chmod after bind would leave a window in
