@@ -99,7 +99,7 @@ OomWatcher::~OomWatcher() {
 }
 
 void OomWatcher::on_event() {
-  std::array<char, 4096> buf{};
+  std::array<char, 4096> buf;  // NOLINT(cppcoreguidelines-pro-type-member-init): read() fills it
   while (::read(notify_.get(), buf.data(), buf.size()) > 0) {
   }
   if (!v2_) {
