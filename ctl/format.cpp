@@ -6,6 +6,8 @@
 #include <ctime>
 #include <optional>
 
+#include "common/human_duration.h"
+
 namespace keel::ctl {
 
 std::string human_size(double bytes) {
@@ -21,32 +23,7 @@ std::string human_size(double bytes) {
 }
 
 std::string human_duration(std::chrono::nanoseconds duration) {
-  using namespace std::chrono;
-  const auto seconds = duration_cast<std::chrono::seconds>(duration).count();
-  if (seconds < 1)
-    return "Less than a second";
-  if (seconds == 1)
-    return "1 second";
-  if (seconds < 60)
-    return std::to_string(seconds) + " seconds";
-  const auto minutes = duration_cast<std::chrono::minutes>(duration).count();
-  if (minutes == 1)
-    return "About a minute";
-  if (minutes < 60)
-    return std::to_string(minutes) + " minutes";
-  const auto exact_hours = duration_cast<std::chrono::duration<double, std::ratio<3600>>>(duration);
-  const auto hours = static_cast<long long>(exact_hours.count() + 0.5);
-  if (hours == 1)
-    return "About an hour";
-  if (hours < 48)
-    return std::to_string(hours) + " hours";
-  if (hours < 24 * 7 * 2)
-    return std::to_string(hours / 24) + " days";
-  if (hours < 24 * 30 * 2)
-    return std::to_string(hours / 24 / 7) + " weeks";
-  if (hours < 24 * 365 * 2)
-    return std::to_string(hours / 24 / 30) + " months";
-  return std::to_string(static_cast<long long>(exact_hours.count()) / 24 / 365) + " years";
+  return keel::human_duration(duration);
 }
 
 std::string short_id(const std::string& id) {
