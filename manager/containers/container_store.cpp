@@ -1,0 +1,129 @@
+#include "manager/containers/container_store.h"
+
+#include <array>
+
+namespace keel::manager::containers {
+namespace {
+
+constexpr std::array<std::string_view, 1> kSchema = {
+    "CREATE TABLE containers ("
+    "  id TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  created_ns INTEGER NOT NULL,"
+    "  record TEXT NOT NULL);",
+};
+
+Result<ContainerRecord> parse_row(std::string_view text) {
+  auto json = nlohmann::json::parse(text, nullptr, false);
+  if (json.is_discarded())
+    return Error::of(Errc::kInternal, "containers table: a record is not JSON");
+  return record_from_json(json);
+}
+
+Error name_conflict(const ContainerRecord& record, store::Database& db) {
+  std::string holder = "another container";
+  if (auto stmt = db.prepare("SELECT id FROM containers WHERE name = ?")) {
+    stmt->bind_all(record.name);
+    if (auto row = stmt->step(); row && *row)
+      holder = "container \"" + stmt->column_text(0) + "\"";
+  }
+  return Error::of(Errc::kAlreadyExists,
+                   "Conflict. The container name \"/" + record.name + "\" is already in use by " +
+                       holder +
+                       ". You have to remove (or rename) that container to be able to "
+                       "reuse that name.");
+}
+
+}  // namespace
+
+Result<ContainerStore> ContainerStore::open(store::Database& db) {
+  KEEL_TRY(db.migrate("containers", kSchema));
+  return ContainerStore(db);
+}
+
+Result<void> ContainerStore::insert(const ContainerRecord& record) {
+  auto done = db_->run("INSERT INTO containers (id, name, created_ns, record) VALUES (?, ?, ?, ?)",
+                       record.id, record.name, record.created_ns, to_json(record).dump());
+  if (!done && done.error().kind() == Errc::kAlreadyExists)
+    return name_conflict(record, *db_);
+  return done;
+}
+
+Result<void> ContainerStore::update(const ContainerRecord& record) {
+  auto done = db_->run("UPDATE containers SET name = ?, record = ? WHERE id = ?", record.name,
+                       to_json(record).dump(), record.id);
+  if (!done && done.error().kind() == Errc::kAlreadyExists)
+    return name_conflict(record, *db_);
+  if (!done)
+    return done;
+  if (db_->changes() == 0)
+    return Error::of(Errc::kNotFound, "No such container: " + record.id);
+  return {};
+}
+
+Result<void> ContainerStore::remove(const std::string& id) {
+  return db_->run("DELETE FROM containers WHERE id = ?", id);
+}
+
+Result<ContainerRecord> ContainerStore::find(std::string_view id_or_name) {
+  std::string key(id_or_name);
+  if (key.starts_with('/'))
+    key.erase(0, 1);
+  if (key.empty())
+    return Error::of(Errc::kInvalidArgument, "a container id or name is required");
+  auto lock = db_->lock();
+  // docker's order: full id, then name, then id prefix.
+  for (const char* sql : {"SELECT record FROM containers WHERE id = ?",
+                          "SELECT record FROM containers WHERE name = ?"}) {
+    auto stmt = db_->prepare(sql);
+    if (!stmt)
+      return std::move(stmt).error();
+    stmt->bind_all(key);
+    auto row = stmt->step();
+    if (!row)
+      return std::move(row).error();
+    if (*row)
+      return parse_row(stmt->column_text(0));
+  }
+  auto stmt = db_->prepare("SELECT record FROM containers WHERE substr(id, 1, ?) = ? LIMIT 2");
+  if (!stmt)
+    return std::move(stmt).error();
+  stmt->bind_all(static_cast<std::int64_t>(key.size()), key);
+  std::vector<std::string> rows;
+  while (true) {
+    auto row = stmt->step();
+    if (!row)
+      return std::move(row).error();
+    if (!*row)
+      break;
+    rows.push_back(stmt->column_text(0));
+  }
+  if (rows.empty())
+    return Error::of(Errc::kNotFound, "No such container: " + key);
+  if (rows.size() > 1)
+    return Error::of(Errc::kInvalidArgument,
+                     "multiple containers found with provided prefix: " + key);
+  return parse_row(rows.front());
+}
+
+Result<std::vector<ContainerRecord>> ContainerStore::list() {
+  auto lock = db_->lock();
+  auto stmt = db_->prepare("SELECT record FROM containers ORDER BY created_ns, id");
+  if (!stmt)
+    return std::move(stmt).error();
+  std::vector<ContainerRecord> out;
+  while (true) {
+    auto row = stmt->step();
+    if (!row)
+      return std::move(row).error();
+    if (!*row)
+      break;
+    auto record = parse_row(stmt->column_text(0));
+    if (!record)
+      return std::move(record).error();
+    out.push_back(std::move(*record));
+  }
+  return out;
+}
+
+}  // namespace keel::manager::containers

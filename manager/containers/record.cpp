@@ -1,0 +1,232 @@
+#include "manager/containers/record.h"
+
+#include <fcntl.h>
+#include <sys/random.h>
+
+#include <array>
+#include <cstdio>
+
+#include "common/human_duration.h"
+
+namespace keel::manager::containers {
+
+const char* status_name(Status status) noexcept {
+  switch (status) {
+    case Status::kCreated:
+      return "created";
+    case Status::kRunning:
+      return "running";
+    case Status::kPaused:
+      return "paused";
+    case Status::kRestarting:
+      return "restarting";
+    case Status::kExited:
+      return "exited";
+    case Status::kRemoving:
+      return "removing";
+    case Status::kDead:
+      return "dead";
+  }
+  return "unknown";
+}
+
+Result<Status> parse_status(std::string_view name) {
+  for (Status s : {Status::kCreated, Status::kRunning, Status::kPaused, Status::kRestarting,
+                   Status::kExited, Status::kRemoving, Status::kDead})
+    if (name == status_name(s))
+      return s;
+  return Error::of(Errc::kInvalidArgument,
+                   "unknown container status \"" + std::string(name) + "\"");
+}
+
+Result<RestartPolicy> parse_restart_policy(std::string_view text) {
+  RestartPolicy policy;
+  const auto colon = text.find(':');
+  policy.name = std::string(text.substr(0, colon));
+  if (policy.name.empty())
+    policy.name = "no";
+  if (policy.name != "no" && policy.name != "always" && policy.name != "unless-stopped" &&
+      policy.name != "on-failure")
+    return Error::of(Errc::kInvalidArgument,
+                     "invalid restart policy \"" + std::string(text) +
+                         "\": use no, always, unless-stopped or on-failure[:max-retries]");
+  if (colon != std::string_view::npos) {
+    if (policy.name != "on-failure")
+      return Error::of(Errc::kInvalidArgument,
+                       "maximum retry count cannot be used with restart "
+                       "policy '" +
+                           policy.name + "'");
+    const std::string count(text.substr(colon + 1));
+    try {
+      std::size_t used = 0;
+      policy.max_retries = std::stoi(count, &used);
+      if (used != count.size() || policy.max_retries < 0)
+        throw std::invalid_argument(count);
+    } catch (const std::exception&) {
+      return Error::of(Errc::kInvalidArgument,
+                       "invalid restart policy maximum retry count \"" + count + "\"");
+    }
+  }
+  return policy;
+}
+
+nlohmann::json to_json(const ContainerRecord& r) {
+  return nlohmann::json{
+      {"id", r.id},
+      {"name", r.name},
+      {"image", r.image},
+      {"image_id", r.image_id},
+      {"config", r.config},
+      {"spec", r.spec_json},
+      {"snapshot_key", r.snapshot_key},
+      {"bundle", r.bundle},
+      {"log_path", r.log_path},
+      {"shim_address", r.shim_address},
+      {"cgroups_path", r.cgroups_path},
+      {"command", r.command},
+      {"labels", r.labels},
+      {"restart", {{"name", r.restart.name}, {"max_retries", r.restart.max_retries}}},
+      {"auto_remove", r.auto_remove},
+      {"tty", r.tty},
+      {"open_stdin", r.open_stdin},
+      {"stop_signal", r.stop_signal},
+      {"stop_timeout", r.stop_timeout},
+      {"anonymous_volumes", r.anonymous_volumes},
+      {"created_ns", r.created_ns},
+      {"state",
+       {{"status", status_name(r.state.status)},
+        {"pid", r.state.pid},
+        {"exit_code", r.state.exit_code},
+        {"oom_killed", r.state.oom_killed},
+        {"started_ns", r.state.started_ns},
+        {"finished_ns", r.state.finished_ns},
+        {"restart_count", r.state.restart_count},
+        {"error", r.state.error},
+        {"stopped_by_user", r.state.stopped_by_user}}},
+  };
+}
+
+Result<ContainerRecord> record_from_json(const nlohmann::json& j) {
+  try {
+    ContainerRecord r;
+    r.id = j.at("id").get<std::string>();
+    r.name = j.at("name").get<std::string>();
+    r.image = j.value("image", "");
+    r.image_id = j.value("image_id", "");
+    r.config = j.value("config", "");
+    r.spec_json = j.value("spec", "");
+    r.snapshot_key = j.value("snapshot_key", "");
+    r.bundle = j.value("bundle", "");
+    r.log_path = j.value("log_path", "");
+    r.shim_address = j.value("shim_address", "");
+    r.cgroups_path = j.value("cgroups_path", "");
+    r.command = j.value("command", std::vector<std::string>{});
+    r.labels = j.value("labels", std::map<std::string, std::string>{});
+    if (j.contains("restart")) {
+      r.restart.name = j["restart"].value("name", "no");
+      r.restart.max_retries = j["restart"].value("max_retries", 0);
+    }
+    r.auto_remove = j.value("auto_remove", false);
+    r.tty = j.value("tty", false);
+    r.open_stdin = j.value("open_stdin", false);
+    r.stop_signal = j.value("stop_signal", 15);
+    r.stop_timeout = j.value("stop_timeout", 10);
+    r.anonymous_volumes = j.value("anonymous_volumes", std::vector<std::string>{});
+    r.created_ns = j.value("created_ns", std::int64_t{0});
+    const auto& s = j.at("state");
+    auto status = parse_status(s.value("status", "created"));
+    if (!status)
+      return std::move(status).error();
+    r.state.status = *status;
+    r.state.pid = s.value("pid", 0);
+    r.state.exit_code = s.value("exit_code", 0);
+    r.state.oom_killed = s.value("oom_killed", false);
+    r.state.started_ns = s.value("started_ns", std::int64_t{0});
+    r.state.finished_ns = s.value("finished_ns", std::int64_t{0});
+    r.state.restart_count = s.value("restart_count", 0);
+    r.state.error = s.value("error", "");
+    r.state.stopped_by_user = s.value("stopped_by_user", false);
+    return r;
+  } catch (const nlohmann::json::exception& e) {
+    return Error::of(Errc::kInternal, std::string("container record: ") + e.what());
+  }
+}
+
+std::string status_text(const ContainerRecord& r, std::chrono::system_clock::time_point now) {
+  auto since = [&](std::int64_t ns) {
+    const auto then = std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::nanoseconds(ns)));
+    return human_duration(now - then);
+  };
+  switch (r.state.status) {
+    case Status::kCreated:
+      return "Created";
+    case Status::kRunning:
+      return "Up " + since(r.state.started_ns);
+    case Status::kPaused:
+      return "Up " + since(r.state.started_ns) + " (Paused)";
+    case Status::kRestarting:
+      return "Restarting (" + std::to_string(r.state.exit_code) + ") " +
+             since(r.state.finished_ns) + " ago";
+    case Status::kExited:
+      return "Exited (" + std::to_string(r.state.exit_code) + ") " + since(r.state.finished_ns) +
+             " ago";
+    case Status::kRemoving:
+      return "Removal In Progress";
+    case Status::kDead:
+      return "Dead";
+  }
+  return "";
+}
+
+std::string new_container_id() {
+  std::array<unsigned char, 32> bytes{};
+  std::size_t got = 0;
+  while (got < bytes.size()) {
+    const ssize_t n = ::getrandom(bytes.data() + got, bytes.size() - got, 0);
+    if (n > 0)
+      got += static_cast<std::size_t>(n);
+  }
+  std::string id;
+  char hex[3];
+  for (unsigned char b : bytes) {
+    std::snprintf(hex, sizeof hex, "%02x", b);
+    id += hex;
+  }
+  return id;
+}
+
+std::string random_name() {
+  static constexpr const char* kLeft[] = {
+      "admiring", "agitated",    "brave",    "busy",     "clever",  "cool",   "eager",
+      "elegant",  "epic",        "focused",  "friendly", "gallant", "gifted", "happy",
+      "jolly",    "keen",        "kind",     "loving",   "modest",  "nifty",  "peaceful",
+      "quirky",   "relaxed",     "serene",   "sharp",    "stoic",   "tender", "vibrant",
+      "wizardly", "xenodochial", "youthful", "zealous"};
+  static constexpr const char* kRight[] = {
+      "archimedes", "babbage",  "curie",    "darwin",  "einstein", "euler",     "fermat",
+      "galileo",    "hopper",   "hypatia",  "johnson", "kepler",   "knuth",     "lamport",
+      "lovelace",   "meitner",  "newton",   "noether", "pascal",   "ramanujan", "ritchie",
+      "shannon",    "thompson", "torvalds", "turing",  "wozniak",  "yalow",     "zhukovsky"};
+  std::array<unsigned char, 2> r{};
+  while (::getrandom(r.data(), r.size(), 0) != static_cast<ssize_t>(r.size())) {
+  }
+  return std::string(kLeft[r[0] % std::size(kLeft)]) + "_" + kRight[r[1] % std::size(kRight)];
+}
+
+Result<std::string> validate_name(std::string_view name) {
+  if (name.starts_with('/'))
+    name.remove_prefix(1);
+  auto ok_first = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  auto ok_rest = [&](char c) { return ok_first(c) || c == '_' || c == '.' || c == '-'; };
+  bool valid = name.size() >= 2 && ok_first(name[0]);
+  for (std::size_t i = 1; valid && i < name.size(); ++i)
+    valid = ok_rest(name[i]);
+  if (!valid)
+    return Error::of(Errc::kInvalidArgument, "Invalid container name (" + std::string(name) +
+                                                 "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+  return std::string(name);
+}
+
+}  // namespace keel::manager::containers
