@@ -48,6 +48,11 @@ struct ImportOptions {
   std::string ref;                   // optional name; empty leaves the image dangling
   std::vector<std::string> changes;  // docker import -c lines
   std::string message;               // the history entry's comment
+  // docker commit: the tar is a layer on this image (ref or id), whose config, layers and
+  // history the new image keeps; empty for an import.
+  std::string base;
+  std::string author;
+  std::string created_by;  // the history entry's created_by; empty: "keel import"
 };
 
 struct LoadResult {
@@ -102,7 +107,8 @@ class ImageService {
   void set_gc_roots(GcRootsFn fn) { gc_roots_ = std::move(fn); }
 
   // docker import: the tar (plain, gzip or zstd) becomes a one-layer image, read once: stored,
-  // unpacked and hashed in one pass.
+  // unpacked and hashed in one pass. With options.base, the layer goes on top of that image
+  // (docker commit).
   [[nodiscard]] Result<Image> import_rootfs(const ReadFn& tar, const ImportOptions& options);
   // docker load: a docker-archive (docker save, including docker 25's OCI-layout flavour) or an
   // OCI-archive, itself plain or compressed, from a pipe or file.

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 
 #include "manager/images/changes.h"
@@ -62,10 +63,24 @@ Result<Image> ImageService::import_rootfs(const ReadFn& tar, const ImportOptions
     names.push_back(ref->str());
   }
   ImageConfig config;
+  Manifest manifest;
+  std::optional<content::Digest> parent_chain;
+  std::int64_t base_size = 0;
+  std::shared_lock lease(lease_);
+  if (!options.base.empty()) {
+    // The base's config and layers carry over; its top layer is the new layer's parent.
+    auto base = get(options.base);
+    if (!base)
+      return std::move(base).error().context("commit");
+    config = base->config;
+    manifest.layers = base->layers;
+    base_size = base->size;
+    if (!config.diff_ids.empty())
+      parent_chain = chain_ids(config.diff_ids).back();
+  }
   for (const auto& change : options.changes)
     KEEL_TRY(apply_change(change, config.config));
 
-  std::shared_lock lease(lease_);
   auto writer = content_.writer();
   if (!writer)
     return std::move(writer).error();
@@ -82,7 +97,7 @@ Result<Image> ImageService::import_rootfs(const ReadFn& tar, const ImportOptions
     KEEL_TRY(writer->write(buf.first(*n)));
     return n;
   };
-  auto applied = layers_.apply(std::nullopt, tee, std::nullopt);
+  auto applied = layers_.apply(parent_chain, tee, std::nullopt);
   if (!applied)
     return std::move(applied).error().context("import");
   // Whatever the unpacker left unread past the tar's end still belongs to the blob.
@@ -105,18 +120,24 @@ Result<Image> ImageService::import_rootfs(const ReadFn& tar, const ImportOptions
                                std::chrono::system_clock::now().time_since_epoch())
                                .count();
   config.created = format_rfc3339(now);
-  config.architecture = host_architecture();
-  config.os = "linux";
-  config.diff_ids = {applied->diff_id};
-  config.history.push_back(
-      HistoryItem{config.created, "keel import", "",
-                  options.message.empty() ? "Imported from tarball" : options.message, false});
+  if (config.architecture.empty())
+    config.architecture = host_architecture();
+  if (config.os.empty())
+    config.os = "linux";
+  if (!options.author.empty())
+    config.author = options.author;
+  config.diff_ids.push_back(applied->diff_id);
+  std::string comment = options.message;
+  if (comment.empty() && options.base.empty())
+    comment = "Imported from tarball";
+  config.history.push_back(HistoryItem{
+      config.created, options.created_by.empty() ? "keel import" : options.created_by,
+      options.author, comment, false});
   const std::string config_json = to_json(config);
   auto config_info = content_.write_blob(config_json);
   if (!config_info)
     return std::move(config_info).error().context("import: write config");
 
-  Manifest manifest;
   manifest.media_type = std::string(media_type::kOciManifest);
   manifest.config = {std::string(media_type::kOciConfig),
                      config_info->digest,
@@ -140,7 +161,7 @@ Result<Image> ImageService::import_rootfs(const ReadFn& tar, const ImportOptions
                           {},
                           std::nullopt};
   KEEL_TRY(name_image(target, config_info->digest,
-                      static_cast<std::int64_t>(applied->uncompressed_size), names));
+                      base_size + static_cast<std::int64_t>(applied->uncompressed_size), names));
   return image_by_manifest(target.digest);
 }
 

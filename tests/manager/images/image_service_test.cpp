@@ -207,9 +207,37 @@ const std::string kRootfs =
     make_tar({{"bin/", ""}, {"bin/sh", "#!fake shell\n"}, {"etc/hostname", "keel\n"}});
 
 Image import(Root& root, const std::string& ref, std::vector<std::string> changes = {}) {
-  auto image = root.images().import_rootfs(string_reader(kRootfs), {ref, std::move(changes), ""});
+  ImportOptions options;
+  options.ref = ref;
+  options.changes = std::move(changes);
+  auto image = root.images().import_rootfs(string_reader(kRootfs), options);
   EXPECT_TRUE(image) << image.error().message();
   return std::move(image).value();
+}
+
+TEST(ImageService, ImportOnABaseAddsALayerAndKeepsTheBaseConfig) {
+  Root root;
+  const Image base = import(root, "base:1", {"CMD [\"/bin/sh\"]", "ENV A=1"});
+  ImportOptions options;
+  options.ref = "derived:1";
+  options.base = "base:1";
+  options.changes = {"ENV B=2"};
+  options.message = "added a file";
+  options.author = "someone";
+  options.created_by = "keel commit";
+  auto derived =
+      root.images().import_rootfs(string_reader(make_tar({{"added.txt", "new\n"}})), options);
+  ASSERT_TRUE(derived) << derived.error().message();
+  ASSERT_EQ(derived->config.diff_ids.size(), 2u);
+  EXPECT_EQ(derived->config.diff_ids[0], base.config.diff_ids[0]);
+  EXPECT_EQ(derived->layers.size(), 2u);
+  EXPECT_EQ(derived->config.config.cmd, (std::vector<std::string>{"/bin/sh"}));
+  EXPECT_THAT(derived->config.config.env, ::testing::IsSupersetOf({"A=1", "B=2"}));
+  ASSERT_EQ(derived->config.history.size(), base.config.history.size() + 1);
+  EXPECT_EQ(derived->config.history.back().comment, "added a file");
+  EXPECT_EQ(derived->config.history.back().created_by, "keel commit");
+  EXPECT_EQ(derived->config.author, "someone");
+  EXPECT_GT(derived->size, base.size);
 }
 
 TEST(ImageService, ImportMakesAOneLayerImageWithTheChanges) {
@@ -219,7 +247,10 @@ TEST(ImageService, ImportMakesAOneLayerImageWithTheChanges) {
       {"busybox",
        {"CMD [\"sh\"]", "ENV PATH=/bin", "WORKDIR /root", "ENTRYPOINT [\"/init\"]", "USER nobody",
         "EXPOSE 8080", "LABEL a=b", "VOLUME /data", "STOPSIGNAL SIGINT"},
-       "from a test"});
+       "from a test",
+       "",
+       "",
+       ""});
   ASSERT_TRUE(image) << image.error().message();
   EXPECT_THAT(image->repo_tags, ElementsAre("docker.io/library/busybox:latest"));
   EXPECT_THAT(image->repo_digests,
@@ -261,11 +292,11 @@ TEST(ImageService, ImportRefusesBadChangesBeforeReadingAnything) {
     read = true;
     return std::size_t{0};
   };
-  auto r = root.images().import_rootfs(never, {"x", {"RUN rm -rf /"}, ""});
+  auto r = root.images().import_rootfs(never, {"x", {"RUN rm -rf /"}, "", "", "", ""});
   ASSERT_FALSE(r);
   EXPECT_THAT(r.error().message(), HasSubstr("unsupported instruction"));
   EXPECT_FALSE(read);
-  EXPECT_FALSE(root.images().import_rootfs(never, {"Bad:Name", {}, ""}));
+  EXPECT_FALSE(root.images().import_rootfs(never, {"Bad:Name", {}, "", "", "", ""}));
 }
 
 TEST(ImageService, GetByNameIdAndPrefix) {
