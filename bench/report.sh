@@ -33,6 +33,7 @@ report_machine() {
 | kernel | $(uname -r) |
 | cores | $(nproc) × $cpu_model |
 | keel | $("$keel" --version 2>&1 | head -1), tree $head (+$dirty uncommitted files in runtime/ common/ oci-spec/) |
+| binaries | $bin ($(awk -F= '/^CMAKE_BUILD_TYPE:/ { print $2 }' "$bin/../CMakeCache.txt" 2>/dev/null || echo "?")) |
 | crun | $("$crun" --version | head -1) |
 | runc | $("$runc" --version | head -1) |
 | rounds | $rounds per item (+$warmup warm-up rounds dropped), ${measure_seconds}s |
@@ -43,7 +44,7 @@ EOF
   cat <<EOF
 | containerd | $(containerd --version | cut -d' ' -f3), containerd-shim-runc-v2 beside it |
 | podman, conmon | $(podman --version | cut -d' ' -f3), $(conmon --version | head -1 | cut -d' ' -f3) |
-| parts 2–4 | ${bench_parts# } with N = $shim_n shims, $e2e_rounds + $podman_rounds e2e rounds, $density_n dense; ${shim_seconds}s |
+| parts 2–4 | ${bench_parts:1:${#bench_parts}-2} with N = $shim_n shims, $e2e_rounds + $podman_rounds e2e rounds, $density_n dense; ${shim_seconds}s |
 | load parts 2–4 | before $shim_load_before, after $shim_load_after (1/5/15 min) |
 EOF
 }

@@ -110,11 +110,11 @@ smaps_of() {
     END { for (n in uss) printf "%d\t%d\t%s\n", uss[n], pss[n], n }' "/proc/$1/smaps" | sort -rn
 }
 
-# median min max of the numbers on stdin (one a line); "-" when there are none.
+# median min max of the numbers on stdin (one a line), with $1 decimals (0); "-" when none.
 mmm_of() {
-  sort -g | awk '{ v[NR] = $1 } END { if (!NR) { print "- - -"; exit }
+  sort -g | awk -v d="${1:-0}" '{ v[NR] = $1 } END { if (!NR) { print "- - -"; exit }
     m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-    printf "%.6g %.6g %.6g\n", m, v[1], v[NR] }'
+    f = "%." d "f"; printf f " " f " " f "\n", m, v[1], v[NR] }'
 }
 
 fmt_mmm() {
@@ -439,6 +439,7 @@ shim_cleanup() {
     done
   done
   # Processes left in the bench's cgroups (containers whose shim was killed).
+  # shellcheck disable=SC2038
   find /sys/fs/cgroup/memory"$bench_cg" -name cgroup.procs -exec cat {} + 2>/dev/null |
     xargs -r kill -KILL 2>/dev/null || true
   rm -rf "/run/containerd/runc/$ns" 2>/dev/null || true
@@ -492,7 +493,10 @@ report_shim_cost() {
   echo "containerd-shim-runc-v2 run under a fresh private containerd each, in a v1 memory cgroup of"
   echo "its own: its growth from before the first to after the last start (containerd + shims),"
   echo "per container, as \`memory.usage_in_bytes\` and as \`total_rss\` (anonymous memory only)."
-  echo "conmon: podman with private --root/--runroot, runc; growth of the cgroups holding conmon."
+  echo "conmon: podman (private --root/--runroot, vfs storage, cgroupfs) with runc; growth of the"
+  echo "cgroups holding conmon and the podman clients. Its usage figure includes the page cache of"
+  echo "podman's vfs copy of the image per container: compare rss there. keel-shim's and"
+  echo "shim-runc-v2's figures include containerd's own growth per container; conmon has no daemon."
   echo "One container is started and removed first so binaries' page cache is charged before."
   echo
   echo "| shim | n | RSS KiB median (min – max) | PSS | USS | threads | cgroup growth / container KiB (usage / rss) | containerd PSS before → after KiB |"
@@ -537,7 +541,7 @@ report_shim_cost() {
 }
 
 e2e_col() { # label column (2 wall, 3 cpu)
-  awk -F'\t' -v l="$1" -v c="$2" '$1 == l && $4 == 0 { print $c }' "$work/e2e.tsv" | mmm_of
+  awk -F'\t' -v l="$1" -v c="$2" '$1 == l && $4 == 0 { print $c }' "$work/e2e.tsv" | mmm_of 1
 }
 
 report_e2e() {
