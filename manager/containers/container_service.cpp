@@ -855,6 +855,23 @@ Result<ExecHandle> ContainerService::exec(std::string_view id_or_name, const Exe
   return handle;
 }
 
+Result<void> ContainerService::start_exec(ExecHandle& handle) {
+  auto record = impl_->store.find(handle.container_id);
+  if (!record)
+    return std::move(record).error();
+  auto client = impl_->client_of(*record);
+  if (!client)
+    return std::move(client).error();
+  auto pid = client->start(record->id, handle.exec_id);
+  if (!pid) {
+    (void)client->remove(record->id, handle.exec_id);
+    return std::move(pid).error();
+  }
+  handle.pid = *pid;
+  impl_->publish(*record, "exec_start", {{"execID", handle.exec_id}});
+  return {};
+}
+
 Result<int> ContainerService::wait_exec(const ExecHandle& handle) {
   auto record = impl_->store.find(handle.container_id);
   if (!record)

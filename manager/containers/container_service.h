@@ -134,6 +134,8 @@ class ContainerService {
   [[nodiscard]] Result<void> close_stdin(std::string_view id_or_name, const std::string& exec_id);
 
   [[nodiscard]] Result<ExecHandle> exec(std::string_view id_or_name, const ExecRequest& request);
+  // Starts the process exec() added (once the caller has its fifos open).
+  [[nodiscard]] Result<void> start_exec(ExecHandle& handle);
   // Waits for the exec'd process, removes it from the shim and its fifos; its exit code.
   [[nodiscard]] Result<int> wait_exec(const ExecHandle& handle);
 
