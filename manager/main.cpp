@@ -15,23 +15,24 @@
 
 namespace {
 
-// The runtime beside keeld's own binary: an installed pair works without configuration.
-std::filesystem::path default_runtime() {
+// A binary beside keeld's own: an installed set works without configuration.
+std::filesystem::path beside_keeld(const char* name) {
   std::error_code ec;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (!ec) {
-    const auto beside = self.parent_path() / "keel";
+    const auto beside = self.parent_path() / name;
     if (std::filesystem::exists(beside, ec))
       return beside;
   }
-  return "keel";
+  return name;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   keel::manager::server::DaemonOptions options;
-  options.runtime = default_runtime();
+  options.runtime = beside_keeld("keel");
+  options.shim = beside_keeld("keel-shim");
   std::string log_level = "info";
   CLI::App app{"keeld: the Keel manager daemon (images, snapshots, containers over gRPC)", "keeld"};
   app.set_version_flag("-v,--version", "keeld version " KEEL_VERSION);
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
   app.add_option("--address", options.address, "The gRPC unix socket")->capture_default_str();
   app.add_option("--runtime", options.runtime, "The OCI runtime the shims run")
       ->capture_default_str();
+  app.add_option("--shim", options.shim, "The per-container shim")->capture_default_str();
   app.add_option("--log-level", log_level, "debug, info, warn or error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();

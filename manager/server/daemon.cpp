@@ -13,14 +13,17 @@
 
 #include "common/fs.h"
 #include "common/unique_fd.h"
+#include "manager/containers/container_service.h"
 #include "manager/content/store.h"
 #include "manager/events/event_bus.h"
 #include "manager/images/image_service.h"
 #include "manager/images/snapshot_layers.h"
+#include "manager/server/containers_service.h"
 #include "manager/server/content_service.h"
 #include "manager/server/events_service.h"
 #include "manager/server/images_service.h"
 #include "manager/server/snapshots_service.h"
+#include "manager/server/tasks_service.h"
 #include "manager/server/version_service.h"
 #include "manager/snapshots/snapshotter.h"
 #include "manager/store/database.h"
@@ -66,11 +69,14 @@ struct Daemon::State {
   std::unique_ptr<images::SnapshotLayers> layers;
   std::unique_ptr<images::ImageService> images;
   events::EventBus bus;
+  std::unique_ptr<containers::ContainerService> containers;
   std::unique_ptr<VersionService> version;
   std::unique_ptr<EventsService> events;
   std::unique_ptr<ImagesService> images_api;
   std::unique_ptr<ContentService> content_api;
   std::unique_ptr<SnapshotsService> snapshots_api;
+  std::unique_ptr<ContainersService> containers_api;
+  std::unique_ptr<TasksService> tasks_api;
   std::unique_ptr<grpc::Server> server;
 };
 
@@ -110,10 +116,30 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options) {
     return std::move(image_service).error().context("opening the image store");
   state->images = std::move(*image_service);
 
+  containers::ServiceOptions container_options;
+  container_options.root = options.root;
+  container_options.state = options.state;
+  container_options.runtime = options.runtime;
+  container_options.shim = options.shim;
+  container_options.address = options.address.string();
+  auto container_service = containers::ContainerService::open(
+      container_options, *state->db, *state->images, *state->snapshotter, state->bus);
+  if (!container_service)
+    return std::move(container_service).error().context("opening the containers");
+  state->containers = std::move(*container_service);
+  // Images that containers use are kept by rmi and by GC.
+  state->images->set_in_use([containers = state->containers.get()](const content::Digest& id) {
+    return containers->image_in_use(id.str());
+  });
+  state->images->set_gc_roots(
+      [containers = state->containers.get()] { return containers->gc_roots(); });
+
   state->version = std::make_unique<VersionService>(options.runtime);
   state->images_api = std::make_unique<ImagesService>(*state->images, state->bus);
   state->content_api = std::make_unique<ContentService>(*state->content, *state->images);
   state->snapshots_api = std::make_unique<SnapshotsService>(*state->snapshotter);
+  state->containers_api = std::make_unique<ContainersService>(*state->containers);
+  state->tasks_api = std::make_unique<TasksService>(*state->containers);
   state->events = std::make_unique<EventsService>(state->bus);
 
   // The root lock is ours, so a socket file left here is from a keeld that died.
@@ -126,6 +152,8 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options) {
   builder.RegisterService(state->images_api.get());
   builder.RegisterService(state->content_api.get());
   builder.RegisterService(state->snapshots_api.get());
+  builder.RegisterService(state->containers_api.get());
+  builder.RegisterService(state->tasks_api.get());
   builder.SetMaxReceiveMessageSize(64 << 20);
   builder.SetMaxSendMessageSize(64 << 20);
   // The socket is created mode 0600 from the start: chmod after bind would leave a window in
@@ -148,6 +176,8 @@ void Daemon::wait() {
 
 void Daemon::shutdown() {
   state_->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  // Containers keep running under their shims; keeld only stops watching them.
+  state_->containers->shutdown();
 }
 
 const std::filesystem::path& Daemon::address() const {

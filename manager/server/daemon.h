@@ -19,6 +19,8 @@ struct DaemonOptions {
   std::filesystem::path address = "/run/keel/keeld.sock";
   // The OCI runtime binary the shims run.
   std::filesystem::path runtime;
+  // The per-container shim (keel-shim).
+  std::filesystem::path shim;
 };
 
 class Daemon {

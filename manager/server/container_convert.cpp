@@ -1,0 +1,125 @@
+#include "manager/server/container_convert.h"
+
+#include "manager/server/proto_time.h"
+
+namespace keel::manager::server {
+namespace {
+
+google::protobuf::Timestamp from_ns(std::int64_t ns) {
+  google::protobuf::Timestamp out;
+  out.set_seconds(ns / 1'000'000'000);
+  out.set_nanos(static_cast<int>(ns % 1'000'000'000));
+  return out;
+}
+
+}  // namespace
+
+Result<containers::CreateRequest> create_request(const keel::v1::ContainerConfig& config) {
+  containers::CreateRequest request;
+  if (config.image().empty())
+    return Error::of(Errc::kInvalidArgument, "an image is required");
+  request.image = config.image();
+  request.name = config.name();
+  auto& run = request.run;
+  run.args.assign(config.cmd().begin(), config.cmd().end());
+  if (config.entrypoint_set() || !config.entrypoint().empty())
+    run.entrypoint =
+        std::vector<std::string>(config.entrypoint().begin(), config.entrypoint().end());
+  run.env.assign(config.env().begin(), config.env().end());
+  run.workdir = config.working_dir();
+  run.user = config.user();
+  run.hostname = config.hostname();
+  run.tty = config.tty();
+  run.stdin_open = config.open_stdin();
+  run.labels.insert(config.labels().begin(), config.labels().end());
+  for (const auto& mount : config.mounts()) {
+    if (mount.type() == "tmpfs") {
+      containers::TmpfsSpec tmpfs;
+      tmpfs.destination = mount.target();
+      tmpfs.options.assign(mount.options().begin(), mount.options().end());
+      run.tmpfs.push_back(std::move(tmpfs));
+      continue;
+    }
+    if (mount.type() != "bind" && mount.type() != "volume")
+      return Error::of(Errc::kInvalidArgument, "unknown mount type \"" + mount.type() + "\"");
+    std::string text = mount.source() + ":" + mount.target();
+    if (mount.read_only())
+      text += ":ro";
+    auto volume = containers::parse_volume(text);
+    if (!volume)
+      return std::move(volume).error();
+    run.volumes.push_back(std::move(*volume));
+  }
+  run.read_only = config.read_only();
+  if (config.has_resources()) {
+    run.memory_bytes = config.resources().memory();
+    run.cpus = static_cast<double>(config.resources().milli_cpus()) / 1000.0;
+    if (config.resources().pids_limit() != 0)
+      run.pids_limit = config.resources().pids_limit();
+  }
+  run.cap_add.assign(config.cap_add().begin(), config.cap_add().end());
+  run.cap_drop.assign(config.cap_drop().begin(), config.cap_drop().end());
+  run.privileged = config.privileged();
+  run.no_new_privileges = config.no_new_privileges();
+  if (config.network() == "host")
+    run.network = containers::NetworkMode::kHost;
+  else if (config.network().empty() || config.network() == "none")
+    run.network = containers::NetworkMode::kNone;
+  else
+    return Error::of(Errc::kInvalidArgument,
+                     "network \"" + config.network() + "\" is not supported: use none or host");
+  if (config.has_restart_policy() && !config.restart_policy().name().empty()) {
+    std::string policy = config.restart_policy().name();
+    if (config.restart_policy().maximum_retry_count() > 0)
+      policy += ":" + std::to_string(config.restart_policy().maximum_retry_count());
+    auto parsed = containers::parse_restart_policy(policy);
+    if (!parsed)
+      return std::move(parsed).error();
+    request.restart = *parsed;
+  }
+  request.auto_remove = config.auto_remove();
+  request.stop_signal = config.stop_signal();
+  request.stop_timeout = config.stop_timeout() > 0 ? config.stop_timeout() : 10;
+  request.config = config.SerializeAsString();
+  return request;
+}
+
+keel::v1::Container to_proto(const containers::ContainerRecord& record,
+                             std::chrono::system_clock::time_point now) {
+  keel::v1::Container out;
+  out.set_id(record.id);
+  out.set_name(record.name);
+  out.set_image(record.image);
+  out.set_image_id(record.image_id);
+  out.mutable_config()->ParseFromString(record.config);
+  auto* state = out.mutable_state();
+  state->set_status(containers::status_name(record.state.status));
+  state->set_pid(record.state.pid);
+  state->set_exit_code(record.state.exit_code);
+  state->set_oom_killed(record.state.oom_killed);
+  if (record.state.started_ns > 0)
+    *state->mutable_started_at() = from_ns(record.state.started_ns);
+  if (record.state.finished_ns > 0)
+    *state->mutable_finished_at() = from_ns(record.state.finished_ns);
+  state->set_restart_count(record.state.restart_count);
+  state->set_error(record.state.error);
+  *out.mutable_created() = from_ns(record.created_ns);
+  out.set_spec_json(record.spec_json);
+  out.set_snapshot_key(record.snapshot_key);
+  out.set_log_path(record.log_path);
+  out.set_status_text(containers::status_text(record, now));
+  std::string command;
+  for (const auto& arg : record.command)
+    command += (command.empty() ? "" : " ") + arg;
+  out.set_command(command);
+  // What the container really runs with, whatever the client sent.
+  auto* config = out.mutable_config();
+  config->set_name(record.name);
+  config->set_image(record.image);
+  config->mutable_restart_policy()->set_name(record.restart.name);
+  config->mutable_restart_policy()->set_maximum_retry_count(record.restart.max_retries);
+  config->set_auto_remove(record.auto_remove);
+  return out;
+}
+
+}  // namespace keel::manager::server
