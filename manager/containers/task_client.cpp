@@ -6,6 +6,7 @@
 
 #include "containerd/runc/v1/options.pb.h"
 #include "containerd/task/v2/shim.pb.h"
+#include "shim/exit_file.h"
 #include "shim/spawn.h"
 
 namespace keel::manager::containers {
@@ -68,7 +69,12 @@ Result<std::string> TaskClient::launch(const ShimLaunch& launch) {
   UniqueFd write_end(fds[1]);
   shim::SpawnOptions options;
   options.argv = {launch.shim_binary, "-namespace", launch.ns, "-address",
-                  launch.address,     "-id",        launch.id, "start"};
+                  launch.address,     "-id",        launch.id};
+  if (!launch.publish_binary.empty()) {
+    options.argv.emplace_back("-publish-binary");
+    options.argv.push_back(launch.publish_binary);
+  }
+  options.argv.emplace_back("start");
   options.stdout_fd = write_end.get();
   options.stderr_fd = write_end.get();
   options.cwd = launch.bundle;
@@ -297,6 +303,33 @@ Result<void> TaskClient::shutdown(const std::string& id) {
   if (answer && !answer->status.ok())
     return Error::of(errc_of(answer->status.code), answer->status.message);
   return {};
+}
+
+Result<ShimInfo> TaskClient::connect_info(const std::string& id) {
+  v2::ConnectRequest request;
+  request.set_id(id);
+  auto response = call<v2::ConnectRequest, v2::ConnectResponse>("Connect", request, kCallTimeout);
+  if (!response)
+    return std::move(response).error();
+  return ShimInfo{static_cast<int>(response->shim_pid()), static_cast<int>(response->task_pid()),
+                  response->version()};
+}
+
+Result<TaskStats> TaskClient::stats(const std::string& id) {
+  v2::StatsRequest request;
+  request.set_id(id);
+  auto response = call<v2::StatsRequest, v2::StatsResponse>("Stats", request, kCallTimeout);
+  if (!response)
+    return std::move(response).error();
+  return TaskStats{response->stats().type_url(), response->stats().value()};
+}
+
+std::optional<TaskExit> TaskClient::read_exit_file(const std::string& bundle,
+                                                   const std::string& exec_id) {
+  auto record = shim::read_exit_file(shim::exit_file_path(bundle, exec_id));
+  if (!record)
+    return std::nullopt;
+  return TaskExit{record->pid, static_cast<int>(record->status), record->exited_at_ns};
 }
 
 void TaskClient::interrupt() {

@@ -21,6 +21,23 @@ struct ShimLaunch {
   std::string id;
   std::string bundle;
   std::string address;  // keeld's socket, as containerd's
+  // Run by the shim for each task event (containerd's `publish` contract); empty: the shim
+  // drops events, and keeld learns of exits through Wait instead.
+  std::string publish_binary = {};
+};
+
+// Connect's answer: who serves this socket.
+struct ShimInfo {
+  int shim_pid = 0;
+  int task_pid = 0;
+  std::string version;
+};
+
+// Stats' google.protobuf.Any as the shim sent it: "io.containerd.cgroups.v1.Metrics" and the
+// serialized message (proto/containerd/cgroups/v1/metrics.proto).
+struct TaskStats {
+  std::string type_url;
+  std::string value;
 };
 
 struct TaskExit {
@@ -74,8 +91,15 @@ class TaskClient {
   [[nodiscard]] Result<TaskExit> remove(const std::string& id, const std::string& exec_id = {});
   // Linux resources as the runtime-spec's linux.resources JSON.
   [[nodiscard]] Result<void> update(const std::string& id, const std::string& resources_json);
+  [[nodiscard]] Result<ShimInfo> connect_info(const std::string& id);
+  [[nodiscard]] Result<TaskStats> stats(const std::string& id);
   // Asks the shim to exit once it has no task left.
   [[nodiscard]] Result<void> shutdown(const std::string& id);
+
+  // The exit the shim recorded in the bundle when it reaped the process (shim/exit_file.h):
+  // what keeld reads for a container whose shim is gone. nullopt when none was recorded.
+  [[nodiscard]] static std::optional<TaskExit> read_exit_file(const std::string& bundle,
+                                                              const std::string& exec_id = {});
 
   // Makes a wait() in progress on another thread return (keeld shutting down).
   void interrupt();
