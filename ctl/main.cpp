@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   keel::ctl::add_system_commands(app, client);
   keel::ctl::add_image_commands(app, client);
   keel::ctl::add_event_commands(app, client);
+  keel::ctl::add_container_commands(app, client);
 
   try {
     app.parse(argc, argv);

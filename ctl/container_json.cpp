@@ -1,0 +1,204 @@
+#include "ctl/container_json.h"
+
+#include "ctl/format.h"
+
+namespace keel::ctl {
+namespace {
+
+using nlohmann::json;
+
+// Go's zero time, which docker prints for times not yet reached.
+constexpr const char* kZeroTime = "0001-01-01T00:00:00Z";
+
+std::string time_text(const google::protobuf::Timestamp& t) {
+  if (t.seconds() == 0 && t.nanos() == 0)
+    return kZeroTime;
+  return rfc3339_nano(std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          std::chrono::seconds(t.seconds()) + std::chrono::nanoseconds(t.nanos()))));
+}
+
+// docker prints null for an unset list.
+template <class List>
+json list_or_null(const List& items) {
+  if (items.empty())
+    return nullptr;
+  json out = json::array();
+  for (const auto& item : items)
+    out.push_back(item);
+  return out;
+}
+
+json state_json(const keel::v1::ContainerState& state) {
+  const std::string& status = state.status();
+  return json{{"Status", status},
+              {"Running", status == "running" || status == "paused"},
+              {"Paused", status == "paused"},
+              {"Restarting", status == "restarting"},
+              {"OOMKilled", state.oom_killed()},
+              {"Dead", status == "dead"},
+              {"Pid", state.pid()},
+              {"ExitCode", state.exit_code()},
+              {"Error", state.error()},
+              {"StartedAt", time_text(state.started_at())},
+              {"FinishedAt", time_text(state.finished_at())}};
+}
+
+// The spec's mount source for a target, for volumes whose host path keeld chose.
+std::string spec_source(const json& spec, const std::string& target) {
+  if (!spec.contains("mounts") || !spec["mounts"].is_array())
+    return "";
+  for (const auto& mount : spec["mounts"])
+    if (mount.value("destination", "") == target)
+      return mount.value("source", "");
+  return "";
+}
+
+}  // namespace
+
+json container_inspect_json(const keel::v1::Container& container) {
+  const auto& config = container.config();
+  json spec = json::parse(container.spec_json(), nullptr, false);
+  if (spec.is_discarded() || !spec.is_object())
+    spec = json::object();
+  const json process = spec.value("process", json::object());
+
+  // Path and Args: what the container's init runs.
+  std::vector<std::string> argv;
+  if (process.contains("args") && process["args"].is_array())
+    for (const auto& arg : process["args"])
+      if (arg.is_string())
+        argv.push_back(arg.get<std::string>());
+  if (argv.empty()) {
+    argv.assign(config.entrypoint().begin(), config.entrypoint().end());
+    argv.insert(argv.end(), config.cmd().begin(), config.cmd().end());
+  }
+  json args = json::array();
+  for (std::size_t i = 1; i < argv.size(); ++i)
+    args.push_back(argv[i]);
+
+  json env = json::array();
+  if (process.contains("env") && process["env"].is_array())
+    env = process["env"];
+  else
+    for (const auto& item : config.env())
+      env.push_back(item);
+
+  std::string hostname = spec.value("hostname", config.hostname());
+  if (hostname.empty())
+    hostname = container.id().substr(0, 12);
+
+  json binds = json::array();
+  json mounts = json::array();
+  json tmpfs = json::object();
+  for (const auto& mount : config.mounts()) {
+    std::string options;
+    for (const auto& option : mount.options())
+      options += (options.empty() ? "" : ",") + option;
+    if (mount.type() == "tmpfs") {
+      tmpfs[mount.target()] = options;
+      continue;
+    }
+    std::string mode = mount.read_only() ? "ro" : "";
+    for (const auto& option : mount.options())
+      if (option == "z" || option == "Z")
+        mode += (mode.empty() ? "" : ",") + option;
+    if (!mount.source().empty())
+      binds.push_back(mount.source() + ":" + mount.target() + (mode.empty() ? "" : ":" + mode));
+    std::string propagation = mount.type() == "bind" ? "rprivate" : "";
+    for (const auto& option : mount.options())
+      if (option.find("private") != std::string::npos ||
+          option.find("shared") != std::string::npos || option.find("slave") != std::string::npos)
+        propagation = option;
+    json entry = {{"Type", mount.type()}};
+    if (mount.type() == "volume") {
+      entry["Name"] = mount.source();
+      entry["Source"] = spec_source(spec, mount.target());
+      entry["Driver"] = "local";
+    } else {
+      entry["Source"] = mount.source();
+    }
+    entry["Destination"] = mount.target();
+    entry["Mode"] = mode;
+    entry["RW"] = !mount.read_only();
+    entry["Propagation"] = propagation;
+    mounts.push_back(entry);
+  }
+
+  json labels = json::object();
+  for (const auto& [key, value] : config.labels())
+    labels[key] = value;
+
+  json security = json::array();
+  if (config.no_new_privileges())
+    security.push_back("no-new-privileges");
+
+  const auto& resources = config.resources();
+  json pids_limit = nullptr;
+  if (resources.pids_limit() != 0)
+    pids_limit = resources.pids_limit();
+  std::string name = container.name();
+  if (!name.starts_with("/"))
+    name = "/" + name;
+  const std::string network = config.network().empty() ? "none" : config.network();
+
+  json host_config = {
+      {"Binds", binds.empty() ? json(nullptr) : binds},
+      {"NetworkMode", network},
+      {"RestartPolicy",
+       {{"Name", config.restart_policy().name().empty() ? "no" : config.restart_policy().name()},
+        {"MaximumRetryCount", config.restart_policy().maximum_retry_count()}}},
+      {"AutoRemove", config.auto_remove()},
+      {"CapAdd", list_or_null(config.cap_add())},
+      {"CapDrop", list_or_null(config.cap_drop())},
+      {"Privileged", config.privileged()},
+      {"ReadonlyRootfs", config.read_only()},
+      {"SecurityOpt", security.empty() ? json(nullptr) : security},
+      {"Tmpfs", tmpfs.empty() ? json(nullptr) : tmpfs},
+      {"Memory", resources.memory()},
+      {"NanoCpus", resources.milli_cpus() * 1'000'000},
+      {"PidsLimit", pids_limit},
+  };
+  json cfg = {
+      {"Hostname", hostname},
+      {"Domainname", ""},
+      {"User", config.user()},
+      {"AttachStdin", false},
+      {"AttachStdout", false},
+      {"AttachStderr", false},
+      {"Tty", config.tty()},
+      {"OpenStdin", config.open_stdin()},
+      {"StdinOnce", false},
+      {"Env", env},
+      {"Cmd", list_or_null(config.cmd())},
+      {"Image", config.image().empty() ? container.image() : config.image()},
+      {"Volumes", nullptr},
+      {"WorkingDir",
+       config.working_dir().empty() ? process.value("cwd", "") : config.working_dir()},
+      {"Entrypoint", list_or_null(config.entrypoint())},
+      {"Labels", labels},
+  };
+  if (!config.stop_signal().empty())
+    cfg["StopSignal"] = config.stop_signal();
+  if (config.stop_timeout() != 0)
+    cfg["StopTimeout"] = config.stop_timeout();
+
+  return json{
+      {"Id", container.id()},
+      {"Created", time_text(container.created())},
+      {"Path", argv.empty() ? std::string() : argv[0]},
+      {"Args", args},
+      {"State", state_json(container.state())},
+      {"Image", container.image_id()},
+      {"LogPath", container.log_path()},
+      {"Name", name},
+      {"RestartCount", container.state().restart_count()},
+      {"Driver", "overlay"},
+      {"Platform", "linux"},
+      {"HostConfig", host_config},
+      {"Mounts", mounts},
+      {"Config", cfg},
+  };
+}
+
+}  // namespace keel::ctl
