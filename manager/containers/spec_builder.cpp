@@ -2,6 +2,7 @@
 #include "manager/containers/spec_builder.h"
 
 #include <linux/magic.h>
+#include <sys/resource.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -181,6 +182,15 @@ std::string default_hostname(const RunOptions& run, const SpecContext& ctx) {
   return ctx.id.substr(0, 12);
 }
 
+uint64_t nofile_hard_of(const SpecContext& ctx) {
+  if (ctx.nofile_hard)
+    return *ctx.nofile_hard;
+  rlimit own{};
+  if (::getrlimit(RLIMIT_NOFILE, &own) == 0 && own.rlim_max != RLIM_INFINITY)
+    return std::min<uint64_t>(kNofileHard, own.rlim_max);
+  return kNofileHard;
+}
+
 bool host_has_cgroup2() {
   struct statfs fs {};
   return ::statfs("/sys/fs/cgroup", &fs) == 0 &&
@@ -257,7 +267,8 @@ Result<void> set_security(const RunOptions& run, const SpecContext& ctx, oci::Pr
   c.effective = caps;
   c.permitted = caps;
   p.no_new_privileges = run.no_new_privileges;
-  p.rlimits = {oci::Rlimit{"RLIMIT_NOFILE", kNofileHard, kNofileSoft}};
+  const uint64_t nofile_hard = nofile_hard_of(ctx);
+  p.rlimits = {oci::Rlimit{"RLIMIT_NOFILE", nofile_hard, std::min(kNofileSoft, nofile_hard)}};
   oci::Resources& r = *l.resources;
   if (run.privileged) {
     auto devices = host_devices(ctx.host_dev_dir);

@@ -3,6 +3,7 @@
 // paths, device allow-list and mounts. --privileged lifts capabilities, seccomp and masking.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,9 @@ struct SpecContext {
   std::string host_dev_dir = "/dev";  // --privileged takes the host's devices from here
   std::optional<bool> cgroup_ns;      // empty: a private one on a cgroup v2 host, as docker
   std::string arch;                   // for seccomp; empty: this host's
+  // RLIMIT_NOFILE's hard limit; empty: docker's 524288, or keeld's own hard limit when lower
+  // (raising it needs CAP_SYS_RESOURCE, which keeld may not hold).
+  std::optional<uint64_t> nofile_hard;
 };
 
 // Fails with kInvalidArgument for flags that contradict each other or the image (no command,

@@ -2,6 +2,7 @@
 // what --privileged lifts.
 #include "manager/containers/spec_builder.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -39,6 +40,7 @@ class SpecBuilderTest : public ::testing::Test {
     context_.rootfs = (dir_ / "rootfs").string();
     context_.cgroup_ns = false;
     context_.arch = "x86_64";
+    context_.nofile_hard = 524288;
     image_.cmd = {"sh"};
   }
   void TearDown() override { stdfs::remove_all(dir_); }
@@ -101,6 +103,10 @@ TEST_F(SpecBuilderTest, DefaultsAreDockersSecureOnes) {
   EXPECT_EQ(c.process->rlimits[0].soft, 1024U);
   EXPECT_EQ(c.process->rlimits[0].hard, 524288U);
   EXPECT_FALSE(c.process->no_new_privileges);
+  context_.nofile_hard.reset();  // keeld's own hard limit caps docker's
+  rlimit own{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &own), 0);
+  EXPECT_LE(build({}).process->rlimits[0].hard, std::min<uint64_t>(own.rlim_max, 524288));
   EXPECT_EQ(c.hostname, "0123456789ab");
   EXPECT_EQ(c.linux->cgroups_path, "/keel/0123456789abcdef0123");
   EXPECT_EQ(c.root->path, context_.rootfs);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 
 #include <gmock/gmock.h>
@@ -15,6 +16,7 @@
 #include "common/fs.h"
 #include "integration/fixtures/fixtures.h"
 #include "manager/containers/log_reader.h"
+#include "manager/containers/spec_builder.h"
 
 namespace keel::manager::containers {
 namespace {
@@ -34,12 +36,17 @@ std::string bin(const char* name) {
 // runs the shim's `delete`, as containerd does for a dead shim, so nothing outlives the test.
 class ShimUnderTest {
  public:
-  explicit ShimUnderTest(std::vector<std::string> args) : bundle_(fixtures::busybox_bundle()) {
+  // `edit` may change the bundle's config before it is written.
+  explicit ShimUnderTest(std::vector<std::string> args,
+                         const std::function<void(fixtures::Bundle&)>& edit = {})
+      : bundle_(fixtures::busybox_bundle()) {
     // The shim reads its socket dir from the environment it inherits: private per test.
     ::setenv("KEEL_SHIM_SOCKET_DIR", (bundle_.base() / "s").c_str(), 1);
     log_path_ = (bundle_.base() / "ctr.log").string();
     bundle_.set_args(std::move(args));
     bundle_.config["annotations"]["io.keel.shim.log-path"] = log_path_;
+    if (edit)
+      edit(bundle_);
     bundle_.write();
   }
   ShimUnderTest(const ShimUnderTest&) = delete;
@@ -236,6 +243,46 @@ TEST(TaskClient, ASecondClientReconnectsFromTheSavedAddress) {
     ASSERT_TRUE(exit);
     EXPECT_EQ(exit->exit_status, 128 + SIGKILL);
     shim.finish(*second, *address);
+  }
+  leaks.expect_none();
+}
+
+TEST(TaskClient, BuiltSpecRunsWithDockersCapabilitiesAndSeccomp) {
+  KEEL_SKIP_UNLESS_ROOT();
+  fixtures::LeakCheck leaks;
+  {
+    const std::string log = "ctr.log";
+    auto use_built_spec = [](fixtures::Bundle& bundle) {
+      ImageConfig image;
+      image.cmd = {"sh", "-c",
+                   "grep -E '^(CapBnd|Seccomp):' /proc/self/status; unshare -n true 2>/dev/null; "
+                   "echo unshare=$?; echo host=$HOSTNAME"};
+      SpecContext context;
+      context.id = bundle.id;
+      context.rootfs = bundle.rootfs.string();
+      context.cgroups_path = bundle.cgroups_path;
+      context.log_path = bundle.config["annotations"]["io.keel.shim.log-path"];
+      auto spec = build_spec(image, RunOptions{}, context);
+      ASSERT_TRUE(spec) << spec.error().message();
+      bundle.config = nlohmann::json::parse(oci::to_json(*spec));
+    };
+    ShimUnderTest shim({"true"}, use_built_spec);
+    auto address = shim.launch();
+    ASSERT_TRUE(address) << address.error().message();
+    auto client = TaskClient::connect(*address);
+    ASSERT_TRUE(client);
+    auto pid = shim.create(*client);
+    ASSERT_TRUE(pid) << pid.error().message();
+    ASSERT_TRUE(client->start(shim.id()));
+    auto exit = client->wait(shim.id());
+    ASSERT_TRUE(exit);
+    EXPECT_EQ(exit->exit_status, 0);
+    EXPECT_TRUE(fixtures::wait_until([&] { return shim.log_lines().size() >= 4; }));
+    // docker's 14 default capabilities; seccomp in filter mode; unshare refused by both.
+    EXPECT_THAT(shim.log_lines(),
+                ElementsAre("CapBnd:\t00000000a80425fb\n", "Seccomp:\t2\n", "unshare=1\n",
+                            "host=" + shim.id().substr(0, 12) + "\n"));
+    shim.finish(*client, *address);
   }
   leaks.expect_none();
 }
