@@ -91,7 +91,8 @@ void add_event_commands(CLI::App& app, Client& client) {
   auto format = std::make_shared<std::string>();
   cmd->add_option("--since", *since, "Show all events created since timestamp");
   cmd->add_option("--until", *until, "Stream events until this timestamp");
-  cmd->add_option("-f,--filter", *filters, "Filter output based on conditions provided");
+  cmd->add_option("-f,--filter", *filters, "Filter output based on conditions provided")
+      ->allow_extra_args(false);
   cmd->add_option("--format", *format, "Format the output using the given template or json");
   cmd->callback([=, &client] { stream_events(client, *since, *until, *filters, *format); });
 }

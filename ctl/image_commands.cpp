@@ -263,7 +263,8 @@ void add_commands(CLI::App& parent, Client& client, bool grouped) {
     cmd->add_flag("--no-trunc", *no_trunc, "Don't truncate output");
     cmd->add_flag("--digests", *digests, "Show digests");
     cmd->add_option("--format", *format, "Format output: table, json or a template");
-    cmd->add_option("-f,--filter", *filters, "Filter output based on conditions provided");
+    cmd->add_option("-f,--filter", *filters, "Filter output based on conditions provided")
+        ->allow_extra_args(false);
     cmd->add_option("reference", *reference, "REPOSITORY[:TAG]");
     cmd->callback([=, &client] {
       list_images(client, *all, *quiet, *no_trunc, *digests, *format, *filters, *reference);
@@ -294,7 +295,8 @@ void add_commands(CLI::App& parent, Client& client, bool grouped) {
     auto message = std::make_shared<std::string>();
     cmd->add_option("file", *file, "file|- (a rootfs tar)")->required();
     cmd->add_option("reference", *ref, "REPOSITORY[:TAG]");
-    cmd->add_option("-c,--change", *changes, "Apply Dockerfile instruction to the created image");
+    cmd->add_option("-c,--change", *changes, "Apply Dockerfile instruction to the created image")
+        ->allow_extra_args(false);
     cmd->add_option("-m,--message", *message, "Set commit message for imported image");
     cmd->callback([=, &client] { import_rootfs(client, *file, *ref, *changes, *message); });
   }

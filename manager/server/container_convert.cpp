@@ -1,5 +1,7 @@
 #include "manager/server/container_convert.h"
 
+#include <google/protobuf/util/json_util.h>
+
 #include "manager/server/proto_time.h"
 
 namespace keel::manager::server {
@@ -80,7 +82,9 @@ Result<containers::CreateRequest> create_request(const keel::v1::ContainerConfig
   request.auto_remove = config.auto_remove();
   request.stop_signal = config.stop_signal();
   request.stop_timeout = config.stop_timeout() > 0 ? config.stop_timeout() : 10;
-  request.config = config.SerializeAsString();
+  // Kept as JSON: the record is a JSON document, and inspect shows what the client asked for.
+  if (!google::protobuf::util::MessageToJsonString(config, &request.config).ok())
+    return Error::of(Errc::kInvalidArgument, "the container config cannot be stored");
   return request;
 }
 
@@ -91,7 +95,7 @@ keel::v1::Container to_proto(const containers::ContainerRecord& record,
   out.set_name(record.name);
   out.set_image(record.image);
   out.set_image_id(record.image_id);
-  out.mutable_config()->ParseFromString(record.config);
+  (void)google::protobuf::util::JsonStringToMessage(record.config, out.mutable_config());
   auto* state = out.mutable_state();
   state->set_status(containers::status_name(record.state.status));
   state->set_pid(record.state.pid);
