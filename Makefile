@@ -24,6 +24,7 @@ test: build
 
 demo: build
 	@scripts/demo.sh $(BUILD_DIR)/bin/keel
+	@scripts/demo-keeld.sh $(BUILD_DIR)/bin
 
 # GCC 12 at -O3 reports false positives inside libstdc++'s string code (-Wnull-dereference,
 # -Wrestrict); in the benchmark build they stay warnings. Only what bench/run.sh runs is built.
