@@ -323,6 +323,10 @@ void stats(Client& client, std::vector<std::string> names, bool all, bool no_str
       int count = 0;
       while (reader->Read(&sample)) {
         std::lock_guard lock(mutex);
+        // No limit shows as the host's memory, as docker shows it.
+        if (sample.memory_limit() == 0 || sample.memory_limit() >= (1ULL << 62))
+          sample.set_memory_limit(static_cast<std::uint64_t>(::sysconf(_SC_PHYS_PAGES)) *
+                                  static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE)));
         slots[i].previous = std::move(slots[i].current);
         slots[i].current = sample;
         if (no_stream && ++count == 2) {

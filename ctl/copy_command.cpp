@@ -166,14 +166,16 @@ void copy_from(Client& client, const std::string& container, const std::string& 
         new_base = base_name(dest);
       }
     }
-    const auto target = rename_entry(archive_entry_pathname(entry), new_base);
+    // Copying "/" gives entries under "."; a placeholder top keeps them whole.
+    const std::string prefix = path.find_first_not_of('/') == std::string::npos ? "top/" : "";
+    const auto target = rename_entry(prefix + archive_entry_pathname(entry), new_base);
     if (!target) {
       archive_read_data_skip(in.get());
       continue;
     }
     archive_entry_set_pathname(entry, (root + "/" + *target).c_str());
     if (const char* link = archive_entry_hardlink(entry)) {
-      const auto link_target = rename_entry(link, new_base);
+      const auto link_target = rename_entry(prefix + link, new_base);
       if (!link_target)
         throw CommandError("invalid hard link in archive: " + std::string(link));
       archive_entry_set_hardlink(entry, (root + "/" + *link_target).c_str());
@@ -347,7 +349,9 @@ void copy_to(Client& client, const std::string& src, const std::string& containe
       throw CommandError("lstat " + std::filesystem::absolute(path).lexically_normal().string() +
                          ": no such file or directory");
     const bool src_is_dir = S_ISDIR(st.st_mode);
-    const auto kind = probe(client, container, dest);
+    // A destination ending in "/" is a directory by docker's rules; no need to look.
+    const auto kind =
+        dest.ends_with("/") ? std::optional<bool>(true) : probe(client, container, dest);
     if (kind && *kind) {
       unpack_dir = dest;
       new_base = contents ? "" : base_name(path);

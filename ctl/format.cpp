@@ -32,12 +32,23 @@ std::string short_id(const std::string& id) {
   return hex.substr(0, 12);
 }
 
+namespace {
+
+// Characters as a terminal shows them: UTF-8 continuation bytes take no column ("…" is one).
+std::size_t display_width(const std::string& text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+}  // namespace
+
 std::string render_table(const std::vector<std::string>& header,
                          const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> widths(header.size(), 0);
   auto measure = [&](const std::vector<std::string>& cells) {
     for (std::size_t i = 0; i < cells.size() && i < widths.size(); ++i)
-      widths[i] = std::max(widths[i], cells[i].size());
+      widths[i] = std::max(widths[i], display_width(cells[i]));
   };
   measure(header);
   for (const auto& row : rows)
@@ -49,7 +60,7 @@ std::string render_table(const std::vector<std::string>& header,
       text += cells[i];
       if (i + 1 < cells.size()) {
         const std::size_t width = std::max<std::size_t>(widths[i] + 3, 10);
-        text.append(width - cells[i].size(), ' ');
+        text.append(width - display_width(cells[i]), ' ');
       }
     }
     while (!text.empty() && text.back() == ' ')

@@ -106,3 +106,15 @@ TEST(ParseTime, Forms) {
 
 }  // namespace
 }  // namespace keel::ctl
+
+namespace keel::ctl {
+namespace {
+
+TEST(RenderTable, MultiByteCharactersTakeOneColumn) {
+  EXPECT_EQ(render_table({"COMMAND", "X"}, {{"\"ab…\"", "y"}}),
+            "COMMAND   X\n"
+            "\"ab…\"     y\n");
+}
+
+}  // namespace
+}  // namespace keel::ctl
