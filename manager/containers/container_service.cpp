@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -70,6 +71,10 @@ struct ContainerService::Impl {
   bool stopping = false;
   // Rootfs mounts that keeld holds, by container id.
   std::set<std::string> mounted;
+  // The last records of recently removed containers, newest last: a Wait that sees its
+  // container auto-removed (--rm) between two looks still returns the exit code.
+  std::deque<ContainerRecord> recently_removed;
+  static constexpr std::size_t kRemovedKept = 64;
 
   Impl(const ServiceOptions& o, store::Database& d, images::ImageService& i,
        snapshots::Snapshotter& s, events::EventBus& b, ContainerStore st)
@@ -310,6 +315,9 @@ struct ContainerService::Impl {
       for (const auto& dir : record.anonymous_volumes)
         (void)fs::remove_all(dir);
     KEEL_TRY(store.remove(record.id));
+    recently_removed.push_back(record);
+    if (recently_removed.size() > kRemovedKept)
+      recently_removed.pop_front();
     changed.notify_all();
     publish(record, "destroy");
     return {};
@@ -663,8 +671,13 @@ Result<ContainerRecord> ContainerService::wait(std::string_view id_or_name,
   // docker wait returns on the next stop: a restarting container counts as stopped once.
   while (true) {
     auto current = impl_->store.find(id);
-    if (!current)
-      return record;  // removed (--rm): the last record seen holds the exit
+    if (!current) {
+      // Removed (--rm): its final record holds the exit, not the last one seen here.
+      for (auto it = impl_->recently_removed.rbegin(); it != impl_->recently_removed.rend(); ++it)
+        if (it->id == id)
+          return *it;
+      return record;
+    }
     record = std::move(current);
     const Status s = record->state.status;
     if (s != Status::kRunning && s != Status::kPaused && s != Status::kCreated)
