@@ -207,9 +207,15 @@ IoResult run_session(Client& client, grpc::ClientContext& context,
         result.started = true;
         write_all(options.tty ? STDOUT_FILENO : STDERR_FILENO, message.stderr());
         break;
-      case keel::v1::IoMessage::kExitCode:
+      case keel::v1::IoMessage::kExitCode: {
         result.exit_code = message.exit_code();
+        // The last message: closing our side lets keeld end the stream at once.
+        std::lock_guard lock(write_mutex);
+        if (writes_open)
+          stream.WritesDone();
+        writes_open = false;
         break;
+      }
       case keel::v1::IoMessage::kExecId:
         result.started = true;
         result.exec_id = message.exec_id();
