@@ -84,7 +84,9 @@ Result<void> tar_path(const std::string& rootfs, const std::string& path, int ou
   if (archive_write_open_fd(out.get(), out_fd) != ARCHIVE_OK)
     return Error::of(Errc::kInternal, archive_error_string(out.get()));
   std::unique_ptr<archive, int (*)(archive*)> disk(archive_read_disk_new(), archive_read_free);
-  archive_read_disk_set_symlink_physical(disk.get());
+  // Hybrid: the starting path (the /proc/self/fd link to what was resolved in the rootfs) is
+  // followed, symlinks below it are archived as links, never followed.
+  archive_read_disk_set_symlink_hybrid(disk.get());
   archive_read_disk_set_standard_lookup(disk.get());
   if (archive_read_disk_open(disk.get(), source.c_str()) != ARCHIVE_OK)
     return Error::of(Errc::kNotFound, "Could not find the file " + path + " in container");
@@ -112,9 +114,10 @@ Result<void> tar_path(const std::string& rootfs, const std::string& path, int ou
       return Error::of(Errc::kInternal, "cp: " + message);
     }
     if (archive_entry_filetype(entry) == AE_IFREG && archive_entry_size(entry) > 0) {
-      UniqueFd file(::open(archive_entry_sourcepath(entry), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-      while (file.get() >= 0) {
-        const ssize_t n = ::read(file.get(), buffer.data(), buffer.size());
+      // The disk reader opens the file itself, by the path it walked (no symlink followed
+      // below the start).
+      while (true) {
+        const la_ssize_t n = archive_read_data(disk.get(), buffer.data(), buffer.size());
         if (n <= 0)
           break;
         archive_write_data(out.get(), buffer.data(), static_cast<std::size_t>(n));

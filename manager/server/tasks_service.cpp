@@ -307,7 +307,14 @@ grpc::Status TasksService::Top(grpc::ServerContext*, const keel::v1::TopRequest*
     auto pids = containers_.pids(request->id());
     if (!pids)
       return to_status(pids.error());
-    std::vector<std::string> argv = {"ps"};
+    // The host's ps, found on a fixed path list: keeld's PATH is not trusted for it.
+    std::string ps = "/usr/bin/ps";
+    for (const char* candidate : {"/usr/bin/ps", "/bin/ps", "/usr/local/bin/ps"})
+      if (::access(candidate, X_OK) == 0) {
+        ps = candidate;
+        break;
+      }
+    std::vector<std::string> argv = {ps};
     if (request->ps_args().empty())
       argv.push_back("-ef");
     for (const auto& arg : request->ps_args())
