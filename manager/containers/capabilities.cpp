@@ -2,57 +2,16 @@
 #include "manager/containers/capabilities.h"
 
 #include <algorithm>
-#include <array>
 #include <set>
 #include <string_view>
+
+#include "oci-spec/features.h"
 
 namespace keel::manager::containers {
 namespace {
 
-// Index = capability number.
-constexpr std::array<std::string_view, 41> kCapabilities = {
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_DAC_READ_SEARCH",
-    "CAP_FOWNER",
-    "CAP_FSETID",
-    "CAP_KILL",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETPCAP",
-    "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",
-    "CAP_NET_RAW",
-    "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",
-    "CAP_SYS_RAWIO",
-    "CAP_SYS_CHROOT",
-    "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",
-    "CAP_SYS_ADMIN",
-    "CAP_SYS_BOOT",
-    "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",
-    "CAP_SYS_TIME",
-    "CAP_SYS_TTY_CONFIG",
-    "CAP_MKNOD",
-    "CAP_LEASE",
-    "CAP_AUDIT_WRITE",
-    "CAP_AUDIT_CONTROL",
-    "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",
-    "CAP_MAC_ADMIN",
-    "CAP_SYSLOG",
-    "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",
-    "CAP_AUDIT_READ",
-    "CAP_PERFMON",
-    "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-};
+// Index = capability number: the runtime's own list (oci-spec/known_names.cpp).
+const std::vector<std::string>& kCapabilities = oci::known_capabilities();
 
 std::size_t number_of(const std::string& name) {
   return static_cast<std::size_t>(std::find(kCapabilities.begin(), kCapabilities.end(), name) -
@@ -80,7 +39,7 @@ const std::vector<std::string>& default_capabilities() {
 }
 
 const std::vector<std::string>& all_capabilities() {
-  static const std::vector<std::string> kAll(kCapabilities.begin(), kCapabilities.end());
+  static const std::vector<std::string>& kAll = kCapabilities;
   return kAll;
 }
 

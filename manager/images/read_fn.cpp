@@ -1,20 +1,11 @@
-// ReadFn over a file descriptor.
-#include <unistd.h>
-
+// ReadFn over a file descriptor: the snapshotter's, which is the same type.
 #include "manager/images/layer_applier.h"
+#include "manager/snapshots/layer_stream.h"
 
 namespace keel::manager::images {
 
 ReadFn fd_reader(int fd) {
-  return [fd](std::span<std::byte> buf) -> Result<std::size_t> {
-    for (;;) {
-      const ssize_t n = ::read(fd, buf.data(), buf.size());
-      if (n >= 0)
-        return static_cast<std::size_t>(n);
-      if (errno != EINTR)
-        return Error::sys("read");
-    }
-  };
+  return snapshots::read_from_fd(fd);
 }
 
 }  // namespace keel::manager::images

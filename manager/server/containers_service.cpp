@@ -10,6 +10,7 @@
 
 #include "common/unique_fd.h"
 #include "manager/containers/log_reader.h"
+#include "manager/server/chunk_stream.h"
 #include "manager/server/container_convert.h"
 #include "manager/server/images_service.h"
 #include "manager/server/status.h"
@@ -23,44 +24,6 @@ namespace {
 
 using containers::ContainerRecord;
 using containers::Status;
-
-// Streams what produce() writes into an fd to the client as chunks; produce runs on its own
-// thread so a slow client only slows it down.
-grpc::Status stream_from(grpc::ServerContext* context, grpc::ServerWriter<keel::v1::Chunk>* writer,
-                         const std::function<Result<void>(int fd)>& produce) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0)
-    return to_status(Error::sys("pipe"));
-  UniqueFd read_end(fds[0]);
-  UniqueFd write_end(fds[1]);
-  Result<void> produced;
-  std::thread producer([&, write = std::move(write_end)]() mutable {
-    produced = produce(write.get());
-    write.reset();
-  });
-  std::vector<char> buffer(1 << 20);
-  keel::v1::Chunk chunk;
-  bool gone = false;
-  while (true) {
-    const ssize_t n = ::read(read_end.get(), buffer.data(), buffer.size());
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    chunk.set_data(buffer.data(), static_cast<std::size_t>(n));
-    if (context->IsCancelled() || !writer->Write(chunk)) {
-      gone = true;
-      break;
-    }
-  }
-  read_end.reset();
-  producer.join();
-  if (!produced)
-    return to_status(produced.error());
-  if (gone)
-    return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
-  return grpc::Status::OK;
-}
 
 // A tar of `path` inside the rootfs (resolved there, symlinks included, never outside), its
 // entries named from the path's last component as docker cp names them.
@@ -364,24 +327,7 @@ grpc::Status ContainersService::CopyTo(grpc::ServerContext*,
       return grpc::Status(
           grpc::StatusCode::NOT_FOUND,
           "Could not find the directory " + header.path() + " in container " + header.id());
-    std::string pending;
-    std::size_t offset = 0;
-    bool ended = false;
-    snapshots::ReadFn read = [&](std::span<std::byte> buffer) -> Result<std::size_t> {
-      while (offset == pending.size() && !ended) {
-        keel::v1::CopyToRequest next;
-        if (!reader->Read(&next)) {
-          ended = true;
-          break;
-        }
-        pending = std::move(*next.mutable_data());
-        offset = 0;
-      }
-      const std::size_t n = std::min(buffer.size(), pending.size() - offset);
-      std::memcpy(buffer.data(), pending.data() + offset, n);
-      offset += n;
-      return n;
-    };
+    const snapshots::ReadFn read = message_reader<keel::v1::CopyToRequest>(reader);
     auto unpacked = snapshots::unpack_layer_into(dir->get(), read);
     if (!unpacked)
       return to_status(unpacked.error());

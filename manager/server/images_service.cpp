@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/unique_fd.h"
+#include "manager/server/chunk_stream.h"
 #include "manager/server/image_filter.h"
 #include "manager/server/proto_time.h"
 #include "manager/server/status.h"
@@ -165,26 +166,9 @@ grpc::Status ImagesService::Import(grpc::ServerContext*,
     options.ref = message.header().ref();
     options.changes.assign(message.header().changes().begin(), message.header().changes().end());
     options.message = message.header().message();
-    // The core reads the tar through this ReadFn straight from the client's messages: the
-    // upload is unpacked and hashed as it arrives, never stored whole.
-    std::string pending;
-    std::size_t offset = 0;
-    bool ended = false;
-    images::ReadFn read = [&](std::span<std::byte> buffer) -> Result<std::size_t> {
-      while (offset == pending.size() && !ended) {
-        keel::v1::ImportRequest next;
-        if (!reader->Read(&next)) {
-          ended = true;
-          break;
-        }
-        pending = std::move(*next.mutable_data());
-        offset = 0;
-      }
-      const std::size_t n = std::min(buffer.size(), pending.size() - offset);
-      std::memcpy(buffer.data(), pending.data() + offset, n);
-      offset += n;
-      return n;
-    };
+    // The core reads the tar straight from the client's messages: the upload is unpacked and
+    // hashed as it arrives, never stored whole.
+    const images::ReadFn read = message_reader<keel::v1::ImportRequest>(reader);
     auto image = images_.import_rootfs(read, options);
     if (!image)
       return to_status(image.error());
@@ -227,41 +211,13 @@ grpc::Status ImagesService::Load(grpc::ServerContext*, grpc::ServerReader<keel::
 grpc::Status ImagesService::Save(grpc::ServerContext* context, const keel::v1::SaveRequest* request,
                                  grpc::ServerWriter<keel::v1::Chunk>* writer) {
   return guarded([&] {
-    int fds[2];
-    if (::pipe2(fds, O_CLOEXEC) != 0)
-      return to_status(Error::sys("pipe"));
-    UniqueFd read_end(fds[0]);
-    UniqueFd write_end(fds[1]);
     const std::vector<std::string> refs(request->refs().begin(), request->refs().end());
-    Result<void> saved;
-    std::thread producer([&, write = std::move(write_end)]() mutable {
-      saved = images_.save(refs, write.get());
-      write.reset();  // end of file for the reader below
-    });
-    std::vector<char> buffer(1 << 20);
-    keel::v1::Chunk chunk;
-    bool client_gone = false;
-    while (true) {
-      const ssize_t n = ::read(read_end.get(), buffer.data(), buffer.size());
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        break;
-      chunk.set_data(buffer.data(), static_cast<std::size_t>(n));
-      if (context->IsCancelled() || !writer->Write(chunk)) {
-        client_gone = true;
-        break;
-      }
-    }
-    read_end.reset();  // a producer still writing gets EPIPE and stops
-    producer.join();
-    if (!saved)
-      return to_status(saved.error());
-    if (client_gone)
-      return grpc::Status(grpc::StatusCode::CANCELLED, "save: the client went away");
-    for (const auto& ref : refs)
-      publish("save", ref, ref);
-    return grpc::Status::OK;
+    const grpc::Status status =
+        stream_from(context, writer, [&](int fd) { return images_.save(refs, fd); });
+    if (status.ok())
+      for (const auto& ref : refs)
+        publish("save", ref, ref);
+    return status;
   });
 }
 
