@@ -79,11 +79,14 @@ grpc::Status EventsService::Subscribe(grpc::ServerContext* context,
       until = from_proto(request->range().until());
     auto subscription = bus_.subscribe(*filter, since);
     while (!context->IsCancelled()) {
-      if (until && events::Clock::now() >= *until)
-        break;
+      // The kept past comes first, even when `until` has passed already: --since T1 --until T2
+      // replays what happened between them and ends.
       auto event = subscription->next(std::chrono::milliseconds(200));
-      if (!event)
+      if (!event) {
+        if (until && events::Clock::now() >= *until)
+          break;
         continue;
+      }
       if (until && event->time > *until)
         break;
       keel::v1::Event out;
