@@ -145,6 +145,8 @@ class ImageService {
   [[nodiscard]] Result<Resolved> resolve(std::string_view ref);
   [[nodiscard]] Result<Image> describe(const std::vector<ImageRecord>& records);
   [[nodiscard]] Result<Image> image_by_manifest(const content::Digest& manifest);
+  // load() under the shared lease; load() collects what a failure leaves behind.
+  [[nodiscard]] Result<LoadResult> load_leased(int archive_fd);
   // Unpacks the manifest's layers not yet present, in order, from the content store.
   [[nodiscard]] Result<std::int64_t> unpack_layers(const Manifest& manifest,
                                                    const ImageConfig& config);

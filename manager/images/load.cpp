@@ -12,6 +12,7 @@
 #include <shared_mutex>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "manager/images/decompress.h"
 #include "manager/images/image_service.h"
@@ -330,6 +331,17 @@ Result<std::vector<PendingImage>> docker_images(const ArchiveContents& a, conten
 }  // namespace
 
 Result<LoadResult> ImageService::load(int archive_fd) {
+  auto loaded = load_leased(archive_fd);
+  if (!loaded) {
+    // A refused archive keeps nothing: the blobs and layers it stored before the refusal belong
+    // to no image, and GC (which waits for the loads still in flight) takes them now.
+    if (auto gc = collect_garbage(); !gc)
+      spdlog::warn("load: removing what a refused archive stored: {}", gc.error().message());
+  }
+  return loaded;
+}
+
+Result<LoadResult> ImageService::load_leased(int archive_fd) {
   std::shared_lock lease(lease_);
   auto contents = ingest_archive(archive_fd, content_);
   if (!contents)
