@@ -26,6 +26,12 @@ class GrpcApi : public ManagerTest {
     images_ = keel::v1::Images::NewStub(channel_);
   }
 
+  void TearDown() override {
+    images_.reset();
+    channel_.reset();
+    ManagerTest::TearDown();
+  }
+
   // Imports `tar` through Images.Import, streamed in 64 KiB chunks after the header.
   grpc::Status import(const std::string& tar, const std::string& ref,
                       const std::vector<std::string>& changes, keel::v1::Image& image) {

@@ -1,0 +1,101 @@
+// keeld as a daemon and keelctl as its client: the error when nobody listens, the socket's mode,
+// daemons side by side on separate roots, one daemon per root, clean SIGTERM shutdown.
+#include <sys/stat.h>
+
+#include <gtest/gtest.h>
+
+#include "integration/manager/archives.h"
+#include "integration/manager/manager_test.h"
+
+namespace keel::it {
+namespace {
+
+namespace stdfs = std::filesystem;
+using fixtures::Keeld;
+using fixtures::run_command;
+
+class Daemon : public ManagerTest {};
+
+TEST_F(Daemon, KeelctlWithoutKeeldPrintsOneLineAndExits1) {
+  const auto socket = work_ / "nobody.sock";
+  for (const auto& argv : std::vector<std::vector<std::string>>{
+           {fixtures::keelctl_path().string(), "--address", socket.string(), "images"},
+           {"/usr/bin/env", "KEEL_ADDRESS=" + socket.string(), fixtures::keelctl_path().string(),
+            "version"},
+           {fixtures::keelctl_path().string(), "-H", socket.string(), "load", "-i", "/dev/null"}}) {
+    const auto result = run_command(
+        argv, {.stdin_data = {}, .extra_fds = {}, .cwd = {}, .timeout = std::chrono::seconds(20)});
+    EXPECT_EQ(result.exit_code, 1) << result;
+    const auto lines = result.err_lines();
+    ASSERT_EQ(lines.size(), 1U) << result;
+    EXPECT_NE(lines[0].find(socket.string()), std::string::npos)
+        << "the error names the address tried:" << result;
+    EXPECT_NE(lines[0].find("running"), std::string::npos)
+        << "the error says keeld is not running:" << result;
+  }
+  // A stale socket file nobody listens on reads the same.
+  write_file(socket, "");
+  const auto stale =
+      run_command({fixtures::keelctl_path().string(), "--address", socket.string(), "images"});
+  EXPECT_EQ(stale.exit_code, 1) << stale;
+  EXPECT_EQ(stale.err_lines().size(), 1U) << stale;
+}
+
+TEST_F(Daemon, SocketIsOwnerOnly) {
+  struct stat st {};
+  ASSERT_EQ(::lstat(keeld_.socket().c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 07777, 0600U) << std::oct << (st.st_mode & 07777);
+  EXPECT_EQ(st.st_uid, ::geteuid());
+}
+
+TEST_F(Daemon, TwoDaemonsWithSeparateRootsRunSideBySide) {
+  Keeld other;
+  ASSERT_NO_FATAL_FAILURE(other.start());
+  const auto layer = TarBuilder().file("f", "one\n").finish();
+  const auto one = docker_archive({layer}, "it/one:1");
+  ASSERT_EQ(load(one.archive).exit_code, 0);
+  const auto path = work_ / "two.tar";
+  write_file(path, docker_archive({TarBuilder().file("f", "two\n").finish()}, "it/two:1").archive);
+  other.ctl_ok({"load", "-i", path.string()});
+
+  EXPECT_EQ(lines_of(keeld_.ctl_ok({"images", "--format", "{{.Repository}}:{{.Tag}}"})),
+            std::vector<std::string>({"it/one:1"}));
+  EXPECT_EQ(lines_of(other.ctl_ok({"images", "--format", "{{.Repository}}:{{.Tag}}"})),
+            std::vector<std::string>({"it/two:1"}));
+  // Stopping one leaves the other serving.
+  other.stop();
+  EXPECT_EQ(lines_of(keeld_.ctl_ok({"images", "-q"})).size(), 1U);
+  other.expect_no_leaks();
+}
+
+TEST_F(Daemon, SecondDaemonOnTheSameRootIsRefused) {
+  // Same root and state, its own socket: only the root lock can stop it.
+  const auto socket = work_ / "intruder.sock";
+  const auto result = run_command(
+      {fixtures::keeld_path().string(), "--root", keeld_.root().string(), "--state",
+       keeld_.state().string(), "--address", socket.string()},
+      {.stdin_data = {}, .extra_fds = {}, .cwd = {}, .timeout = std::chrono::seconds(20)});
+  EXPECT_NE(result.exit_code, 0) << result;
+  EXPECT_NE(result.err.find("in use by another keeld"), std::string::npos) << result;
+  EXPECT_FALSE(stdfs::exists(socket)) << "the refused keeld still made its socket";
+  // The first one is unharmed.
+  EXPECT_EQ(keeld_.ctl({"images"}).exit_code, 0);
+  EXPECT_EQ(fixtures::keeld_processes_for(keeld_.root()).size(), 1U);
+}
+
+TEST_F(Daemon, SigtermStopsCleanlyAndRestartKeepsImages) {
+  const auto image = docker_archive({TarBuilder().file("f", "kept\n").finish()}, "it/kept:1");
+  ASSERT_EQ(load(image.archive).exit_code, 0);
+  const auto stopped = keeld_.stop();
+  EXPECT_EQ(stopped.exit_code, 0);
+  EXPECT_FALSE(stdfs::exists(keeld_.socket())) << "socket left after a clean shutdown";
+  EXPECT_TRUE(fixtures::keeld_processes_for(keeld_.root()).empty());
+  EXPECT_EQ(keeld_.ctl({"images"}).exit_code, 1);
+
+  ASSERT_NO_FATAL_FAILURE(keeld_.start());
+  EXPECT_EQ(image_ids(), std::vector<std::string>({image.config_digest}));
+}
+
+}  // namespace
+}  // namespace keel::it
