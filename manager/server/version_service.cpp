@@ -3,6 +3,7 @@
 #include <sys/utsname.h>
 
 #include <array>
+#include <cctype>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -34,7 +35,11 @@ VersionService::VersionService(std::filesystem::path runtime) {
   cached_.set_runtime_version(runtime_version_line(runtime));
   struct utsname uts {};
   if (::uname(&uts) == 0) {
-    cached_.set_os(uts.sysname);
+    // Go's GOOS spelling, as docker reports it ("linux").
+    std::string os = uts.sysname;
+    for (char& c : os)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    cached_.set_os(os);
     cached_.set_arch(uts.machine);
     cached_.set_kernel(uts.release);
   }
