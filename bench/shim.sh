@@ -443,9 +443,14 @@ shim_cleanup() {
   find /sys/fs/cgroup/memory"$bench_cg" -name cgroup.procs -exec cat {} + 2>/dev/null |
     xargs -r kill -KILL 2>/dev/null || true
   rm -rf "/run/containerd/runc/$ns" 2>/dev/null || true
-  rmdir /run/containerd/runc /run/containerd/s 2>/dev/null || true
-  ((run_ctd_existed)) || rmdir /run/containerd 2>/dev/null || true
-  sleep 0.2
+  # Shims that exit late remove their sockets late: retry for a while.
+  local i
+  for ((i = 0; i < 20; i++)); do
+    rmdir /run/containerd/runc /run/containerd/s 2>/dev/null || true
+    ((run_ctd_existed)) || rmdir /run/containerd 2>/dev/null || true
+    [[ -d /run/containerd/s || -d /run/containerd/runc ]] || break
+    sleep 0.2
+  done
 }
 
 shim_measure() {
