@@ -233,7 +233,10 @@ std::optional<bool> probe(Client& client, const std::string& container, const st
       archive_read_next_header(in.get(), &entry) == ARCHIVE_OK)
     result = archive_entry_filetype(entry) == AE_IFDIR;
   archive_read_close(in.get());
-  context.TryCancel();
+  // Only a stream still sending is cut short: cancelling one that ended would turn keeld's
+  // NOT_FOUND for a missing path into CANCELLED.
+  if (result)
+    context.TryCancel();
   while (reader->Read(&source.chunk)) {
   }
   const grpc::Status status = reader->Finish();
