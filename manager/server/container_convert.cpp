@@ -1,6 +1,7 @@
 #include "manager/server/container_convert.h"
 
 #include <google/protobuf/util/json_util.h>
+#include <nlohmann/json.hpp>
 
 #include "manager/server/proto_time.h"
 
@@ -12,6 +13,22 @@ google::protobuf::Timestamp from_ns(std::int64_t ns) {
   out.set_seconds(ns / 1'000'000'000);
   out.set_nanos(static_cast<int>(ns % 1'000'000'000));
   return out;
+}
+
+// The limits the spec holds now, which `update` may have changed since the client's config.
+void resources_from_spec(const std::string& spec_json, keel::v1::Resources& out) {
+  const auto spec = nlohmann::json::parse(spec_json, nullptr, false);
+  if (spec.is_discarded())
+    return;
+  const auto resources = spec.value("/linux/resources"_json_pointer, nlohmann::json::object());
+  if (auto limit = resources.value("/memory/limit"_json_pointer, std::int64_t{0}); limit > 0)
+    out.set_memory(limit);
+  const auto quota = resources.value("/cpu/quota"_json_pointer, std::int64_t{0});
+  const auto period = resources.value("/cpu/period"_json_pointer, std::int64_t{0});
+  if (quota > 0 && period > 0)
+    out.set_milli_cpus(quota * 1000 / period);
+  if (auto limit = resources.value("/pids/limit"_json_pointer, std::int64_t{0}); limit != 0)
+    out.set_pids_limit(limit);
 }
 
 }  // namespace
@@ -123,6 +140,7 @@ keel::v1::Container to_proto(const containers::ContainerRecord& record,
   config->mutable_restart_policy()->set_name(record.restart.name);
   config->mutable_restart_policy()->set_maximum_retry_count(record.restart.max_retries);
   config->set_auto_remove(record.auto_remove);
+  resources_from_spec(record.spec_json, *config->mutable_resources());
   return out;
 }
 
