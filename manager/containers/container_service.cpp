@@ -86,6 +86,13 @@ struct ContainerService::Impl {
   [[nodiscard]] std::string rootfs_of(const std::string& id) const {
     return dir_of(id) + "/rootfs";
   }
+  [[nodiscard]] const ContainerRecord* find_removed(std::string_view id) const {
+    for (auto it = recently_removed.rbegin(); it != recently_removed.rend(); ++it)
+      if (it->id == id)
+        return &*it;
+    return nullptr;
+  }
+
   [[nodiscard]] std::string runtime_root() const { return (options.state / "runtime").string(); }
 
   void publish(const ContainerRecord& record, const std::string& action,
@@ -665,17 +672,20 @@ Result<ContainerRecord> ContainerService::wait(std::string_view id_or_name,
                                                const std::function<bool()>& cancelled) {
   std::unique_lock lock(impl_->mutex);
   auto record = impl_->store.find(id_or_name);
-  if (!record)
+  if (!record) {
+    // Exited and auto-removed (--rm) before the wait began: attached runs ask by full id.
+    if (auto removed = impl_->find_removed(id_or_name))
+      return *removed;
     return std::move(record).error();
+  }
   const std::string id = record->id;
   // docker wait returns on the next stop: a restarting container counts as stopped once.
   while (true) {
     auto current = impl_->store.find(id);
     if (!current) {
       // Removed (--rm): its final record holds the exit, not the last one seen here.
-      for (auto it = impl_->recently_removed.rbegin(); it != impl_->recently_removed.rend(); ++it)
-        if (it->id == id)
-          return *it;
+      if (auto removed = impl_->find_removed(id))
+        return *removed;
       return record;
     }
     record = std::move(current);
