@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <map>
+#include <regex>
 #include <thread>
 
 #include "common/unique_fd.h"
@@ -101,11 +102,22 @@ bool label_matches(const ContainerRecord& record, const std::string& wanted) {
   return eq == std::string::npos || it->second == wanted.substr(eq + 1);
 }
 
+// docker's name filter is a regular expression searched in the name, with or without its "/".
+bool name_matches(const std::string& name, const std::string& pattern) {
+  const std::string bare = name.starts_with('/') ? name.substr(1) : name;
+  try {
+    const std::regex re(pattern);
+    return std::regex_search(bare, re) || std::regex_search("/" + bare, re);
+  } catch (const std::regex_error&) {
+    return bare.find(pattern) != std::string::npos;
+  }
+}
+
 bool key_matches(const ContainerRecord& record, const std::string& key, const std::string& value) {
   if (key == "id")
     return record.id.starts_with(value);
   if (key == "name")
-    return record.name.find(value) != std::string::npos;
+    return name_matches(record.name, value);
   if (key == "label")
     return label_matches(record, value);
   if (key == "status")
