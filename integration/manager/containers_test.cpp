@@ -491,6 +491,22 @@ TEST_F(ContainerLifecycle, RenameAndUpdateMemory) {
   EXPECT_THAT(stats[1], HasSubstr("/ 32MiB"));
 }
 
+TEST_F(ContainerLifecycle, PsListsStatesAndFiltersNamesByRegex) {
+  keeld_.ctl_ok({"create", "--name", "seven", "busybox", "true"});
+  keeld_.ctl_ok({"create", "--name", "seventy", "busybox", "true"});
+  run_detached({"--name", "upper", "busybox", "sleep", "1000"});
+  EXPECT_EQ(lines_of(keeld_.ctl_ok({"ps", "-q"})).size(), 1U);
+  EXPECT_EQ(lines_of(keeld_.ctl_ok({"ps", "-a", "-q"})).size(), 3U);
+  EXPECT_THAT(
+      lines_of(keeld_.ctl_ok({"ps", "-a", "--filter", "name=^seven$", "--format", "{{.Names}}"})),
+      ElementsAre("seven"));
+  EXPECT_THAT(
+      lines_of(keeld_.ctl_ok({"ps", "-a", "--filter", "name=sev", "--format", "{{.Names}}"})),
+      ::testing::UnorderedElementsAre("seven", "seventy"));
+  EXPECT_THAT(ps_status("seven"), HasSubstr("Created"));
+  EXPECT_THAT(ps_status("upper"), HasSubstr("Up"));
+}
+
 // --- logs and events -------------------------------------------------------------------------
 
 using ContainerLogsAndEvents = KeeldContainers;
