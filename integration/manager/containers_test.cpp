@@ -725,7 +725,12 @@ using ContainerCleanup = KeeldContainers;
 
 // Containers in every state; TearDown removes them with rm -f and checks that nothing is left.
 TEST_F(ContainerCleanup, RmForceOfContainersInEveryStateLeavesNothing) {
-  run_detached({"--name", "up", "busybox", "sleep", "1000"});
+  const std::string up = run_detached({"--name", "up", "busybox", "sleep", "1000"});
+  // What the check after rm -f looks for is there while the container runs.
+  EXPECT_FALSE(cgroup_dirs_of(up).empty());
+  EXPECT_TRUE(names_in(keeld_.state() / "runtime").contains(up));
+  EXPECT_TRUE(names_in(keeld_.root() / "containers").contains(up));
+  EXPECT_FALSE(fixtures::mounts_under(keeld_.root()).empty());
   run_detached({"--name", "frozen", "busybox", "sleep", "1000"});
   keeld_.ctl_ok({"pause", "frozen"});
   EXPECT_EQ(keeld_.ctl({"run", "--name", "done", "busybox", "true"}).exit_code, 0);
