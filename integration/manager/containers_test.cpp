@@ -412,8 +412,15 @@ TEST_F(ContainerLifecycle, StopOfAProcessHandlingSigtermIsQuick) {
 }
 
 TEST_F(ContainerLifecycle, PauseAndUnpauseFreezeTheContainer) {
-  const std::string id = run_detached(
-      {"--name", "ticker", "busybox", "sh", "-c", "while true; do date +%s%N > /tmp/t; done"});
+  const std::string id =
+      run_detached({"--name", "ticker", "busybox", "sh", "-c",
+                    "i=0; while true; do i=$((i+1)); echo $i > /tmp/n; mv /tmp/n /tmp/t; done"});
+  // A counter replaced whole by rename, so a copy never sees it half written.
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return keeld_.ctl({"exec", "ticker", "test", "-s", "/tmp/t"}).exit_code == 0;
+      },
+      seconds(10)));
   keeld_.ctl_ok({"pause", "ticker"});
   EXPECT_THAT(ps_status("ticker"), HasSubstr("Paused"));
   EXPECT_EQ(inspect("ticker", "{{.State.Paused}}"), "true");
@@ -425,6 +432,7 @@ TEST_F(ContainerLifecycle, PauseAndUnpauseFreezeTheContainer) {
   keeld_.ctl_ok({"cp", "ticker:/tmp/t", (work_ / "t1").string()});
   std::this_thread::sleep_for(milliseconds(300));
   keeld_.ctl_ok({"cp", "ticker:/tmp/t", (work_ / "t2").string()});
+  EXPECT_NE(read_file(work_ / "t1"), "");
   EXPECT_EQ(read_file(work_ / "t1"), read_file(work_ / "t2"));
 
   keeld_.ctl_ok({"unpause", "ticker"});
@@ -433,6 +441,7 @@ TEST_F(ContainerLifecycle, PauseAndUnpauseFreezeTheContainer) {
   keeld_.ctl_ok({"cp", "ticker:/tmp/t", (work_ / "t3").string()});
   std::this_thread::sleep_for(milliseconds(300));
   keeld_.ctl_ok({"cp", "ticker:/tmp/t", (work_ / "t4").string()});
+  EXPECT_NE(read_file(work_ / "t3"), "");
   EXPECT_NE(read_file(work_ / "t3"), read_file(work_ / "t4"));
 }
 
