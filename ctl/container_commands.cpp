@@ -88,8 +88,11 @@ void ps(Client& client, bool all, bool quiet, bool no_trunc,
 }
 
 void simple_verbs(CLI::App& parent, Client& client) {
-  {
-    auto* cmd = parent.add_subcommand("stop", "Stop one or more running containers");
+  // stop and restart take the same flags and request; only the call differs.
+  for (const bool restart : {false, true}) {
+    auto* cmd = parent.add_subcommand(
+        restart ? "restart" : "stop",
+        restart ? "Restart one or more containers" : "Stop one or more running containers");
     auto names = std::make_shared<std::vector<std::string>>();
     auto timeout = std::make_shared<int>(-1);
     cmd->add_option("-t,--time,--timeout", *timeout,
@@ -102,25 +105,9 @@ void simple_verbs(CLI::App& parent, Client& client) {
         request.set_timeout(*timeout);
         keel::v1::TaskStatus status;
         grpc::ClientContext context;
-        client.check(Tasks::NewStub(client.channel())->Stop(&context, request, &status));
-      });
-    });
-  }
-  {
-    auto* cmd = parent.add_subcommand("restart", "Restart one or more containers");
-    auto names = std::make_shared<std::vector<std::string>>();
-    auto timeout = std::make_shared<int>(-1);
-    cmd->add_option("-t,--time,--timeout", *timeout,
-                    "Seconds to wait before killing the container");
-    cmd->add_option("containers", *names, "CONTAINER...")->required();
-    cmd->callback([=, &client] {
-      for_each_container(*names, [&](const std::string& name) {
-        keel::v1::StopRequest request;
-        request.set_id(name);
-        request.set_timeout(*timeout);
-        keel::v1::TaskStatus status;
-        grpc::ClientContext context;
-        client.check(Tasks::NewStub(client.channel())->Restart(&context, request, &status));
+        auto stub = Tasks::NewStub(client.channel());
+        client.check(restart ? stub->Restart(&context, request, &status)
+                             : stub->Stop(&context, request, &status));
       });
     });
   }
