@@ -112,6 +112,11 @@ TEST(Exec, DetachedProcessJoinsTheContainersCgroups) {
                   std::filesystem::path(bundle.cgroups_path).relative_path() / "cgroup.procs");
     EXPECT_THAT(procs, testing::ContainsRegex("(^|\n)" + pid + "\n")) << controller;
   }
+  // Every hierarchy the init is in, the cgroup2 tree included, and nothing else.
+  const auto state = container_state(bundle, bundle.id);
+  ASSERT_TRUE(state.has_value());
+  EXPECT_EQ(read_text("/proc/" + pid + "/cgroup"),
+            read_text("/proc/" + std::to_string(state->value("pid", 0)) + "/cgroup"));
   // The test process is its reaper (a subreaper, as a shim is): until it reaps the process, the
   // container's pid namespace, and so its init, cannot finish dying.
   ::kill(std::stoi(pid), SIGKILL);

@@ -136,6 +136,10 @@ TEST(CgroupPlacement, ProcessSitsAtItsPathInEveryHierarchy) {
   EXPECT_THAT(cgroup, HasSubstr("\n0::" + bundle.cgroups_path + "\n")) << cgroup;
   EXPECT_THAT(cgroup, HasSubstr(":memory:" + bundle.cgroups_path + "\n")) << cgroup;
   EXPECT_THAT(cgroup, HasSubstr(":pids:" + bundle.cgroups_path + "\n")) << cgroup;
+  // Every hierarchy, not just the two named: the init joins each one itself.
+  std::istringstream lines(cgroup);
+  for (std::string line; std::getline(lines, line);)
+    EXPECT_TRUE(line.ends_with(":" + bundle.cgroups_path)) << line;
   EXPECT_THAT(read_text("/sys/fs/cgroup/unified" + bundle.cgroups_path + "/cgroup.procs"),
               HasSubstr(std::to_string(state->value("pid", 0)) + "\n"));
   force_delete(bundle);

@@ -1,6 +1,7 @@
 // create_container: runtime.md "create". The parent prepares everything the init needs, clones
 // it into its namespaces, and steps it over the sync channel (see runtime/process/init.cpp):
-//   kChildStarted → id maps, cgroup → kGo → [kRuntimeHooks → hooks → kHooksDone] → kReady.
+//   (init joins its cgroups) kChildStarted → id maps → kGo → [kRuntimeHooks → hooks → kHooksDone] →
+//   kReady.
 // Every resource is held by a guard released on the last line, so a failure leaves nothing.
 #include <fcntl.h>
 #include <sched.h>
@@ -18,6 +19,7 @@
 #include "common/scope_guard.h"
 #include "common/unix_socket.h"
 #include "oci-spec/state.h"
+#include "runtime/cgroups/join.h"
 #include "runtime/cgroups/manager.h"
 #include "runtime/lifecycle/create_context.h"
 #include "runtime/lifecycle/hooks.h"
@@ -256,7 +258,21 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
       return fail(r.error());
   }
 
-  auto pid = clone_process(ctx.namespaces.clone_flags);
+  // The init places itself in the v1 hierarchies and is born in the cgroup2 one: see join.h.
+  cgroups::JoinHandles join;
+  if (cgroup) {
+    auto handles = cgroups::open_join_handles(cgroup->paths());
+    if (!handles)
+      return fail(handles.error());
+    join = std::move(*handles);
+    spec.cgroup_join_fds = join.v1_task_fds();
+  }
+  const int cgroup_fd = join.unified_dir.valid() ? join.unified_dir.get() : -1;
+  auto pid = clone_process(ctx.namespaces.clone_flags, cgroup_fd);
+  const bool parent_moves_child =
+      !pid && cgroup_fd >= 0 && clone_into_cgroup_unsupported(pid.error());
+  if (parent_moves_child)
+    pid = clone_process(ctx.namespaces.clone_flags);
   if (!pid)
     return fail(pid.error());
   if (*pid == 0) {
@@ -280,8 +296,8 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
     if (auto r = write_id_maps(*pid, *config.linux); !r)
       return fail(r.error());
   }
-  if (cgroup) {
-    if (auto r = cgroup->add_process(*pid); !r)
+  if (parent_moves_child) {
+    if (auto r = cgroups::add_to_unified(cgroup->paths(), *pid); !r)
       return fail(r.error());
   }
   if (auto r = parent_end.send(SyncMsg::kGo); !r)

@@ -14,6 +14,7 @@
 
 #include "common/fs.h"
 #include "common/unix_socket.h"
+#include "runtime/cgroups/join.h"
 #include "runtime/cgroups/manager.h"
 #include "runtime/lifecycle/console_relay.h"
 #include "runtime/lifecycle/lifecycle.h"
@@ -235,18 +236,25 @@ Result<int> exec_in_container(const StateStore& store, const ExecOptions& o) {
       relay.emplace(std::move(*made));
       spec.console_socket = relay->console_socket();
     }
-    std::unique_ptr<cgroups::Manager> cgroup;
-    if (!record->cgroup_paths.v1.empty() || !record->cgroup_paths.unified.empty()) {
-      auto manager = cgroups::open_manager(record->cgroup_paths);
-      if (!manager)
-        return fail(manager.error());
-      cgroup = std::move(*manager);
-    }
     auto channels = SyncChannel::make_pair();
     if (!channels)
       return fail(channels.error());
     auto& [parent_end, child_end] = *channels;
-    auto cloned = clone_process(0);
+    // As in create: the child joins the v1 hierarchies itself and is born in the cgroup2 one.
+    cgroups::JoinHandles join;
+    if (!record->cgroup_paths.v1.empty() || !record->cgroup_paths.unified.empty()) {
+      auto handles = cgroups::open_join_handles(record->cgroup_paths);
+      if (!handles)
+        return fail(handles.error());
+      join = std::move(*handles);
+      spec.cgroup_join_fds = join.v1_task_fds();
+    }
+    const int cgroup_fd = join.unified_dir.valid() ? join.unified_dir.get() : -1;
+    auto cloned = clone_process(0, cgroup_fd);
+    const bool parent_moves_child =
+        !cloned && cgroup_fd >= 0 && clone_into_cgroup_unsupported(cloned.error());
+    if (parent_moves_child)
+      cloned = clone_process(0);
     if (!cloned)
       return fail(cloned.error());
     if (*cloned == 0) {
@@ -258,8 +266,8 @@ Result<int> exec_in_container(const StateStore& store, const ExecOptions& o) {
     auto step = [&]() -> Result<void> {
       KEEL_TRY(reports->hand_over(pid));
       KEEL_TRY(parent_end.expect(SyncMsg::kChildStarted));
-      if (cgroup)
-        KEEL_TRY(cgroup->add_process(pid));
+      if (parent_moves_child)
+        KEEL_TRY(cgroups::add_to_unified(record->cgroup_paths, pid));
       KEEL_TRY(parent_end.send(SyncMsg::kGo));
       KEEL_TRY(parent_end.expect(SyncMsg::kReady));
       return parent_end.expect_closed();

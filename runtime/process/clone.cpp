@@ -8,14 +8,23 @@
 
 namespace keel::runtime {
 
-Result<pid_t> clone_process(std::uint64_t flags) {
+Result<pid_t> clone_process(std::uint64_t flags, int cgroup_fd) {
   struct clone_args args {};
   args.flags = flags;
   args.exit_signal = SIGCHLD;
+  if (cgroup_fd >= 0) {
+    args.flags |= CLONE_INTO_CGROUP;
+    args.cgroup = static_cast<std::uint64_t>(cgroup_fd);
+  }
   const long pid = ::syscall(SYS_clone3, &args, sizeof args);
   if (pid < 0)
-    return Error::sys("clone the container init");
+    return Error::sys(cgroup_fd >= 0 ? "clone into the container's cgroup" : "clone");
   return static_cast<pid_t>(pid);
+}
+
+bool clone_into_cgroup_unsupported(const Error& error) noexcept {
+  // E2BIG: clone_args ends before `cgroup`; EINVAL: the flag is unknown.
+  return error.errnum() == E2BIG || error.errnum() == EINVAL;
 }
 
 }  // namespace keel::runtime

@@ -1,4 +1,4 @@
-// run_exec_child: kChildStarted → (parent joins us to the cgroup) → kGo → setns → process
+// run_exec_child: join the cgroup → kChildStarted → kGo → setns → process
 // attributes → kReady → close fds → seccomp → execve.
 #include "runtime/process/exec_child.h"
 
@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "runtime/cgroups/join.h"
 #include "runtime/process/process_setup.h"
 #include "runtime/security/personality.h"
 
@@ -17,6 +18,7 @@ namespace {
 
 Result<std::string> prepare(ExecChildSpec& spec, SyncChannel& channel) {
   const oci::Process& process = *spec.process;
+  KEEL_TRY(cgroups::join_v1_as_self(spec.cgroup_join_fds));
   KEEL_TRY(channel.send(SyncMsg::kChildStarted));
   KEEL_TRY(channel.expect(SyncMsg::kGo));
   KEEL_TRY(receive_init_pid(spec.report));

@@ -22,6 +22,7 @@ struct ExecChildSpec {
   const security::SeccompProgram* seccomp = nullptr;
   int console_socket = -1;
   int preserve_fds = 0;
+  std::vector<int> cgroup_join_fds;  // v1 `tasks` files the child writes itself into (join.h)
   bool setgroups_allowed = true;
   const oci::Personality* personality = nullptr;  // the container's linux.personality
   InitReport report;  // the container's state and agent socket for a notifying seccomp filter

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/fs.h"
+#include "runtime/cgroups/join.h"
 #include "runtime/process/process_setup.h"
 #include "runtime/security/personality.h"
 
@@ -68,6 +69,7 @@ Result<void> join_session_keyring(const std::string& name) {
 Result<std::string> prepare(InitSpec& spec, SyncChannel& channel) {
   const oci::RuntimeConfig& config = *spec.config;
   const NamespacePlan& ns = *spec.namespaces;
+  KEEL_TRY(cgroups::join_v1_as_self(spec.cgroup_join_fds));
   KEEL_TRY(channel.send(SyncMsg::kChildStarted));
   KEEL_TRY(channel.expect(SyncMsg::kGo));
   // Nothing in the container may open our /proc/PID/exe or memory (CVE-2019-5736); execve
@@ -83,7 +85,7 @@ Result<std::string> prepare(InitSpec& spec, SyncChannel& channel) {
       return Error::sys("become root in the new user namespace (is uid 0 mapped?)");
   }
   KEEL_TRY(join_namespaces(ns));
-  // After the parent placed us in our cgroup, so the namespace is rooted there.
+  // In our cgroups by now, so the namespace is rooted there.
   if (ns.new_cgroup && ::unshare(CLONE_NEWCGROUP) != 0)
     return Error::sys("unshare cgroup namespace");
 

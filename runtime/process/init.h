@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "oci-spec/runtime_config.h"
 #include "runtime/process/init_report.h"
@@ -27,6 +28,7 @@ struct InitSpec {
   int state_lock_fd = -1;   // the parent's flock'ed state dir: closed first, or start would wait
   int console_socket = -1;  // connected --console-socket, or -1
   int preserve_fds = 0;
+  std::vector<int> cgroup_join_fds;  // v1 `tasks` files the init writes itself into (join.h)
   std::string session_keyring;  // joined as a new session keyring unless empty (--no-new-keyring)
   InitReport report;  // state for createContainer/startContainer hooks and the seccomp agent
   bool sync_runtime_hooks = false;
