@@ -62,5 +62,38 @@ TEST(Log, UnknownCommandIsNamedInTheErrorLine) {
   leaks.expect_none();
 }
 
+// keel builds only the command it was given (command_table.cpp): the command word must be found
+// behind global options in both spellings, aliases included, and help must stay whole.
+TEST(CommandLine, CommandIsFoundBehindGlobalOptions) {
+  KEEL_SKIP_UNLESS_ROOT();
+  if (!is_keel())
+    GTEST_SKIP() << "pins keel's own command table";
+  LeakCheck leaks;
+  auto bundle = busybox_bundle();
+  const auto log_path = bundle.base() / "runtime.log";
+  const RunResult spaced = run_runtime(
+      bundle, {"--log", log_path.string(), "--log-format", "text", "--debug", "state", "no-such"});
+  expect_error_line(spaced, "container \"no-such\" does not exist");
+  const RunResult joined =
+      run_runtime(bundle, {"--log-format=text", "--rootless=false", "delete", "no-such"});
+  expect_error_line(joined, "container \"no-such\" does not exist");
+  const RunResult alias = run_runtime(bundle, {"--log-format", "json", "ls", "-q"});
+  EXPECT_EQ(alias.exit_code, 0) << alias;
+  const RunResult help = run_runtime(bundle, {"--help"});
+  EXPECT_EQ(help.exit_code, 0) << help;
+  for (const char* command : {"create", "start", "run", "state", "kill", "delete", "list", "spec",
+                              "features", "exec", "pause", "resume", "update", "ps", "events"})
+    EXPECT_THAT(help.out, testing::ContainsRegex("\n  " + std::string(command) + "[ ,]"))
+        << command;
+  const RunResult create_help = run_runtime(bundle, {"create", "--help"});
+  EXPECT_EQ(create_help.exit_code, 0) << create_help;
+  EXPECT_THAT(create_help.out, HasSubstr("--console-socket")) << create_help;
+  // An option of another command stays refused.
+  const RunResult foreign = run_runtime(bundle, {"state", "--force", "no-such"});
+  EXPECT_NE(foreign.exit_code, 0) << foreign;
+  EXPECT_THAT(foreign.err, HasSubstr("--force")) << foreign;
+  leaks.expect_none();
+}
+
 }  // namespace
 }  // namespace keel::fixtures

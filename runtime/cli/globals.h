@@ -36,6 +36,9 @@ std::function<Result<int>()> exits_zero(F fn) {
   };
 }
 
+// Registers the command argv names, or every command (see command_table.cpp).
+void add_commands(CLI::App& app, Globals& g, int argc, const char* const* argv);
+
 void add_create(CLI::App& app, Globals& g);
 void add_start(CLI::App& app, Globals& g);
 void add_run(CLI::App& app, Globals& g);

@@ -25,10 +25,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   app.allow_extras();
 
-  for (auto add : {cli::add_create, cli::add_start, cli::add_run, cli::add_state, cli::add_kill,
-                   cli::add_delete, cli::add_list, cli::add_spec, cli::add_features, cli::add_exec,
-                   cli::add_pause, cli::add_resume, cli::add_update, cli::add_ps, cli::add_events})
-    add(app, g);
+  cli::add_commands(app, g, argc, argv);
 
   try {
     app.parse(argc, argv);
