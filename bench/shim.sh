@@ -24,6 +24,10 @@ mem_root=/sys/fs/cgroup/memory$bench_cg
 cpu_root=/sys/fs/cgroup/cpuacct$bench_cg
 ctd=
 ctd_pid=
+# The view of the second, three-way end-to-end containerd (keel, runc, crun): crun 1.8 refuses a
+# hybrid host, so there it runs in run.sh's v1 view, whole (containerd, shims, runtimes).
+e2e3_view=native
+[[ -n ${view_runtimes[v1]:-} ]] && e2e3_view=v1
 ctd_dirs=()
 pdir=$work/podman
 shim_bin=$bin/keel-shim
@@ -35,7 +39,7 @@ run_ctd_existed=0
 
 shim_tools_missing() {
   local t missing=()
-  for t in containerd ctr containerd-shim-runc-v2 podman conmon; do
+  for t in containerd ctr containerd-shim-runc-v2 podman conmon nsenter; do
     command -v "$t" >/dev/null || missing+=("$t")
   done
   [[ -x $shim_bin ]] || missing+=("$shim_bin")
@@ -68,8 +72,15 @@ ctr_() { in_cli ctr --address "$ctd/containerd.sock" -n "$ns" "$@"; }
 runtime_of() {
   case $1 in
     keel) echo io.containerd.keel.v2 ;;
-    runc) echo io.containerd.runc.v2 ;;
+    runc | crun) echo io.containerd.runc.v2 ;;
   esac
+}
+
+# ctr run's runtime options for RUNTIME: crun is runc's shim with another binary.
+ctr_runtime_args() {
+  ctr_rt_args=(--runtime "$(runtime_of "$1")")
+  [[ $1 == crun ]] && ctr_rt_args+=(--runc-binary "$crun")
+  return 0
 }
 
 # Processes of executable NAME whose command line mentions PATTERN, one pid a line.
@@ -123,7 +134,9 @@ fmt_mmm() {
   echo "${a[0]} (${a[1]} – ${a[2]})"
 }
 
-ctd_start() {
+# Starts a private containerd NAME, in run.sh's VIEW (native): the daemon, and with it its shims
+# and runtimes, gets the view's mount namespace; the clients stay outside (they use the socket).
+ctd_start() { # name [view]
   ctd=$work/ctd-$1
   ctd_dirs+=("$ctd")
   mkdir -p "$ctd"/{s,keel,fifo} "$mem_root/ctd-$1" "$cpu_root/ctd-$1" "$mem_root/cli" "$cpu_root/cli"
@@ -153,13 +166,15 @@ EOF
     echo "$BASHPID" >"$cpu_root/ctd-$1/cgroup.procs"
     ulimit -n "$(ulimit -Hn)"
     cd "$ctd" || exit 1
-    exec env PATH="$bin:$PATH" KEEL_SHIM_SOCKET_DIR="$ctd/s" KEEL_SHIM_ROOT="$ctd/keel" \
-      containerd --config "$ctd/config.toml"
+    view_prefix_for "${2:-native}"
+    exec "${view_prefix[@]}" env PATH="$bin:$PATH" KEEL_SHIM_SOCKET_DIR="$ctd/s" \
+      KEEL_SHIM_ROOT="$ctd/keel" containerd --config "$ctd/config.toml"
   ) >"$ctd/containerd.log" 2>&1 &
   ctd_pid=$!
   local i
   for ((i = 0; i < 200; i++)); do
     ctr_ version >/dev/null 2>&1 && break
+    kill -0 "$ctd_pid" 2>/dev/null || die "containerd $1 exited (see $ctd/containerd.log)"
     sleep 0.1
   done
   ctr_ images import "$work/image.tar" >/dev/null || die "ctr images import failed ($ctd)"
@@ -172,6 +187,13 @@ ctd_stop() {
   ids=$(ctr_ containers ls -q 2>/dev/null || true)
   # shellcheck disable=SC2086
   [[ -z $ids ]] || remove_many $ids
+  # A containerd in a view has its own mount namespace: what is left mounted there under its
+  # directory goes now, not only with the namespace's last process.
+  if [[ -e /proc/$ctd_pid/ns/mnt &&
+    $(readlink "/proc/$ctd_pid/ns/mnt") != $(readlink /proc/self/ns/mnt) ]]; then
+    awk -v w="$ctd/" 'index($5, w) == 1 { print $5 }' "/proc/$ctd_pid/mountinfo" | sort -r |
+      while read -r dir; do nsenter -t "$ctd_pid" -m umount -l "$dir" || true; done
+  fi
   kill -TERM "$ctd_pid" 2>/dev/null || true
   wait "$ctd_pid" 2>/dev/null || true
   ctd_pid=
@@ -336,20 +358,52 @@ timed() { # label quiet-function command...
     "$(((c1 - c0) / 1000000)).$(printf '%03d' $((((c1 - c0) / 1000) % 1000)))" "$ok" >>"$work/e2e.tsv"
 }
 
-e2e() {
-  local r rt order i=0
-  ctd_start e2e
+# e2e_rounds (+2 warm-up) rounds of `ctr run --rm ... /bin/true` through the running containerd,
+# each round every runtime once, labelled PREFIX/RUNTIME. The order walks through the
+# permutations of the runtimes (for two it alternates), so each follows each other equally often.
+ctr_rounds() { # prefix id-tag runtimes...
+  local prefix=$1 idt=$2 r rt i=0 label
+  shift 2
+  local -a orders
+  mapfile -t orders < <(permutations "$@")
   for ((r = -2; r < e2e_rounds; r++)); do
-    order="keel runc"
-    ((r % 2)) && order="runc keel"
-    for rt in $order; do
-      local label=ctr/$rt
+    for rt in ${orders[(r + 2 * ${#orders[@]}) % ${#orders[@]}]}; do
+      label=$prefix/$rt
       ((r < 0)) && label=warmup
-      timed "$label" ctd_quiet ctr_ run --rm --fifo-dir "$ctd/fifo" --runtime "$(runtime_of "$rt")" \
-        --cgroup "$bench_cg/c/$tag-e-$rt-$i" "$image" "$tag-e-$rt-$i" /bin/true
+      ctr_runtime_args "$rt"
+      timed "$label" ctd_quiet ctr_ run --rm --fifo-dir "$ctd/fifo" "${ctr_rt_args[@]}" \
+        --cgroup "$bench_cg/c/$idt-$rt-$i" "$image" "$idt-$rt-$i" /bin/true
       i=$((i + 1))
     done
   done
+  e2e_left "$prefix" "$idt"
+}
+
+# Leak check after the rounds, the last shim gone: shims of this containerd, mounts under its
+# directory in its own mount namespace, container cgroups, bundles, runtime state.
+e2e_left() { # prefix id-tag
+  local left
+  left="shims=$(($(pids_of keel-shim "$ctd/" | wc -l) +
+    $(pids_of containerd-shim-runc-v2 "$ctd/" | wc -l)))"
+  left+=" mounts=$(awk -v w="$ctd/" 'index($5, w) == 1' "/proc/$ctd_pid/mountinfo" | wc -l)"
+  left+=" cgroups=$(find /sys/fs/cgroup/*"$bench_cg/c" -mindepth 1 -maxdepth 1 -type d -name "$2-*" \
+    2>/dev/null | wc -l)"
+  left+=" bundles=$(find "$ctd/state/io.containerd.runtime.v2.task/$ns" -mindepth 1 -maxdepth 1 \
+    2>/dev/null | wc -l)"
+  left+=" state=$(($(find "$ctd/keel" "$ctd/s" -mindepth 1 -maxdepth 2 2>/dev/null | wc -l) +
+    $(find "/run/containerd/runc/$ns" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)))"
+  echo "$1 $left" >>"$work/e2e-left.txt"
+}
+
+e2e() {
+  local r rt order
+  # The issue's figure: keel and runc on the host's own cgroup layout.
+  ctd_start e2e
+  ctr_rounds ctr "$tag-e" keel runc
+  ctd_stop
+  # keel beside runc and crun, in the view where crun runs.
+  ctd_start "e2e-$e2e3_view" "$e2e3_view"
+  ctr_rounds "ctr-$e2e3_view" "$tag-e3" keel runc crun
   ctd_stop
   for ((r = -1; r < podman_rounds; r++)); do
     order="keel runc"
@@ -554,17 +608,22 @@ report_e2e() {
     echo "(not run)"
     return
   }
-  echo "\`ctr run --rm\` of /bin/true through one private containerd, keel-shim + keel against"
-  echo "containerd-shim-runc-v2 + runc, and \`podman run --rm --network none\` with keel against runc"
-  echo "(conmon in both), alternating order each round, warm-up rounds dropped. Wall: the client"
-  echo "command. CPU: \`cpuacct.usage\` of the cgroup holding everything the bench started"
-  echo "(client, containerd, shims, runtimes, conmon, the container), read once the shim (conmon)"
-  echo "has exited, so work left behind after the client returns counts to its run."
+  local v3=$e2e3_view
+  echo "\`ctr run --rm\` of /bin/true through a private containerd, keel-shim + keel against"
+  echo "containerd-shim-runc-v2 + runc (\`ctr/\`, the host's cgroup layout); then through a second"
+  echo "containerd in the \`$v3\` view, keel-shim + keel, shim-runc-v2 + runc and shim-runc-v2 + crun"
+  echo "(\`--runc-binary\`) (\`ctr-$v3/\`: the daemon, its shims and runtimes in that mount namespace;"
+  echo "crun 1.8 refuses a hybrid host); and \`podman run --rm --network none\` with keel against runc"
+  echo "(conmon in both). The order changes each round (for three runtimes through all six"
+  echo "permutations), warm-up rounds dropped. Wall: the client command. CPU: \`cpuacct.usage\` of the"
+  echo "cgroup holding everything the bench started (client, containerd, shims, runtimes, conmon, the"
+  echo "container), read once the shim (conmon) has exited, so work left behind after the client"
+  echo "returns counts to its run."
   echo
   echo "| path | wall ms median (min – max) | CPU ms median (min – max) | n | failed |"
   echo "|---|---|---|---|---|"
   local l
-  for l in ctr/keel ctr/runc podman/keel podman/runc; do
+  for l in ctr/keel ctr/runc "ctr-$v3/keel" "ctr-$v3/runc" "ctr-$v3/crun" podman/keel podman/runc; do
     echo "| $l | $(fmt_mmm "$(e2e_col "$l" 2)") | $(fmt_mmm "$(e2e_col "$l" 3)") |" \
       "$(awk -F'\t' -v l="$l" '$1 == l && $4 == 0' "$work/e2e.tsv" | wc -l) |" \
       "$(awk -F'\t' -v l="$l" '$1 == l && $4 != 0' "$work/e2e.tsv" | wc -l) |"
@@ -572,16 +631,24 @@ report_e2e() {
   echo
   echo "| ratio (medians) | wall | CPU | target |"
   echo "|---|---|---|---|"
-  local p rw rc
-  for p in ctr podman; do
-    rw=$(ratio "$(first "$(e2e_col "$p/keel" 2)")" "$(first "$(e2e_col "$p/runc" 2)")")
-    rc=$(ratio "$(first "$(e2e_col "$p/keel" 3)")" "$(first "$(e2e_col "$p/runc" 3)")")
-    if [[ $p == ctr ]]; then
-      echo "| keel/runc via ctr | $rw | $rc | ≤ 0.6: wall $(verdict "$rw" 0.6), CPU $(verdict "$rc" 0.6) |"
-    else
-      echo "| keel/runc via podman | $rw | $rc | - |"
-    fi
+  local p x rw rc
+  for p in ctr/runc "ctr-$v3/runc" "ctr-$v3/crun" podman/runc; do
+    x=${p%/*}
+    rw=$(ratio "$(first "$(e2e_col "$x/keel" 2)")" "$(first "$(e2e_col "$p" 2)")")
+    rc=$(ratio "$(first "$(e2e_col "$x/keel" 3)")" "$(first "$(e2e_col "$p" 3)")")
+    case $p in
+      ctr/runc) echo "| keel/runc via ctr | $rw | $rc | ≤ 0.6: wall $(verdict "$rw" 0.6), CPU $(verdict "$rc" 0.6) |" ;;
+      podman/*) echo "| keel/runc via podman | $rw | $rc | - |" ;;
+      *) echo "| keel/${p#*/} via ctr, $v3 view | $rw | $rc | - |" ;;
+    esac
   done
+  if [[ -s $work/e2e-left.txt ]]; then
+    echo
+    echo "Left after the \`ctr\` rounds (shim processes, mounts under the containerd dir, container"
+    echo "cgroups, bundles, runtime state): $(awk '{ $1 = "`" $1 "`:"; printf "%s%s", sep, $0; sep = "; " }' \
+      "$work/e2e-left.txt")."
+  fi
+  return 0
 }
 
 report_density() {
