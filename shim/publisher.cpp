@@ -16,7 +16,7 @@
 #include "common/fs.h"
 #include "containerd/events/task.pb.h"
 #include "containerd/services/events/ttrpc/v1/events.pb.h"
-#include "google/protobuf/any.pb.h"
+#include "keel/wkt/any.pb.h"
 #include "shim/spawn.h"
 #include "shim/ttrpc/client.h"
 #include "ttrpc/request.pb.h"
@@ -29,7 +29,7 @@ constexpr std::int64_t kForwardTimeoutMs = 10000;
 constexpr std::int64_t kRetryBaseMs = 50;
 constexpr const char* kEventsService = "containerd.services.events.ttrpc.v1.Events";
 
-void set_time(google::protobuf::Timestamp* t, std::int64_t ns) {
+void set_time(keel::wkt::Timestamp* t, std::int64_t ns) {
   t->set_seconds(ns / 1000000000);
   t->set_nanos(static_cast<std::int32_t>(ns % 1000000000));
 }
@@ -72,7 +72,7 @@ void Publisher::pump() {
 void Publisher::pump_binary() {
   Item& item = queue_.front();
   ++item.attempts;
-  google::protobuf::Any any;
+  keel::wkt::Any any;
   any.set_type_url(item.type_url);
   any.set_value(item.value);
   int p[2];

@@ -5,7 +5,7 @@
 
 #include "containerd/runc/v1/options.pb.h"
 #include "containerd/task/v2/shim.pb.h"
-#include "google/protobuf/empty.pb.h"
+#include "keel/wkt/empty.pb.h"
 #include "shim/metrics.h"
 
 namespace keel::shim {
@@ -16,7 +16,7 @@ using ttrpc::Code;
 using ttrpc::Reply;
 using ttrpc::Status;
 
-void set_time(google::protobuf::Timestamp* t, std::int64_t ns) {
+void set_time(keel::wkt::Timestamp* t, std::int64_t ns) {
   t->set_seconds(ns / 1000000000);
   t->set_nanos(static_cast<std::int32_t>(ns % 1000000000));
 }
@@ -54,7 +54,7 @@ void reply_ok(const Reply& r, const Resp& resp) {
 void reply_empty(const Reply& r, const Result<void>& result) {
   if (!result)
     return reply_error(r, result.error());
-  reply_ok(r, google::protobuf::Empty());
+  reply_ok(r, keel::wkt::Empty());
 }
 
 io::StdioPaths stdio_of(const std::string& in, const std::string& out, const std::string& err,
@@ -196,7 +196,7 @@ void TaskService::register_with(ttrpc::Server& server) {
     reply_ok(r, resp);
   });
   handle<v2::ShutdownRequest>(server, "Shutdown", [this](const auto& req, const Reply& r) {
-    reply_ok(r, google::protobuf::Empty());
+    reply_ok(r, keel::wkt::Empty());
     if (task_.finished() || req.now())
       on_shutdown_();
   });

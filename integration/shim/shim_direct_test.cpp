@@ -14,14 +14,14 @@
 
 #include "common/fs.h"
 #include "containerd/task/v2/shim.pb.h"
-#include "google/protobuf/empty.pb.h"
 #include "integration/shim/shim_harness.h"
+#include "keel/wkt/empty.pb.h"
 
 namespace keel::shim::testing {
 namespace {
 
 namespace v2 = containerd::task::v2;
-using google::protobuf::Empty;
+using keel::wkt::Empty;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ttrpc::Code;

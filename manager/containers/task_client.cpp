@@ -18,7 +18,7 @@ constexpr auto kCallTimeout = std::chrono::seconds(60);
 // Wait returns when the process exits, however long that takes.
 constexpr auto kWaitTimeout = std::chrono::hours(24 * 365);
 
-std::int64_t ns_of(const google::protobuf::Timestamp& t) {
+std::int64_t ns_of(const keel::wkt::Timestamp& t) {
   return t.seconds() * 1'000'000'000 + t.nanos();
 }
 
@@ -165,7 +165,7 @@ Result<void> TaskClient::kill(const std::string& id, int signal, bool all,
   request.set_exec_id(exec_id);
   request.set_signal(static_cast<std::uint32_t>(signal));
   request.set_all(all);
-  auto response = call<v2::KillRequest, google::protobuf::Empty>("Kill", request, kCallTimeout);
+  auto response = call<v2::KillRequest, keel::wkt::Empty>("Kill", request, kCallTimeout);
   if (!response)
     return std::move(response).error();
   return {};
@@ -211,7 +211,7 @@ Result<std::vector<int>> TaskClient::pids(const std::string& id) {
 Result<void> TaskClient::pause(const std::string& id) {
   v2::PauseRequest request;
   request.set_id(id);
-  auto response = call<v2::PauseRequest, google::protobuf::Empty>("Pause", request, kCallTimeout);
+  auto response = call<v2::PauseRequest, keel::wkt::Empty>("Pause", request, kCallTimeout);
   if (!response)
     return std::move(response).error();
   return {};
@@ -220,7 +220,7 @@ Result<void> TaskClient::pause(const std::string& id) {
 Result<void> TaskClient::resume(const std::string& id) {
   v2::ResumeRequest request;
   request.set_id(id);
-  auto response = call<v2::ResumeRequest, google::protobuf::Empty>("Resume", request, kCallTimeout);
+  auto response = call<v2::ResumeRequest, keel::wkt::Empty>("Resume", request, kCallTimeout);
   if (!response)
     return std::move(response).error();
   return {};
@@ -237,8 +237,7 @@ Result<void> TaskClient::exec(const std::string& id, const std::string& exec_id,
   request.set_stderr(stdio.stderr_path);
   request.mutable_spec()->set_type_url("types.containerd.io/opencontainers/runtime-spec/1/Process");
   request.mutable_spec()->set_value(process_json);
-  auto response =
-      call<v2::ExecProcessRequest, google::protobuf::Empty>("Exec", request, kCallTimeout);
+  auto response = call<v2::ExecProcessRequest, keel::wkt::Empty>("Exec", request, kCallTimeout);
   if (!response)
     return std::move(response).error();
   return {};
@@ -251,8 +250,7 @@ Result<void> TaskClient::resize(const std::string& id, const std::string& exec_i
   request.set_exec_id(exec_id);
   request.set_width(width);
   request.set_height(height);
-  auto response =
-      call<v2::ResizePtyRequest, google::protobuf::Empty>("ResizePty", request, kCallTimeout);
+  auto response = call<v2::ResizePtyRequest, keel::wkt::Empty>("ResizePty", request, kCallTimeout);
   if (!response)
     return std::move(response).error();
   return {};
@@ -263,8 +261,7 @@ Result<void> TaskClient::close_stdin(const std::string& id, const std::string& e
   request.set_id(id);
   request.set_exec_id(exec_id);
   request.set_stdin(true);
-  auto response =
-      call<v2::CloseIORequest, google::protobuf::Empty>("CloseIO", request, kCallTimeout);
+  auto response = call<v2::CloseIORequest, keel::wkt::Empty>("CloseIO", request, kCallTimeout);
   if (!response)
     return std::move(response).error();
   return {};
@@ -288,8 +285,7 @@ Result<void> TaskClient::update(const std::string& id, const std::string& resour
   request.mutable_resources()->set_type_url(
       "types.containerd.io/opencontainers/runtime-spec/1/LinuxResources");
   request.mutable_resources()->set_value(resources_json);
-  auto response =
-      call<v2::UpdateTaskRequest, google::protobuf::Empty>("Update", request, kCallTimeout);
+  auto response = call<v2::UpdateTaskRequest, keel::wkt::Empty>("Update", request, kCallTimeout);
   if (!response)
     return std::move(response).error();
   return {};
