@@ -268,11 +268,8 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
     spec.cgroup_join_fds = join.v1_task_fds();
   }
   const int cgroup_fd = join.unified_dir.valid() ? join.unified_dir.get() : -1;
-  auto pid = clone_process(ctx.namespaces.clone_flags, cgroup_fd);
-  const bool parent_moves_child =
-      !pid && cgroup_fd >= 0 && clone_into_cgroup_unsupported(pid.error());
-  if (parent_moves_child)
-    pid = clone_process(ctx.namespaces.clone_flags);
+  bool parent_moves_child = false;
+  auto pid = clone_into_cgroup(ctx.namespaces.clone_flags, cgroup_fd, parent_moves_child);
   if (!pid)
     return fail(pid.error());
   if (*pid == 0) {

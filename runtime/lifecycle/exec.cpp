@@ -250,11 +250,8 @@ Result<int> exec_in_container(const StateStore& store, const ExecOptions& o) {
       spec.cgroup_join_fds = join.v1_task_fds();
     }
     const int cgroup_fd = join.unified_dir.valid() ? join.unified_dir.get() : -1;
-    auto cloned = clone_process(0, cgroup_fd);
-    const bool parent_moves_child =
-        !cloned && cgroup_fd >= 0 && clone_into_cgroup_unsupported(cloned.error());
-    if (parent_moves_child)
-      cloned = clone_process(0);
+    bool parent_moves_child = false;
+    auto cloned = clone_into_cgroup(0, cgroup_fd, parent_moves_child);
     if (!cloned)
       return fail(cloned.error());
     if (*cloned == 0) {

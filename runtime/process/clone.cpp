@@ -22,9 +22,13 @@ Result<pid_t> clone_process(std::uint64_t flags, int cgroup_fd) {
   return static_cast<pid_t>(pid);
 }
 
-bool clone_into_cgroup_unsupported(const Error& error) noexcept {
-  // E2BIG: clone_args ends before `cgroup`; EINVAL: the flag is unknown.
-  return error.errnum() == E2BIG || error.errnum() == EINVAL;
+Result<pid_t> clone_into_cgroup(std::uint64_t flags, int cgroup_fd, bool& parent_moves_child) {
+  parent_moves_child = false;
+  auto pid = clone_process(flags, cgroup_fd);
+  if (pid || cgroup_fd < 0 || (pid.error().errnum() != E2BIG && pid.error().errnum() != EINVAL))
+    return pid;
+  parent_moves_child = true;
+  return clone_process(flags);
 }
 
 }  // namespace keel::runtime

@@ -13,12 +13,13 @@ namespace keel::runtime {
 // Returns 0 in the child and the child's pid in the parent. keel is single-threaded, so the child
 // may use the heap; it must end in execve or _exit.
 // With `cgroup_fd` >= 0 (a cgroup2 directory), the child starts in that cgroup
-// (CLONE_INTO_CGROUP). A kernel without it (before 5.7) fails with E2BIG or EINVAL: see
-// clone_into_cgroup_unsupported.
+// (CLONE_INTO_CGROUP).
 [[nodiscard]] Result<pid_t> clone_process(std::uint64_t flags, int cgroup_fd = -1);
 
-// True for the errors of a kernel that lacks CLONE_INTO_CGROUP: clone again without it and
-// move the child from the parent.
-[[nodiscard]] bool clone_into_cgroup_unsupported(const Error& error) noexcept;
+// clone_process into `cgroup_fd` (or no cgroup: -1). On a kernel without CLONE_INTO_CGROUP (before
+// 5.7: E2BIG or EINVAL) it clones without, and sets `parent_moves_child`: the caller then moves
+// the child itself (cgroups::add_to_unified).
+[[nodiscard]] Result<pid_t> clone_into_cgroup(std::uint64_t flags, int cgroup_fd,
+                                              bool& parent_moves_child);
 
 }  // namespace keel::runtime
