@@ -24,8 +24,11 @@ struct JoinHandles {
 
   // The raw fds the child writes to (they stay owned here).
   [[nodiscard]] std::vector<int> v1_task_fds() const;
+  // For clone_into_cgroup: the cgroup2 directory, or -1.
+  [[nodiscard]] int unified_fd() const { return unified_dir.valid() ? unified_dir.get() : -1; }
 };
 
+// Empty handles for empty paths (no cgroup of its own: rootless).
 [[nodiscard]] Result<JoinHandles> open_join_handles(const Paths& paths);
 
 // In the cloned child, which must be single-threaded: moves the calling process into each v1

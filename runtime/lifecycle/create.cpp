@@ -259,17 +259,12 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   }
 
   // The init places itself in the v1 hierarchies and is born in the cgroup2 one: see join.h.
-  cgroups::JoinHandles join;
-  if (cgroup) {
-    auto handles = cgroups::open_join_handles(cgroup->paths());
-    if (!handles)
-      return fail(handles.error());
-    join = std::move(*handles);
-    spec.cgroup_join_fds = join.v1_task_fds();
-  }
-  const int cgroup_fd = join.unified_dir.valid() ? join.unified_dir.get() : -1;
+  auto join = cgroups::open_join_handles(cgroup ? cgroup->paths() : cgroups::Paths{});
+  if (!join)
+    return fail(join.error());
+  spec.cgroup_join_fds = join->v1_task_fds();
   bool parent_moves_child = false;
-  auto pid = clone_into_cgroup(ctx.namespaces.clone_flags, cgroup_fd, parent_moves_child);
+  auto pid = clone_into_cgroup(ctx.namespaces.clone_flags, join->unified_fd(), parent_moves_child);
   if (!pid)
     return fail(pid.error());
   if (*pid == 0) {

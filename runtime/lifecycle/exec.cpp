@@ -241,17 +241,12 @@ Result<int> exec_in_container(const StateStore& store, const ExecOptions& o) {
       return fail(channels.error());
     auto& [parent_end, child_end] = *channels;
     // As in create: the child joins the v1 hierarchies itself and is born in the cgroup2 one.
-    cgroups::JoinHandles join;
-    if (!record->cgroup_paths.v1.empty() || !record->cgroup_paths.unified.empty()) {
-      auto handles = cgroups::open_join_handles(record->cgroup_paths);
-      if (!handles)
-        return fail(handles.error());
-      join = std::move(*handles);
-      spec.cgroup_join_fds = join.v1_task_fds();
-    }
-    const int cgroup_fd = join.unified_dir.valid() ? join.unified_dir.get() : -1;
+    auto join = cgroups::open_join_handles(record->cgroup_paths);
+    if (!join)
+      return fail(join.error());
+    spec.cgroup_join_fds = join->v1_task_fds();
     bool parent_moves_child = false;
-    auto cloned = clone_into_cgroup(0, cgroup_fd, parent_moves_child);
+    auto cloned = clone_into_cgroup(0, join->unified_fd(), parent_moves_child);
     if (!cloned)
       return fail(cloned.error());
     if (*cloned == 0) {
