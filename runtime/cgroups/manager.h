@@ -33,7 +33,7 @@ struct Paths {
 [[nodiscard]] std::string to_json(const Paths& paths);
 [[nodiscard]] Result<Paths> parse_paths(std::string_view json);
 
-// Lifecycle: make_manager -> create -> apply -> add_process(init) -> ... -> destroy.
+// Lifecycle: make_manager -> create -> apply -> (the init joins itself: join.h) -> ... -> destroy.
 // Every method names the file it failed on. None of them throws.
 class Manager {
  public:
@@ -43,7 +43,8 @@ class Manager {
   [[nodiscard]] virtual Result<void> create() = 0;
   // Writes every limit the config sets and nothing else.
   [[nodiscard]] virtual Result<void> apply(const oci::Resources& resources) = 0;
-  // Moves `pid` (the whole thread group) into every hierarchy.
+  // Moves `pid` (the whole thread group) into every hierarchy from outside. Waits for the kernel's
+  // threadgroup lock; new container processes join themselves instead (join.h).
   [[nodiscard]] virtual Result<void> add_process(pid_t pid) = 0;
   // Every process in the container's cgroup and its descendants, sorted, no duplicates.
   [[nodiscard]] virtual Result<std::vector<pid_t>> pids() const = 0;
