@@ -13,6 +13,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/clock.h"
 #include "common/fs.h"
 #include "manager/containers/capabilities.h"
 #include "manager/containers/cgroup_files.h"
@@ -26,12 +27,6 @@
 
 namespace keel::manager::containers {
 namespace {
-
-std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool is_live(Status status) {
   return status == Status::kRunning || status == Status::kPaused;
@@ -171,7 +166,7 @@ struct ContainerService::Impl {
     }
     record.state.status = Status::kRunning;
     record.state.pid = *started;
-    record.state.started_ns = now_ns();
+    record.state.started_ns = unix_now_ns();
     record.state.exit_code = 0;
     record.state.oom_killed = false;
     record.state.error.clear();
@@ -211,7 +206,7 @@ struct ContainerService::Impl {
     if (!record)
       return;  // removed meanwhile
     int code = 255;
-    std::int64_t exited_at = now_ns();
+    std::int64_t exited_at = unix_now_ns();
     if (exit) {
       code = exit->exit_status;
       if (exit->exited_at_ns > 0)
@@ -356,7 +351,7 @@ struct ContainerService::Impl {
       if (!client) {
         // The shim is gone with whatever it knew: the exit code is lost.
         record.state.error = "the shim exited while keeld was down";
-        finish_task(record, 255, now_ns());
+        finish_task(record, 255, unix_now_ns());
         continue;
       }
       auto state = client->state(record.id);
@@ -462,7 +457,7 @@ Result<ContainerRecord> ContainerService::create(const CreateRequest& request) {
   record.tty = request.run.tty;
   record.open_stdin = request.run.stdin_open;
   record.stop_timeout = request.stop_timeout;
-  record.created_ns = now_ns();
+  record.created_ns = unix_now_ns();
   record.cgroups_path = "/keel/" + record.id;
   record.snapshot_key = "container-" + record.id;
   const std::string dir = impl_->dir_of(record.id);

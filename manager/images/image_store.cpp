@@ -2,7 +2,8 @@
 #include "manager/images/image_store.h"
 
 #include <array>
-#include <chrono>
+
+#include "common/clock.h"
 
 namespace keel::manager::images {
 namespace {
@@ -30,12 +31,6 @@ constexpr std::array<std::string_view, 1> kSchema = {
 constexpr std::string_view kColumns =
     "name, manifest_digest, media_type, manifest_size, config_digest, size, dangling, created_at,"
     " updated_at";
-
-std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Result<ImageRecord> read_row(store::Statement& s) {
   ImageRecord r;
@@ -119,7 +114,7 @@ Result<std::vector<ImageRecord>> ImageStore::list() {
 
 Result<void> ImageStore::put(const ImageRecord& r) {
   auto lock = db_->lock();
-  const std::int64_t now = now_ns();
+  const std::int64_t now = unix_now_ns();
   KEEL_TRY(
       db_->run("INSERT INTO images(" + std::string(kColumns) +
                    ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)"

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/clock.h"
 #include "common/fs.h"
 #include "common/scope_guard.h"
 #include "common/unique_fd.h"
@@ -45,12 +46,6 @@ constexpr std::string_view kSelectRow =
 
 std::string q(std::string_view s) {
   return "\"" + std::string(s) + "\"";
-}
-
-std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 std::string labels_json(const Labels& labels) {
@@ -246,7 +241,7 @@ Result<std::int64_t> Snapshotter::insert_and_place(const std::string& staging,
     return std::move(txn).error();
   if (row(name))
     return Error::of(Errc::kAlreadyExists, "snapshot " + q(name) + " already exists");
-  const std::int64_t now = now_ns();
+  const std::int64_t now = unix_now_ns();
   KEEL_TRY(
       db_.run("INSERT INTO snapshots(name, kind, parent_id, created_ns, updated_ns, labels)"
               " VALUES(?1, ?2, ?3, ?4, ?4, ?5)",
@@ -384,7 +379,7 @@ Result<void> Snapshotter::commit(const std::string& name, const std::string& key
     const Labels& kept = labels.empty() ? r->info.labels : labels;
     if (auto u = db_.run("UPDATE snapshots SET name = ?1, kind = ?2, updated_ns = ?3, labels = ?4"
                          " WHERE id = ?5",
-                         name, static_cast<int>(Kind::kCommitted), now_ns(), labels_json(kept), id);
+                         name, static_cast<int>(Kind::kCommitted), unix_now_ns(), labels_json(kept), id);
         !u)
       return std::move(u).error().context(what);
     if (auto c = txn->commit(); !c)
@@ -438,7 +433,7 @@ Result<void> Snapshotter::set_labels(const std::string& key, const Labels& label
   if (!r)
     return std::move(r).error();
   KEEL_TRY(db_.run("UPDATE snapshots SET labels = ?1, updated_ns = ?2 WHERE id = ?3",
-                   labels_json(labels), now_ns(), r->info.id));
+                   labels_json(labels), unix_now_ns(), r->info.id));
   return txn->commit();
 }
 
