@@ -4,30 +4,49 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <string>
+#include <string_view>
+
 #include "common/fs.h"
 #include "oci-spec/runtime_config.h"
-#include "runtime/lifecycle/hooks.h"
 #include "runtime/lifecycle/lifecycle.h"
 #include "runtime/lifecycle/lifecycle_internal.h"
+#include "runtime/process/hooks.h"
 
 namespace keel::runtime {
 namespace {
 
-// runtime.md: poststart hooks run after the user's process is executed. The init keeps its end
-// of exec.fifo open (CLOEXEC) through its startContainer hooks until just before execve, so EOF
-// here means it is exec'ing, or gone.
-void wait_for_exec(int fifo) {
-  char byte = 0;
+// The init keeps its end of exec.fifo open (close-on-exec) through its startContainer hooks until
+// execve, and writes there whatever fails after it was released (process_start.h), so: EOF with
+// nothing more means the user's process is exec'ing; any text is the init's last line.
+Result<void> wait_for_exec(int fifo) {
+  std::string said;
+  char buf[512];
   for (;;) {
     struct pollfd p {
       fifo, POLLIN, 0
     };
     if (::poll(&p, 1, -1) < 0 && errno != EINTR)
-      return;
-    const ssize_t got = ::read(fifo, &byte, 1);
-    if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR))
-      return;
+      return Error::sys("wait on exec fifo");
+    const ssize_t got = ::read(fifo, buf, sizeof buf);
+    if (got > 0) {
+      said.append(buf, static_cast<size_t>(got));
+      continue;
+    }
+    if (got == 0)
+      break;
+    if (errno != EAGAIN && errno != EINTR)
+      return Error::sys("read exec fifo");
   }
+  while (!said.empty() && said.back() == '\n')
+    said.pop_back();
+  if (said.empty())
+    return {};
+  // The init's line is also meant for the container's stderr, prefixed there; ours has its own.
+  constexpr std::string_view kPrefix = "keel: ";
+  if (said.starts_with(kPrefix))
+    said.erase(0, kPrefix.size());
+  return Error::of(Errc::kFailedPrecondition, said);
 }
 
 }  // namespace
@@ -59,19 +78,24 @@ Result<void> start_container(const StateStore& store, const std::string& id) {
     const ssize_t got = ::read(fifo->get(), &byte, 1);
     if (got == 1)
       break;
-    if (got == 0 || process_start_time(record->pid) != record->pid_start_time)
+    // EOF also means "no writer yet": create returns at kReady, a moment before the init opens
+    // its end. Only an init that is gone ends the wait.
+    if (process_start_time(record->pid) != record->pid_start_time)
       return Error::of(Errc::kFailedPrecondition,
                        "container \"" + id + "\" init exited before start");
-    if (errno != EAGAIN && errno != EINTR)
+    if (got < 0 && errno != EAGAIN && errno != EINTR)
       return Error::sys("read exec fifo");
   }
   if (::unlink(dir->fifo_path().c_str()) != 0)
     return Error::sys("remove exec fifo");
+  // A container is started only once its process runs: a failed execve (or startContainer hook)
+  // makes start fail with the init's own words.
+  if (auto r = wait_for_exec(fifo->get()); !r)
+    return std::move(r).error().context("start container \"" + id + "\"");
 
   if (record->has_hooks) {
     auto config = load_saved_config(*dir);
     if (config && config->hooks && !config->hooks->poststart.empty()) {
-      wait_for_exec(fifo->get());
       // runtime.md: a poststart failure is only a warning; the container keeps running.
       if (auto r = run_hooks(config->hooks->poststart, "poststart",
                              state_document(*record, Status::kRunning));

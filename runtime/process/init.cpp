@@ -1,5 +1,6 @@
 // run_container_init: namespaces → rootfs → process attributes → identity and capabilities →
-// kReady → wait on exec.fifo → close fds → seccomp → execve. See runtime.md "Lifecycle".
+// kReady → wait on exec.fifo → startContainer hooks → execve (process_start.h has the tail). See
+// runtime.md "Lifecycle".
 #include "runtime/process/init.h"
 
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include "common/fs.h"
 #include "runtime/cgroups/join.h"
 #include "runtime/process/process_setup.h"
+#include "runtime/process/process_start.h"
 #include "runtime/security/personality.h"
 
 namespace keel::runtime {
@@ -35,12 +37,13 @@ Result<void> apply_sysctls(const oci::RuntimeConfig& config) {
   return {};
 }
 
-Result<void> apply_names(const oci::RuntimeConfig& config, bool new_uts) {
-  if (!new_uts && (config.hostname || config.domainname)) {
-    // Without a private uts namespace this would rename the host.
+Result<void> apply_names(const oci::RuntimeConfig& config, bool own_uts) {
+  if (!own_uts && (config.hostname || config.domainname)) {
+    // Without a uts namespace of the container's own (new or joined) this would rename the host.
     if (config.hostname.value_or("").empty() && config.domainname.value_or("").empty())
       return {};
-    return Error::of(Errc::kInvalidArgument, "hostname: needs a new uts namespace");
+    return Error::of(Errc::kInvalidArgument,
+                     "hostname: needs a uts namespace (linux.namespaces), new or joined by path");
   }
   if (config.hostname && ::sethostname(config.hostname->data(), config.hostname->size()) != 0)
     return Error::sys("set hostname");
@@ -66,7 +69,7 @@ Result<void> join_session_keyring(const std::string& name) {
 }
 
 // Steps up to kReady; returns the resolved executable.
-Result<std::string> prepare(InitSpec& spec, SyncChannel& channel) {
+Result<std::string> prepare(InitSpec& spec, ProcessStart& start, SyncChannel& channel) {
   const oci::RuntimeConfig& config = *spec.config;
   const NamespacePlan& ns = *spec.namespaces;
   KEEL_TRY(cgroups::join_v1_as_self(spec.cgroup_join_fds));
@@ -76,7 +79,8 @@ Result<std::string> prepare(InitSpec& spec, SyncChannel& channel) {
   // resets this for the user's process. Not before kGo: a non-dumpable process's /proc files
   // belong to root, and an unprivileged parent could not write our uid_map and setgroups.
   // Until kGo nothing runs in the container that could reach us.
-  (void)::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+    return Error::sys("make the init non-dumpable");
   KEEL_TRY(receive_init_pid(spec.report));
 
   if (ns.new_user) {
@@ -89,7 +93,9 @@ Result<std::string> prepare(InitSpec& spec, SyncChannel& channel) {
   if (ns.new_cgroup && ::unshare(CLONE_NEWCGROUP) != 0)
     return Error::sys("unshare cgroup namespace");
 
-  if (ns.new_mount)
+  // A mount namespace joined by path is the container's: its rootfs is set up there, as runc does.
+  const bool own_mount = ns.has(CLONE_NEWNS);
+  if (own_mount)
     KEEL_TRY(rootfs::prepare_rootfs(config, spec.rootfs));
   if (spec.sync_runtime_hooks) {
     KEEL_TRY(channel.send(SyncMsg::kRuntimeHooks));
@@ -99,15 +105,15 @@ Result<std::string> prepare(InitSpec& spec, SyncChannel& channel) {
   if (config.hooks)
     KEEL_TRY(
         run_init_hooks(spec.report, config.hooks->create_container, "createContainer", "creating"));
-  if (ns.new_mount)
+  if (own_mount)
     KEEL_TRY(rootfs::enter_rootfs(spec.rootfs));
-  KEEL_TRY(apply_names(config, ns.new_uts));
+  KEEL_TRY(apply_names(config, ns.has(CLONE_NEWUTS)));
   if (!spec.session_keyring.empty())
     KEEL_TRY(join_session_keyring(spec.session_keyring));
   KEEL_TRY(apply_sysctls(config));
   if (config.linux && config.linux->personality)
     KEEL_TRY(security::apply_personality(*config.linux->personality));
-  if (ns.new_mount)
+  if (own_mount)
     KEEL_TRY(rootfs::finish_rootfs(config));
 
   const oci::Process& process = *config.process;
@@ -116,30 +122,17 @@ Result<std::string> prepare(InitSpec& spec, SyncChannel& channel) {
       return Error::of(Errc::kInvalidArgument, "process.terminal needs --console-socket");
     KEEL_TRY(setup_console(spec.console_socket, process.console_size, true));
   }
-  if (process.oom_score_adj)
-    KEEL_TRY(apply_oom_score_adj(*process.oom_score_adj));
-  KEEL_TRY(apply_rlimits(process.rlimits));
-  if (process.no_new_privileges && ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-    return Error::sys("set no_new_privs");
-  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while we still have it.
-  if (spec.seccomp != nullptr && !process.no_new_privileges) {
-    KEEL_TRY(load_seccomp_and_notify(spec.report, *spec.seccomp));
-    spec.seccomp = nullptr;
-  }
-  if (spec.capabilities)
-    KEEL_TRY(security::prepare_capabilities(*spec.capabilities));
-  KEEL_TRY(apply_user(process.user, spec.setgroups_allowed));
-  if (spec.capabilities)
-    KEEL_TRY(security::apply_capabilities(*spec.capabilities));
-  if (!process.cwd.empty() && ::chdir(process.cwd.c_str()) != 0)
-    return Error::sys("chdir to process.cwd \"" + process.cwd + "\"");
-  return find_executable(process.args.at(0), process.env);
+  return set_up_process(start);
 }
 
-// After kReady there is no channel to report on: the container's stderr is all that is left.
-[[noreturn]] void die(const Error& error) {
+// After kReady the sync channel is gone. What fails now goes to the container's stderr and, once
+// `keel start` has released us, into exec.fifo, which start reads until it closes at execve: a
+// container is never reported started when its process never ran.
+[[noreturn]] void die(const Error& error, int fifo) {
   const std::string line = "keel: container init: " + error.message() + "\n";
-  (void)!::write(STDERR_FILENO, line.data(), line.size());
+  (void)!::write(STDERR_FILENO, line.data(), line.size());  // nobody left to tell if it fails
+  if (fifo >= 0)
+    (void)!::write(fifo, line.data(), line.size());  // start sees EOF and reports the exit
   ::_exit(127);
 }
 
@@ -153,8 +146,18 @@ void run_container_init(InitSpec& spec, SyncChannel& channel) {
   // `keel run` blocks the signals it forwards; the container's process starts with none blocked.
   sigset_t none;
   sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  auto executable = prepare(spec, channel);
+  if (::sigprocmask(SIG_SETMASK, &none, nullptr) != 0) {
+    channel.send_error(Error::sys("unblock signals"));
+    ::_exit(1);
+  }
+  ProcessStart start;
+  start.process = &*spec.config->process;
+  start.capabilities = &spec.capabilities;
+  start.seccomp = spec.seccomp;
+  start.report = &spec.report;
+  start.setgroups_allowed = spec.setgroups_allowed;
+  start.first_unpreserved_fd = 3 + spec.preserve_fds;
+  auto executable = prepare(spec, start, channel);
   if (!executable) {
     channel.send_error(executable.error());
     ::_exit(1);
@@ -165,43 +168,24 @@ void run_container_init(InitSpec& spec, SyncChannel& channel) {
 
   // Block until `keel start` opens the fifo for reading; exec.fifo then goes away. Opened
   // through the state directory's fd, not /proc/self/fd: a non-dumpable process that dropped to
-  // another uid may not read its own /proc/self/fd.
+  // another uid may not read its own /proc/self/fd. O_CLOEXEC: it stays open until execve, and
+  // its EOF tells start the process runs (or what failed, written before it).
+  int fifo = -1;
   if (spec.state_dir_fd >= 0) {
-    const int fifo = ::openat(spec.state_dir_fd, "exec.fifo", O_WRONLY | O_CLOEXEC);
+    fifo = ::openat(spec.state_dir_fd, "exec.fifo", O_WRONLY | O_CLOEXEC);
     if (fifo < 0)
-      die(Error::sys("open exec fifo"));
+      die(Error::sys("open exec fifo"), -1);
     if (::write(fifo, "0", 1) != 1)
-      die(Error::sys("write exec fifo"));
-    // Left open: closed with the other fds just before execve, which `keel start` waits for
-    // before it runs poststart hooks.
+      die(Error::sys("write exec fifo"), -1);
   }
   // runtime.md: after start, before the user's program, in the container (its root, its user).
   if (spec.config->hooks) {
     if (auto r = run_init_hooks(spec.report, spec.config->hooks->start_container, "startContainer",
                                 "created");
         !r)
-      die(r.error());
+      die(r.error(), fifo);
   }
-  const oci::Process& process = *spec.config->process;
-  std::vector<char*> argv;
-  for (const auto& a : process.args)
-    argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (const auto& e : process.env)
-    envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-
-  // Close, not just CLOEXEC: an fd inherited without CLOEXEC would leak (CVE-2024-21626). The
-  // seccomp listener socket is spared until the filter's fd went through it.
-  if (auto r = close_fds_keeping(3 + spec.preserve_fds, spec.report.seccomp_listener); !r)
-    die(r.error());
-  if (spec.seccomp != nullptr) {
-    if (auto r = load_seccomp_and_notify(spec.report, *spec.seccomp); !r)
-      die(r.error());
-  }
-  ::execve(executable->c_str(), argv.data(), envp.data());
-  die(Error::sys("exec \"" + *executable + "\""));
+  die(exec_process(start, *executable), fifo);
 }
 
 }  // namespace keel::runtime

@@ -4,13 +4,12 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstdint>
 
 #include "common/unix_socket.h"
-#include "runtime/lifecycle/hooks.h"
+#include "runtime/process/hooks.h"
 #include "runtime/process/process_setup.h"
 #include "runtime/security/seccomp_notify.h"
 
@@ -133,15 +132,6 @@ Result<void> load_seccomp_and_notify(InitReport& report, const security::Seccomp
   if (!sent)
     return std::move(sent).error().context("seccomp: send the listener fd");
   return {};
-}
-
-Result<void> close_fds_keeping(int first, int keep) {
-  if (keep < first)
-    return close_fds_from(first);
-  if (keep > first && ::syscall(SYS_close_range, static_cast<unsigned>(first),
-                                static_cast<unsigned>(keep - 1), 0) != 0)
-    return Error::sys("close inherited fds");
-  return close_fds_from(keep + 1);
 }
 
 }  // namespace keel::runtime

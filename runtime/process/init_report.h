@@ -65,7 +65,4 @@ struct ReportChannels {
 [[nodiscard]] Result<void> load_seccomp_and_notify(InitReport& report,
                                                    const security::SeccompProgram& program);
 
-// close_fds_from(first) that spares `keep` (the seccomp listener, when it is still needed).
-[[nodiscard]] Result<void> close_fds_keeping(int first, int keep);
-
 }  // namespace keel::runtime

@@ -8,7 +8,6 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -206,12 +205,6 @@ Result<void> setup_console(int console_socket, const std::optional<oci::ConsoleS
     if (::dup3(slave_fd.get(), i, 0) < 0)
       return Error::sys("dup pty to stdio");
   }
-  return {};
-}
-
-Result<void> close_fds_from(int first) {
-  if (::syscall(SYS_close_range, static_cast<unsigned>(first), ~0U, 0) != 0)
-    return Error::sys("close inherited fds");
   return {};
 }
 

@@ -23,8 +23,6 @@ namespace keel::runtime {
 [[nodiscard]] Result<void> setup_console(int console_socket,
                                          const std::optional<oci::ConsoleSize>& size,
                                          bool bind_dev_console);
-// Closes every fd >= first (CVE-2024-21626: no runtime fd may reach the container).
-[[nodiscard]] Result<void> close_fds_from(int first);
 
 // Sends `fd` with `name` as the message data over a unix socket (runc's console protocol).
 [[nodiscard]] Result<void> send_fd(int socket, int fd, const std::string& name);
