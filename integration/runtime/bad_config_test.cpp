@@ -53,6 +53,33 @@ TEST(BadConfig, RefusedWhenNamespaceTypeIsUnknown) {
   leaks.expect_none();
 }
 
+// runc and crun mount into the caller's namespace here; keel refuses, and says why, and
+// `keel features` says so before anyone tries.
+TEST(BadConfig, RefusedWhenMountsHaveNoMountNamespace) {
+  KEEL_SKIP_UNLESS_ROOT();
+  if (!is_keel())
+    GTEST_SKIP() << "runc accepts it";
+  LeakCheck leaks;
+  auto bundle = busybox_bundle();
+  auto& namespaces = bundle.config["linux"]["namespaces"];
+  nlohmann::json kept = nlohmann::json::array();
+  for (const auto& ns : namespaces)
+    if (ns["type"] != "mount")
+      kept.push_back(ns);
+  namespaces = kept;
+  bundle.write();
+  const RunResult r = run_runtime(bundle, {"create", bundle.id});
+  expect_error_line(r, "mounts");
+  EXPECT_NE(r.err.find("would outlive the container"), std::string::npos) << r;
+  EXPECT_TRUE(std::filesystem::is_empty(bundle.root)) << "state left in the root";
+  const RunResult features = run_runtime(bundle, {"features"});
+  ASSERT_EQ(features.exit_code, 0) << features;
+  EXPECT_EQ(
+      nlohmann::json::parse(features.out)["annotations"]["io.keel.mounts.requireMountNamespace"],
+      "true");
+  leaks.expect_none();
+}
+
 TEST(BadConfig, RefusedWhenCwdIsRelative) {
   KEEL_SKIP_UNLESS_ROOT();
   LeakCheck leaks;

@@ -29,5 +29,42 @@ TEST(Sysctl, AppliesKernelKeyInNewIpcNamespace) {
   leaks.expect_none();
 }
 
+// Without a network namespace of its own the key would be the host's: refused, host untouched.
+TEST(Sysctl, NetKeyWithoutNetworkNamespaceIsRefused) {
+  KEEL_SKIP_UNLESS_ROOT();
+  if (!is_keel())
+    GTEST_SKIP() << "runc words it its own way";
+  LeakCheck leaks;
+  auto bundle = busybox_bundle();
+  const std::string host_before = read_text("/proc/sys/net/ipv4/conf/lo/forwarding");
+  auto& namespaces = bundle.config["linux"]["namespaces"];
+  nlohmann::json kept = nlohmann::json::array();
+  for (const auto& ns : namespaces)
+    if (ns["type"] != "network")
+      kept.push_back(ns);
+  namespaces = kept;
+  bundle.config["linux"]["sysctl"] = {
+      {"net.ipv4.conf.lo.forwarding", host_before == "1\n" ? "0" : "1"}};
+  bundle.write();
+  const RunResult r = run_runtime(bundle, {"create", bundle.id});
+  expect_error_line(r, "linux.sysctl \"net.ipv4.conf.lo.forwarding\": needs a network namespace");
+  EXPECT_EQ(read_text("/proc/sys/net/ipv4/conf/lo/forwarding"), host_before);
+  EXPECT_TRUE(std::filesystem::is_empty(bundle.root)) << "state left in the root";
+  leaks.expect_none();
+}
+
+TEST(Sysctl, KeyOfNoNamespaceIsRefused) {
+  KEEL_SKIP_UNLESS_ROOT();
+  if (!is_keel())
+    GTEST_SKIP() << "runc words it its own way";
+  LeakCheck leaks;
+  auto bundle = busybox_bundle();
+  bundle.config["linux"]["sysctl"] = {{"vm.swappiness", "10"}};
+  bundle.write();
+  const RunResult r = run_runtime(bundle, {"create", bundle.id});
+  expect_error_line(r, "linux.sysctl \"vm.swappiness\": not namespaced");
+  leaks.expect_none();
+}
+
 }  // namespace
 }  // namespace keel::fixtures

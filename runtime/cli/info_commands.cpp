@@ -36,6 +36,10 @@ oci::Features keel_features() {
   linux.intel_rdt = oci::Features::Enabled{false};
   linux.mount_extensions = oci::Features::MountExtensions{oci::Features::Enabled{false}};
   f.linux = linux;
+  // features.md lets a runtime describe itself in annotations: the one place where keel is
+  // stricter than runc and crun, so a caller can tell before create refuses its config.
+  f.annotations =
+      std::map<std::string, std::string>{{"io.keel.mounts.requireMountNamespace", "true"}};
   return f;
 }
 

@@ -89,6 +89,7 @@ ConsoleRelay::ConsoleRelay(ConsoleRelay&& other) noexcept
 
 ConsoleRelay::~ConsoleRelay() {
   if (saved_mode_)
+    // A destructor has no one to tell; the terminal is as good as it gets.
     (void)::tcsetattr(STDIN_FILENO, TCSANOW, &*saved_mode_);
 }
 
@@ -118,6 +119,7 @@ Result<bool> ConsoleRelay::attach() {
 void ConsoleRelay::resize() const {
   struct winsize size {};
   if (::ioctl(STDIN_FILENO, TIOCGWINSZ, &size) == 0)
+    // A pty that refuses the size keeps the old one: nothing to do.
     (void)::ioctl(master_.get(), TIOCSWINSZ, &size);
 }
 
@@ -154,6 +156,7 @@ Result<int> ConsoleRelay::relay_until_exit(pid_t pid, const sigset_t& signals) {
       if (sig == SIGWINCH) {
         resize();
       } else if (sig != SIGCHLD) {
+        // ESRCH once the process exited: its SIGCHLD ends the loop.
         (void)::kill(pid, sig);
       }
     }

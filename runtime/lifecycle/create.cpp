@@ -22,9 +22,10 @@
 #include "runtime/cgroups/join.h"
 #include "runtime/cgroups/manager.h"
 #include "runtime/lifecycle/create_context.h"
-#include "runtime/lifecycle/hooks.h"
 #include "runtime/lifecycle/lifecycle.h"
+#include "runtime/lifecycle/lifecycle_internal.h"
 #include "runtime/process/clone.h"
+#include "runtime/process/hooks.h"
 #include "runtime/process/init.h"
 #include "runtime/process/namespaces.h"
 #include "runtime/rootfs/cgroup_mount.h"
@@ -163,7 +164,10 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   auto dir = store.create(options.id);
   if (!dir)
     return dir.error();
-  ScopeGuard remove_dir([&] { (void)dir->remove(); });
+  ScopeGuard remove_dir([&] {
+    if (auto r = dir->remove(); !r)
+      warn(std::move(r).error().context("remove state of the failed container"));
+  });
   auto fail = [&](Error e) { return std::move(e).context("create \"" + options.id + "\""); };
 
   if (auto r = fs::write_file_atomic(dir->config_path(), ctx.config_text); !r)
@@ -194,8 +198,10 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
       return fail(r.error());
   }
   ScopeGuard destroy_cgroup([&] {
-    if (cgroup)
-      (void)cgroup->destroy();
+    if (!cgroup)
+      return;
+    if (auto r = cgroup->destroy(); !r)
+      warn(std::move(r).error().context("remove cgroup of the failed container"));
   });
   if (cgroup && config.linux) {
     if (auto r = cgroup->apply(effective_resources(config)); !r)
@@ -213,7 +219,7 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   rootfs::CgroupMountInfo cgroup_mounts;
   if (has_cgroup_mount(config))
     cgroup_mounts = cgroup_mount_info(*layout, cgroup ? cgroup->paths() : own_cgroups(*layout),
-                                      ctx.namespaces.new_cgroup);
+                                      ctx.namespaces.has(CLONE_NEWCGROUP));
 
   const oci::Hooks empty_hooks;
   const oci::Hooks& hooks = config.hooks ? *config.hooks : empty_hooks;
@@ -222,7 +228,7 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   spec.rootfs.rootfs = ctx.rootfs;
   spec.rootfs.no_pivot = options.no_pivot;
   spec.rootfs.mounts.bundle = ctx.bundle;
-  spec.rootfs.mounts.in_user_ns = ctx.namespaces.new_user;
+  spec.rootfs.mounts.in_user_ns = ctx.namespaces.has(CLONE_NEWUSER);
   spec.rootfs.mounts.cgroups = &cgroup_mounts;
   spec.namespaces = &ctx.namespaces;
   spec.capabilities = ctx.capabilities;

@@ -1,6 +1,7 @@
 // prepare_create: read and check everything the config asks for, in the runtime's own process.
 #include "runtime/lifecycle/create_context.h"
 
+#include <sched.h>
 #include <sys/stat.h>
 
 #include <climits>
@@ -27,6 +28,36 @@ Result<void> check_host_support(const oci::Process& process) {
   if (process.selinux_label && !process.selinux_label->empty() && !fs::exists("/sys/fs/selinux"))
     return Error::of(Errc::kFailedPrecondition,
                      "process.selinuxLabel: SELinux is not enabled on this host");
+  return {};
+}
+
+// config-linux.md "Sysctl": only keys of a namespace the container has (new or joined by path)
+// may be written; any other would change the host's value for everyone. The same split as
+// runc's: ipc keys, net.*, and the uts names.
+Result<void> check_sysctls(const oci::RuntimeConfig& config, const NamespacePlan& ns) {
+  if (!config.linux)
+    return {};
+  for (const auto& [key, value] : config.linux->sysctl) {
+    int needs = 0;
+    if (key.starts_with("fs.mqueue.") || key == "kernel.msgmax" || key == "kernel.msgmnb" ||
+        key == "kernel.msgmni" || key == "kernel.sem" || key == "kernel.shmall" ||
+        key == "kernel.shmmax" || key == "kernel.shmmni" || key == "kernel.shm_rmid_forced")
+      needs = CLONE_NEWIPC;
+    else if (key.starts_with("net."))
+      needs = CLONE_NEWNET;
+    else if (key == "kernel.hostname" || key == "kernel.domainname")
+      needs = CLONE_NEWUTS;
+    if (needs == 0)
+      return Error::of(Errc::kInvalidArgument, "config.json: linux.sysctl \"" + key +
+                                                   "\": not namespaced, it would change the host");
+    if (!ns.has(needs))
+      return Error::of(Errc::kInvalidArgument,
+                       "config.json: linux.sysctl \"" + key + "\": needs a" +
+                           (needs == CLONE_NEWIPC   ? "n ipc"
+                            : needs == CLONE_NEWNET ? " network"
+                                                    : " uts") +
+                           " namespace in linux.namespaces (new or joined by path)");
+  }
   return {};
 }
 
@@ -68,9 +99,14 @@ Result<CreateContext> prepare_create(const CreateOptions& options,
   if (!plan)
     return plan.error();
   ctx.namespaces = std::move(*plan);
-  if (!ctx.namespaces.new_mount && !c.mounts.empty())
+  // runc and crun mount into the caller's namespace here; keel refuses: those mounts would land
+  // in the host's mount table and outlive the container, which nothing would ever unmount.
+  KEEL_TRY(check_sysctls(c, ctx.namespaces));
+  if (!ctx.namespaces.has(CLONE_NEWNS) && !c.mounts.empty())
     return Error::of(Errc::kInvalidArgument,
-                     "config.json: mounts: need a new mount namespace (linux.namespaces)");
+                     "config.json: mounts: need a mount namespace in linux.namespaces (new or "
+                     "joined by path); keel does not mount into the caller's namespace, where "
+                     "the mounts would outlive the container");
 
   if (c.process->capabilities) {
     auto caps = security::resolve_capabilities(*c.process->capabilities);

@@ -8,9 +8,9 @@
 
 #include "common/unique_fd.h"
 #include "runtime/cgroups/manager.h"
-#include "runtime/lifecycle/hooks.h"
 #include "runtime/lifecycle/lifecycle.h"
 #include "runtime/lifecycle/lifecycle_internal.h"
+#include "runtime/process/hooks.h"
 
 namespace keel::runtime {
 namespace {
@@ -24,6 +24,7 @@ Result<void> kill_and_wait(const ContainerRecord& record) {
   UniqueFd pid_fd(pidfd);
   if (process_start_time(record.pid) != record.pid_start_time)
     return {};
+  // ESRCH if it exited since: the poll below sees the pidfd ready either way.
   (void)::syscall(SYS_pidfd_send_signal, pid_fd.get(), SIGKILL, nullptr, 0);
   struct pollfd p {
     pid_fd.get(), POLLIN, 0
@@ -69,7 +70,9 @@ Result<void> delete_container(const StateStore& store, const std::string& id, bo
   }
   if (status == Status::kPaused && cgroup) {
     // A frozen task acts on SIGKILL only once thawed: signal first, so nothing runs on.
+    // ESRCH if it already exited: the cgroup is emptied and checked below either way.
     (void)::kill(record->pid, SIGKILL);
+    // Best effort before destroy(), which reports a cgroup that stays busy.
     (void)cgroup->thaw();
   }
   if (status != Status::kStopped)

@@ -70,6 +70,7 @@ Result<void> kill_container(const StateStore& store, const std::string& id,
     }
     // A frozen process only sees the signal once thawed; SIGKILL must not wait for a resume.
     if (*sig == SIGKILL && status == Status::kPaused)
+      // The signal is sent; should thawing fail, delete --force thaws again and reports.
       (void)(*manager)->thaw();
     return {};
   }

@@ -69,6 +69,7 @@ Result<int> ForwardedSignals::wait_for(pid_t pid) {
       return Error::sys("wait for signals");
     }
     if (info.si_signo != SIGCHLD) {
+      // ESRCH when the process exited meanwhile: its SIGCHLD follows.
       (void)::kill(pid, info.si_signo);
       continue;
     }

@@ -7,6 +7,15 @@
 #include "runtime/lifecycle/lifecycle_internal.h"
 
 namespace keel::runtime {
+namespace {
+
+// A run that failed half-way removes what it created; should that fail too, the user hears both.
+void discard_failed(const StateStore& store, const std::string& id) {
+  if (auto r = delete_container(store, id, true); !r)
+    warn(r.error());
+}
+
+}  // namespace
 
 Result<int> run_container(const StateStore& store, const CreateOptions& options, bool detach,
                           bool keep) {
@@ -32,14 +41,14 @@ Result<int> run_container(const StateStore& store, const CreateOptions& options,
   if (relay) {
     auto attached = relay->attach();
     if (!attached) {
-      (void)delete_container(store, options.id, true);
+      discard_failed(store, options.id);
       return attached.error();
     }
     if (!*attached)
       relay.reset();
   }
   if (auto r = start_container(store, options.id); !r) {
-    (void)delete_container(store, options.id, true);
+    discard_failed(store, options.id);
     return r.error();
   }
   if (detach)

@@ -11,11 +11,11 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <memory>
 
 #include <nlohmann/json.hpp>
 
 #include "common/fs.h"
-#include "runtime/security/seccomp_cache.h"
 
 namespace keel::runtime {
 namespace {
@@ -163,9 +163,6 @@ Result<void> ContainerDir::remove() {
 
 Result<ContainerDir> StateStore::create(const std::string& id) const {
   KEEL_TRY(validate_container_id(id));
-  if (id == security::kSeccompCacheDir)
-    return Error::of(Errc::kInvalidArgument,
-                     "container id \"" + id + "\" is reserved for the runtime's seccomp cache");
   if (::mkdir(root_.c_str(), 0700) != 0 && errno != EEXIST) {
     if (auto r = fs::mkdir_all(root_, 0700); !r)
       return std::move(r).error().context("state root");
@@ -202,19 +199,19 @@ Result<ContainerDir> StateStore::open(const std::string& id) const {
 
 Result<std::vector<std::string>> StateStore::ids() const {
   std::vector<std::string> out;
-  DIR* dir = ::opendir(root_.c_str());
+  std::unique_ptr<DIR, int (*)(DIR*)> dir(::opendir(root_.c_str()), ::closedir);
   if (dir == nullptr) {
     if (errno == ENOENT)
       return out;
     return Error::sys("open state root \"" + root_ + "\"");
   }
-  while (const dirent* entry = ::readdir(dir)) {
+  // Only names that are container ids: the seccomp cache (and anything else the runtime keeps
+  // here) is named outside that alphabet.
+  while (const dirent* entry = ::readdir(dir.get())) {
     const std::string name = entry->d_name;
-    if (name != "." && name != ".." && name != security::kSeccompCacheDir &&
-        entry->d_type == DT_DIR)
+    if (entry->d_type == DT_DIR && validate_container_id(name))
       out.push_back(name);
   }
-  ::closedir(dir);
   std::sort(out.begin(), out.end());
   return out;
 }

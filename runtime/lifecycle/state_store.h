@@ -64,8 +64,8 @@ class StateStore {
  public:
   explicit StateStore(std::string root) : root_(std::move(root)) {}
   [[nodiscard]] const std::string& root() const noexcept { return root_; }
-  // mkdir <root>/<id> exclusively; kAlreadyExists if the id is taken. <root>/seccomp-cache is the
-  // runtime's (seccomp_cache.h): neither created as a container nor listed.
+  // mkdir <root>/<id> exclusively; kAlreadyExists if the id is taken. <root>/@seccomp-cache is the
+  // runtime's (seccomp_cache.h): its name is no container id, so it is never opened or listed.
   [[nodiscard]] Result<ContainerDir> create(const std::string& id) const;
   // kNotFound: `container "<id>" does not exist`.
   [[nodiscard]] Result<ContainerDir> open(const std::string& id) const;

@@ -1,5 +1,5 @@
 // run_hooks: fork + execve per hook, state on a pipe, deadline through a pidfd.
-#include "runtime/lifecycle/hooks.h"
+#include "runtime/process/hooks.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -49,6 +49,7 @@ Result<void> run_hook(const oci::Hook& hook, const std::string& state_json) {
   read_end.reset();
   // A hook that ignores stdin closes the pipe early: EPIPE is not its failure.
   ::signal(SIGPIPE, SIG_IGN);
+  // A hook may exit without reading stdin (EPIPE): its exit status is the verdict.
   (void)fs::write_all(write_end.get(), state_json);
   write_end.reset();
 

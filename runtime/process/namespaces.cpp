@@ -50,6 +50,7 @@ Result<NamespacePlan> plan_namespaces(const oci::RuntimeConfig& config) {
     auto flag = namespace_flag(ns.type);
     if (!flag)
       return flag.error();
+    plan.own |= static_cast<std::uint64_t>(*flag);
     if (ns.path && !ns.path->empty()) {
       const int fd = ::open(ns.path->c_str(), O_RDONLY | O_CLOEXEC);
       if (fd < 0)
@@ -66,12 +67,6 @@ Result<NamespacePlan> plan_namespaces(const oci::RuntimeConfig& config) {
     switch (*flag) {
       case CLONE_NEWUSER:
         plan.new_user = true;
-        break;
-      case CLONE_NEWNS:
-        plan.new_mount = true;
-        break;
-      case CLONE_NEWUTS:
-        plan.new_uts = true;
         break;
       case CLONE_NEWCGROUP:
         plan.new_cgroup = true;

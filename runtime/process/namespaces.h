@@ -23,13 +23,18 @@ struct JoinNamespace {
 struct NamespacePlan {
   std::uint64_t clone_flags = 0;  // new namespaces created by clone3 itself
   bool new_user = false;
-  bool new_mount = false;
-  bool new_uts = false;
   bool new_cgroup = false;  // unshared by the init after it joined its cgroup
   bool new_time = false;
   JoinNamespace join_user;          // joined first: it decides what joining the rest may do
   std::vector<JoinNamespace> join;  // the others joined by path, in config order
   JoinNamespace join_pid;           // pid namespace by path: entered by the parent before clone
+  // Every namespace type the container has of its own, new or joined by path: a namespace joined
+  // by path is the container's namespace (a pod's containers join their sandbox's this way), so
+  // whatever needs "a uts namespace" or "a mount namespace" asks this, not the new_* flags.
+  std::uint64_t own = 0;
+  [[nodiscard]] bool has(int nstype) const noexcept {
+    return (own & static_cast<std::uint64_t>(nstype)) != 0;
+  }
 };
 
 [[nodiscard]] Result<int> namespace_flag(std::string_view type);
