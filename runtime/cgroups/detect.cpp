@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -43,9 +44,23 @@ std::string unescape(std::string_view s) {
   return out;
 }
 
+// True when `inner` is `outer` or lies below it.
+bool at_or_below(const std::string& inner, const std::string& outer) {
+  if (outer == "/")
+    return true;
+  return inner.starts_with(outer) && (inner.size() == outer.size() || inner[outer.size()] == '/');
+}
+
 // "36 25 0:32 / /sys/fs/cgroup/memory rw,relatime shared:14 - cgroup cgroup rw,memory"
+// Only the cgroup mounts a path lookup reaches: mountinfo lists mounts in the order they were
+// made, so one covered by a later mount at its mountpoint or above it (a tmpfs stacked over
+// /sys/fs/cgroup/unified, say) is hidden, and a path under it lands in the covering mount.
 std::vector<CgroupMount> parse_mountinfo(std::string_view text) {
-  std::vector<CgroupMount> out;
+  struct Line {
+    std::string mountpoint;
+    std::optional<CgroupMount> cgroup;
+  };
+  std::vector<Line> lines;
   for (const auto& line : detail::split(text, '\n')) {
     const auto dash = line.find(" - ");
     if (dash == std::string::npos)
@@ -54,10 +69,21 @@ std::vector<CgroupMount> parse_mountinfo(std::string_view text) {
     const auto tail = detail::split(std::string_view(line).substr(dash + 3), ' ');
     if (head.size() < 5 || tail.size() < 3)
       continue;
-    if (tail[0] != "cgroup" && tail[0] != "cgroup2")
+    Line parsed{unescape(head[4]), std::nullopt};
+    if (tail[0] == "cgroup" || tail[0] == "cgroup2")
+      parsed.cgroup = CgroupMount{unescape(head[3]), parsed.mountpoint, detail::split(tail[2], ','),
+                                  tail[0] == "cgroup2"};
+    lines.push_back(std::move(parsed));
+  }
+  std::vector<CgroupMount> out;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (!lines[i].cgroup)
       continue;
-    out.push_back(
-        {unescape(head[3]), unescape(head[4]), detail::split(tail[2], ','), tail[0] == "cgroup2"});
+    const bool covered = std::any_of(
+        lines.begin() + static_cast<std::ptrdiff_t>(i) + 1, lines.end(),
+        [&](const Line& later) { return at_or_below(lines[i].mountpoint, later.mountpoint); });
+    if (!covered)
+      out.push_back(*lines[i].cgroup);
   }
   return out;
 }
@@ -113,7 +139,25 @@ Result<Layout> read_layout() {
   auto mountinfo = fs::read_file("/proc/self/mountinfo");
   if (!mountinfo)
     return std::move(mountinfo).error();
-  return detail::parse_layout(*mountinfo, *self);
+  auto layout = detail::parse_layout(*mountinfo, *self);
+  if (!layout)
+    return layout;
+  // Confirmed as runc does: the path must really reach a cgroup filesystem of that version.
+  if (!layout->unified_mount.empty() &&
+      (::statfs(layout->unified_mount.c_str(), &st) != 0 || st.f_type != CGROUP2_SUPER_MAGIC)) {
+    layout->unified_mount.clear();
+    layout->self_cgroup.erase("");
+    if (layout->v1_mounts.empty())
+      return Error::of(Errc::kFailedPrecondition, "no cgroup filesystem is reachable");
+    layout->mode = Layout::Mode::kV1;
+  }
+  for (const auto& [controllers, mountpoint] : layout->v1_mounts) {
+    if (::statfs(mountpoint.c_str(), &st) != 0 || st.f_type != CGROUP_SUPER_MAGIC)
+      return Error::of(
+          Errc::kFailedPrecondition,
+          "cgroup \"" + controllers + "\" at \"" + mountpoint + "\" is not a cgroup v1 filesystem");
+  }
+  return layout;
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 #include "runtime/cgroups/join.h"
 
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "common/fs.h"
@@ -31,6 +33,14 @@ Result<JoinHandles> open_join_handles(const Paths& paths) {
     auto fd = fs::open(paths.unified, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (!fd)
       return std::move(fd).error().context("cgroup2 directory");
+    // clone3 would refuse it with a bare EBADF: name the path instead.
+    struct statfs st {};
+    if (::fstatfs(fd->get(), &st) != 0)
+      return Error::sys("statfs cgroup2 directory \"" + paths.unified + "\"");
+    if (st.f_type != CGROUP2_SUPER_MAGIC)
+      return Error::of(
+          Errc::kFailedPrecondition,
+          "\"" + paths.unified + "\" is not on a cgroup2 filesystem (covered by another mount?)");
     handles.unified_dir = std::move(*fd);
   }
   return handles;
@@ -42,7 +52,7 @@ Result<void> join_v1_as_self(const std::vector<int>& fds) {
     // which the kernel does not take the global threadgroup lock.
     if (::write(fd, "0", 1) != 1)
       return Error::sys("join the container's v1 cgroup (tasks)");
-    ::close(fd);
+    ::close(fd);  // the parent's UniqueFd owns its own copy; this is the child's, from clone
   }
   return {};
 }

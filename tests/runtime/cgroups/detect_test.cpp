@@ -41,6 +41,40 @@ TEST(ParseLayout, HybridHost) {
   EXPECT_EQ(l->self_cgroup.at(""), "/user.slice");
 }
 
+// The view in which bench/ measures crun: an empty tmpfs stacked over the cgroup2 mount. A path
+// lookup lands in the tmpfs, so the layout is v1 only; before, keel wrote cgroup.subtree_control
+// into the tmpfs and clone3 into the "cgroup" failed with EBADF.
+TEST(ParseLayout, StackedMountHidesTheOneBelow) {
+  const std::string mountinfo =
+      std::string(kHybridMountinfo) +
+      "90 41 0:60 / /sys/fs/cgroup/unified rw,relatime - tmpfs tmpfs rw\n";
+  auto l = detail::parse_layout(mountinfo, kHybridSelf);
+  KEEL_ASSERT_OK(l);
+  EXPECT_EQ(l->mode, Layout::Mode::kV1);
+  EXPECT_TRUE(l->unified_mount.empty());
+  EXPECT_EQ(l->v1_mounts.size(), 4U);
+}
+
+TEST(ParseLayout, MountOverAnAncestorHidesEverythingBelow) {
+  const std::string mountinfo = std::string(kHybridMountinfo) +
+                                "91 23 0:61 / /sys/fs rw - tmpfs tmpfs rw\n" +
+                                "92 91 0:62 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";
+  auto l = detail::parse_layout(mountinfo, kHybridSelf);
+  KEEL_ASSERT_OK(l);
+  EXPECT_EQ(l->mode, Layout::Mode::kV2);
+  EXPECT_EQ(l->unified_mount, "/sys/fs/cgroup");
+  EXPECT_TRUE(l->v1_mounts.empty());
+}
+
+TEST(ParseLayout, TheLastOfTwoStackedCgroupMountsIsTheVisibleOne) {
+  auto l = detail::parse_layout(
+      "35 31 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n"
+      "36 35 0:33 /sub /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n",
+      "4:memory:/sub/a\n");
+  KEEL_ASSERT_OK(l);
+  EXPECT_EQ(l->self_cgroup.at("memory"), "/a");
+}
+
 TEST(ParseLayout, PureV1) {
   auto l = detail::parse_layout("35 31 0:32 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n",
                                 "4:memory:/a\n");
@@ -65,7 +99,7 @@ TEST(ParseLayout, PureV2) {
 TEST(ParseLayout, OwnCgroupIsRelativeToTheMountRoot) {
   auto l = detail::parse_layout(
       "35 31 0:32 /docker/abc /sys/fs/cgroup/memory ro - cgroup cgroup rw,memory\n"
-      "41 31 0:38 /docker/abc /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
+      "41 31 0:38 /docker/abc /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n",
       "4:memory:/docker/abc/sub\n0::/docker/abc\n");
   KEEL_ASSERT_OK(l);
   EXPECT_EQ(l->self_cgroup.at("memory"), "/sub");
