@@ -128,8 +128,16 @@ Result<void> set_memory(const std::string& dir, const oci::Memory& m) {
 
   if (m.reservation.value_or(0) != 0)
     KEEL_TRY(write_knob(dir, "memory.soft_limit_in_bytes", std::to_string(*m.reservation)));
-  if (m.kernel || m.kernel_tcp)
-    spdlog::debug("linux.resources.memory.kernel/kernelTCP are deprecated and ignored");
+  if (m.kernel)  // kernels since 5.16 refuse to set it; the spec marks it deprecated
+    spdlog::debug("linux.resources.memory.kernel is deprecated and ignored");
+  if (m.kernel_tcp) {
+    constexpr std::string_view kTcp = "memory.kmem.tcp.limit_in_bytes";
+    if (!has_file(dir, kTcp))
+      return Error::of(
+          Errc::kFailedPrecondition,
+          fmt::format("linux.resources.memory.kernelTCP: this kernel has no {}", kTcp));
+    KEEL_TRY(write_knob(dir, kTcp, std::to_string(*m.kernel_tcp)));
+  }
   if (m.swappiness) {
     if (*m.swappiness > 100)
       return Error::of(
@@ -233,6 +241,7 @@ Result<void> freeze_v1(const std::string& dir) {
       kFreezeTimeout);
   if (frozen && *frozen)
     return {};
+  // Rolling back a freeze that timed out: the timeout below is the error.
   (void)write_knob(dir, "freezer.state", "THAWED");
   if (!frozen)
     return std::move(frozen).error();
@@ -249,6 +258,7 @@ class V1Manager final : public Manager {
     std::vector<std::string> created;
     ScopeGuard undo([&] {
       for (const auto& dir : created)
+        // Undoing a failed create: the failure that got us here is the error.
         (void)remove_cgroup_tree(dir, kRmdirTimeout);
     });
     for (const auto& [hierarchy, dir] : paths_.v1) {
@@ -462,6 +472,7 @@ Result<void> V1Manager::kill_all() {
       return r;
     // A task the v1 freezer holds (a paused container) acts on SIGKILL only once thawed.
     if (freezer)
+      // Lets SIGKILL land; a cgroup left busy fails the rmdir that follows.
       (void)write_knob(*freezer, "freezer.state", "THAWED");
   } else if (freezer) {
     // Frozen, nothing forks between listing and signalling; SIGKILL lands on thaw.
@@ -471,6 +482,7 @@ Result<void> V1Manager::kill_all() {
         ::kill(pid, SIGKILL);
     }
     if (frozen)
+      // Lets SIGKILL land; a cgroup left busy fails the rmdir that follows.
       (void)write_knob(*freezer, "freezer.state", "THAWED");
   }
   return kill_and_wait_empty(dir, kKillTimeout);

@@ -111,6 +111,23 @@ TEST_F(V1Test, MemoryLimitSwapReservationSwappinessOom) {
   EXPECT_EQ(fs_.read("memory/keel/c1/memory.oom_control"), "1");
 }
 
+TEST_F(V1Test, KernelTcpLimitIsWritten) {
+  fs_.write("memory/keel/c1/memory.kmem.tcp.limit_in_bytes", kUnlimited);
+  oci::Resources r;
+  r.memory = oci::Memory{.kernel_tcp = 8 << 20};
+  KEEL_ASSERT_OK(apply(r));
+  EXPECT_EQ(fs_.read("memory/keel/c1/memory.kmem.tcp.limit_in_bytes"), "8388608");
+}
+
+TEST_F(V1Test, KernelTcpWithoutTheKnobIsRefusedByName) {
+  oci::Resources r;
+  r.memory = oci::Memory{.kernel_tcp = 8 << 20};
+  auto result = apply(r);
+  ASSERT_FALSE(result);
+  EXPECT_THAT(result.error().message(), HasSubstr("kernelTCP"));
+  EXPECT_THAT(result.error().message(), HasSubstr("memory.kmem.tcp.limit_in_bytes"));
+}
+
 // With memsw unwritable, the knob written before it shows the order.
 TEST_F(V1Test, MemoryShrinkingWritesLimitBeforeMemsw) {
   std::filesystem::remove(fs_.path("memory/keel/c1/memory.memsw.limit_in_bytes"));
