@@ -210,7 +210,7 @@ void BM_PrepareFromCache(benchmark::State& state) {
     state.SkipWithError("mkdtemp");
     return;
   }
-  const std::string cache = std::string(dir) + "/seccomp-cache";
+  const std::string cache = std::string(dir) + "/@seccomp-cache";
   const Seccomp profile = docker_like_profile();
   if (auto filled = security::prepare_seccomp(profile, cache); !filled) {
     state.SkipWithError(filled.error().message().c_str());

@@ -195,7 +195,7 @@ class KeeldContainers : public ManagerTest {
     EXPECT_THAT(names_in(keeld_.state() / "shims"), ::testing::IsEmpty());
     // The runtime's state dir keeps its seccomp filter cache, nothing per container.
     auto runtime = names_in(keeld_.state() / "runtime");
-    runtime.erase("seccomp-cache");
+    runtime.erase("@seccomp-cache");
     EXPECT_THAT(runtime, ::testing::IsEmpty());
   }
 

@@ -1,4 +1,4 @@
-// Pins the compiled-filter cache under <root>/seccomp-cache (runtime/security/seccomp_cache.cpp):
+// Pins the compiled-filter cache under <root>/@seccomp-cache (runtime/security/seccomp_cache.cpp):
 // a second container with the same profile loads the stored program and is still denied, exec'd
 // processes load it too, and `list` does not take the cache for a container.
 #include <fcntl.h>
@@ -32,7 +32,7 @@ nlohmann::json mkdir_denied(int errno_ret) {
 std::vector<std::filesystem::path> cache_entries(const Bundle& bundle) {
   std::vector<std::filesystem::path> out;
   std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(bundle.root / "seccomp-cache", ec))
+  for (const auto& entry : std::filesystem::directory_iterator(bundle.root / "@seccomp-cache", ec))
     out.push_back(entry.path());
   return out;
 }
@@ -92,6 +92,29 @@ TEST(SeccompCache, SecondRunLoadsTheCachedFilterAndStillDenies) {
   const RunResult list = run_runtime(bundle, {"list", "--quiet"});
   EXPECT_EQ(list.exit_code, 0) << list;
   EXPECT_THAT(list.out, Not(HasSubstr("seccomp-cache"))) << list;
+  leaks.expect_none();
+}
+
+// The cache sits where no container id can name it: `state` and `delete --force` of its name
+// (with or without the '@') neither see it as a container nor remove it.
+TEST(SeccompCache, NoContainerIdNamesTheCache) {
+  KEEL_SKIP_UNLESS_ROOT();
+  if (!is_keel())
+    GTEST_SKIP() << "keel's own cache";
+  LeakCheck leaks;
+  auto bundle = busybox_bundle();
+  bundle.config["linux"]["seccomp"] = mkdir_denied(EXDEV);
+  ASSERT_EQ(run_script(bundle, kMkdirProbe).exit_code, 0);
+  const auto entries = cache_entries(bundle);
+  ASSERT_EQ(entries.size(), 1U);
+  for (const std::string name : {"seccomp-cache", "@seccomp-cache"}) {
+    const RunResult state = run_runtime(bundle, {"state", name});
+    EXPECT_NE(state.exit_code, 0) << state;
+    EXPECT_THAT(state.err, Not(HasSubstr("being created"))) << state;
+    expect_error_line(state, name);
+    const RunResult del = run_runtime(bundle, {"delete", "--force", name});
+    EXPECT_EQ(cache_entries(bundle), entries) << del;
+  }
   leaks.expect_none();
 }
 

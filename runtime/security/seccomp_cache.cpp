@@ -96,6 +96,7 @@ Result<SeccompProgram> load_entry(const std::string& path, const std::string& ke
 
 std::string SeccompCache::key(const oci::Seccomp& profile) {
   struct utsname uts {};
+  // uname fails only with EFAULT, impossible with our buffer.
   (void)::uname(&uts);
   const scmp_version* version = ::seccomp_version();
   std::string material = "keel seccomp cache 1\n";

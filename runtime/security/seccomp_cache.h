@@ -11,9 +11,10 @@
 
 namespace keel::runtime::security {
 
-// Where `keel --root R` keeps its cache: R/seccomp-cache. Not a valid place for a container, see
-// StateStore.
-inline constexpr const char* kSeccompCacheDir = "seccomp-cache";
+// Where `keel --root R` keeps its cache: R/@seccomp-cache. '@' is outside the container id
+// alphabet (state_store.cpp), so no id can name it: `keel state`, `delete --force` and `list`
+// never see the cache as a container.
+inline constexpr const char* kSeccompCacheDir = "@seccomp-cache";
 
 // One file per key, <dir>/<key>.bpf, mode 0600 in a 0700 directory. A file holds the key again,
 // the load flags and the program with its digest; one whose key, size or digest disagrees, or that
