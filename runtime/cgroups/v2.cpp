@@ -190,6 +190,7 @@ class V2Manager final : public Manager {
     KEEL_TRY(make_cgroup_dir(dir, created));
     ScopeGuard undo([&] {
       if (created)
+        // Undoing a failed create: the failure that got us here is the error.
         (void)remove_cgroup_tree(dir, kRmdirTimeout);
     });
     KEEL_TRY(enable_controllers(root_, dir, {}));
@@ -236,6 +237,7 @@ class V2Manager final : public Manager {
           ::kill(pid, SIGKILL);
       }
       if (frozen)
+        // Lets SIGKILL land; a cgroup left busy fails the rmdir that follows.
         (void)thaw_v2(dir);
     }
     KEEL_TRY(kill_and_wait_empty(dir, kKillTimeout));
@@ -378,6 +380,7 @@ Result<void> freeze_v2(const std::string& dir) {
   auto frozen = wait_until([&] { return events_frozen(dir); }, kFreezeTimeout);
   if (frozen && *frozen)
     return {};
+  // Rolling back a freeze that timed out: the timeout below is the error.
   (void)write_knob(dir, "cgroup.freeze", "0");
   if (!frozen)
     return std::move(frozen).error();

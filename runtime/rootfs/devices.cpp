@@ -70,6 +70,7 @@ Result<void> make_device(int root_fd, const std::string& path, mode_t type, unsi
   if (!dir)
     return dir.error();
   // An existing entry is replaced: the rootfs may ship a stale node.
+  // ENOENT is the usual answer; anything worse shows in mknodat right below.
   (void)::unlinkat(dir->get(), name.c_str(), 0);
   if (::mknodat(dir->get(), name.c_str(), type | perm, ::makedev(major, minor)) != 0)
     return Error::sys("mknod \"" + path + "\"");
