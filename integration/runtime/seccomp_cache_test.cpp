@@ -37,6 +37,14 @@ std::vector<std::filesystem::path> cache_entries(const Bundle& bundle) {
   return out;
 }
 
+// Runs one container under the mkdir-denying profile (EXDEV); the cache entries it left.
+std::vector<std::filesystem::path> fill_cache_with_exdev_profile(Bundle& bundle) {
+  bundle.config["linux"]["seccomp"] = mkdir_denied(EXDEV);
+  const RunResult run = run_script(bundle, kMkdirProbe);
+  EXPECT_EQ(run.exit_code, 0) << run;
+  return cache_entries(bundle);
+}
+
 std::string read_bytes(const std::filesystem::path& path) {
   std::string out;
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -103,9 +111,7 @@ TEST(SeccompCache, NoContainerIdNamesTheCache) {
     GTEST_SKIP() << "keel's own cache";
   LeakCheck leaks;
   auto bundle = busybox_bundle();
-  bundle.config["linux"]["seccomp"] = mkdir_denied(EXDEV);
-  ASSERT_EQ(run_script(bundle, kMkdirProbe).exit_code, 0);
-  const auto entries = cache_entries(bundle);
+  const auto entries = fill_cache_with_exdev_profile(bundle);
   ASSERT_EQ(entries.size(), 1U);
   for (const std::string name : {"seccomp-cache", "@seccomp-cache"}) {
     const RunResult state = run_runtime(bundle, {"state", name});
@@ -127,9 +133,7 @@ TEST(SeccompCache, InitLoadsTheStoredProgram) {
     GTEST_SKIP() << "keel's own cache";
   LeakCheck leaks;
   auto bundle = busybox_bundle();
-  bundle.config["linux"]["seccomp"] = mkdir_denied(EXDEV);
-  ASSERT_EQ(run_script(bundle, kMkdirProbe).exit_code, 0);
-  const auto exdev_entries = cache_entries(bundle);
+  const auto exdev_entries = fill_cache_with_exdev_profile(bundle);
   ASSERT_EQ(exdev_entries.size(), 1u);
   const std::filesystem::path exdev_entry = exdev_entries[0];
 

@@ -145,13 +145,19 @@ void add_unexecutable_program(const Bundle& bundle) {
   std::filesystem::permissions(path, std::filesystem::perms(0755));
 }
 
-TEST(StartFailure, StartFailsWhenTheProcessCannotBeExecuted) {
-  KEEL_SKIP_UNLESS_ROOT();
-  LeakCheck leaks;
+// A bundle whose process is that file.
+Bundle unexecutable_bundle() {
   auto bundle = busybox_bundle();
   add_unexecutable_program(bundle);
   bundle.set_args({"/bin/not-a-program"});
   bundle.write();
+  return bundle;
+}
+
+TEST(StartFailure, StartFailsWhenTheProcessCannotBeExecuted) {
+  KEEL_SKIP_UNLESS_ROOT();
+  LeakCheck leaks;
+  auto bundle = unexecutable_bundle();
   const RunResult create = run_runtime(bundle, {"create", bundle.id});
   ASSERT_EQ(create.exit_code, 0) << create;
   const RunResult start = run_runtime(bundle, {"start", bundle.id});
@@ -169,10 +175,7 @@ TEST(StartFailure, StartFailsWhenTheProcessCannotBeExecuted) {
 TEST(StartFailure, RunFailsWhenTheProcessCannotBeExecuted) {
   KEEL_SKIP_UNLESS_ROOT();
   LeakCheck leaks;
-  auto bundle = busybox_bundle();
-  add_unexecutable_program(bundle);
-  bundle.set_args({"/bin/not-a-program"});
-  bundle.write();
+  auto bundle = unexecutable_bundle();
   const RunResult run = run_runtime(bundle, {"run", "--detach", bundle.id});
   EXPECT_NE(run.exit_code, 0) << run;
   EXPECT_THAT(run.err, HasSubstr("Exec format error")) << run;

@@ -37,12 +37,7 @@ TEST(Sysctl, NetKeyWithoutNetworkNamespaceIsRefused) {
   LeakCheck leaks;
   auto bundle = busybox_bundle();
   const std::string host_before = read_text("/proc/sys/net/ipv4/conf/lo/forwarding");
-  auto& namespaces = bundle.config["linux"]["namespaces"];
-  nlohmann::json kept = nlohmann::json::array();
-  for (const auto& ns : namespaces)
-    if (ns["type"] != "network")
-      kept.push_back(ns);
-  namespaces = kept;
+  bundle.drop_namespace("network");
   bundle.config["linux"]["sysctl"] = {
       {"net.ipv4.conf.lo.forwarding", host_before == "1\n" ? "0" : "1"}};
   bundle.write();

@@ -3,7 +3,6 @@
 #include "runtime/process/exec_child.h"
 
 #include <sched.h>
-#include <signal.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -44,19 +43,11 @@ void run_exec_child(ExecChildSpec& spec, SyncChannel& channel) {
     channel.send_error(Error::sys("make the exec'd process non-dumpable"));
     ::_exit(1);
   }
-  sigset_t none;
-  sigemptyset(&none);
-  if (::sigprocmask(SIG_SETMASK, &none, nullptr) != 0) {
-    channel.send_error(Error::sys("unblock signals"));
+  if (auto r = unblock_all_signals(); !r) {
+    channel.send_error(r.error());
     ::_exit(1);
   }
-  ProcessStart start;
-  start.process = spec.process;
-  start.capabilities = &spec.capabilities;
-  start.seccomp = spec.seccomp;
-  start.report = &spec.report;
-  start.setgroups_allowed = spec.setgroups_allowed;
-  start.first_unpreserved_fd = 3 + spec.preserve_fds;
+  ProcessStart start = process_start_of(*spec.process, spec);
   auto executable = prepare(spec, start, channel);
   if (!executable) {
     channel.send_error(executable.error());

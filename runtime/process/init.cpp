@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <linux/keyctl.h>
 #include <sched.h>
-#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -143,20 +142,11 @@ void run_container_init(InitSpec& spec, SyncChannel& channel) {
   // execve, and `keel start` (which takes it) would never release us.
   if (spec.state_lock_fd >= 0)
     ::close(spec.state_lock_fd);
-  // `keel run` blocks the signals it forwards; the container's process starts with none blocked.
-  sigset_t none;
-  sigemptyset(&none);
-  if (::sigprocmask(SIG_SETMASK, &none, nullptr) != 0) {
-    channel.send_error(Error::sys("unblock signals"));
+  if (auto r = unblock_all_signals(); !r) {
+    channel.send_error(r.error());
     ::_exit(1);
   }
-  ProcessStart start;
-  start.process = &*spec.config->process;
-  start.capabilities = &spec.capabilities;
-  start.seccomp = spec.seccomp;
-  start.report = &spec.report;
-  start.setgroups_allowed = spec.setgroups_allowed;
-  start.first_unpreserved_fd = 3 + spec.preserve_fds;
+  ProcessStart start = process_start_of(*spec.config->process, spec);
   auto executable = prepare(spec, start, channel);
   if (!executable) {
     channel.send_error(executable.error());

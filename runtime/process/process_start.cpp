@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -67,6 +68,14 @@ Result<void> seal_inherited_fds(int first) {
   if (errno != EINVAL && errno != ENOSYS)
     return Error::sys("mark inherited fds close-on-exec");
   return seal_by_listing(first);
+}
+
+Result<void> unblock_all_signals() {
+  sigset_t none;
+  sigemptyset(&none);
+  if (::sigprocmask(SIG_SETMASK, &none, nullptr) != 0)
+    return Error::sys("unblock signals");
+  return {};
 }
 
 Result<std::string> set_up_process(ProcessStart& start) {

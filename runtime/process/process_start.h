@@ -31,6 +31,22 @@ struct ProcessStart {
   bool filter_loaded = false;    // set once the filter is in place (fds sealed before it)
 };
 
+// The container's init and exec's child both carry these fields, under these names.
+template <class ChildSpec>
+[[nodiscard]] ProcessStart process_start_of(const oci::Process& process, ChildSpec& spec) {
+  ProcessStart start;
+  start.process = &process;
+  start.capabilities = &spec.capabilities;
+  start.seccomp = spec.seccomp;
+  start.report = &spec.report;
+  start.setgroups_allowed = spec.setgroups_allowed;
+  start.first_unpreserved_fd = 3 + spec.preserve_fds;
+  return start;
+}
+
+// `keel run` blocks the signals it forwards; the container's process starts with none blocked.
+[[nodiscard]] Result<void> unblock_all_signals();
+
 // Everything up to the executable's path; loads the filter early when no_new_privs is off.
 [[nodiscard]] Result<std::string> set_up_process(ProcessStart& start);
 
