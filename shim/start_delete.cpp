@@ -12,15 +12,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/clock.h"
 #include "common/fs.h"
 #include "common/sha256.h"
 #include "containerd/task/v2/shim.pb.h"
 #include "shim/commands.h"
-#include "shim/exit_file.h"
 #include "shim/mount.h"
 #include "shim/runtime_client.h"
-#include "shim/spawn.h"
 #include "shim/task.h"
+#include "shimapi/exit_file.h"
+#include "shimapi/spawn.h"
 
 namespace keel::shim {
 namespace {
@@ -98,14 +99,14 @@ Result<int> run_start(const ShimOptions& o) {
   KEEL_TRY(fs::write_file_atomic(*cwd + "/address", address, 0644));
   std::error_code ec;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  SpawnOptions s;
+  shimapi::SpawnOptions s;
   s.argv = {ec ? std::string("/proc/self/exe") : self.string()};
   for (auto& a : daemon_args(o))
     s.argv.push_back(a);
   s.extra_fds = {listener->get()};
   s.cwd = *cwd;
   s.new_session = true;
-  auto pid = spawn(s);
+  auto pid = shimapi::spawn(s);
   if (!pid) {
     ::unlink(path.c_str());
     return std::move(pid).error().context("start shim \"" + o.id + "\"");
@@ -146,14 +147,14 @@ Result<int> run_delete(const ShimOptions& o) {
       address && address->rfind("unix://", 0) == 0)
     ::unlink(address->substr(7).c_str());
 
-  ExitRecord exit{0, 128 + 9, realtime_ns()};
+  shimapi::ExitRecord exit{0, 128 + 9, unix_now_ns()};
   if (auto text = fs::read_file(bundle + "/init.pid")) {
     try {
       exit.pid = static_cast<pid_t>(std::stol(*text));
     } catch (const std::exception&) {
     }
   }
-  if (auto recorded = read_exit_file(exit_file_path(bundle, "")))
+  if (auto recorded = shimapi::read_exit_file(shimapi::exit_file_path(bundle, "")))
     exit = *recorded;  // the shim died after the container: its real status
   containerd::task::v2::DeleteResponse resp;
   resp.set_pid(static_cast<std::uint32_t>(exit.pid));

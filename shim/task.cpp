@@ -8,10 +8,11 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/clock.h"
 #include "common/fs.h"
 #include "shim/io/console.h"
 #include "shim/io/cri_log.h"
-#include "shim/spawn.h"
+#include "shimapi/spawn.h"
 
 namespace keel::shim {
 namespace {
@@ -318,15 +319,16 @@ Result<void> Task::update(const std::string& id, const std::string& resources_js
   return runtime_->update(id_, resources_json);
 }
 
-Result<ExitRecord> Task::remove(const std::string& id, const std::string& exec_id) {
+Result<shimapi::ExitRecord> Task::remove(const std::string& id, const std::string& exec_id) {
   auto p = find(id, exec_id);
   if (!p)
     return std::move(p).error();
   Process& proc = **p;
   KEEL_TRY(proc.check_can("delete"));
   if (!proc.is_init()) {
-    ExitRecord record = proc.exit().value_or(ExitRecord{proc.pid(), 0, realtime_ns()});
-    ::unlink(exit_file_path(config_.state_dir, exec_id).c_str());
+    shimapi::ExitRecord record =
+        proc.exit().value_or(shimapi::ExitRecord{proc.pid(), 0, unix_now_ns()});
+    ::unlink(shimapi::exit_file_path(config_.state_dir, exec_id).c_str());
     execs_.erase(exec_id);
     return record;
   }
@@ -338,8 +340,8 @@ Result<ExitRecord> Task::remove(const std::string& id, const std::string& exec_i
     KEEL_TRY(unmount_rootfs(bundle_ + "/rootfs"));
     rootfs_mounted_ = false;
   }
-  ExitRecord record =
-      init_->exit().value_or(ExitRecord{init_->pid(), 128 + SIGKILL, realtime_ns()});
+  shimapi::ExitRecord record =
+      init_->exit().value_or(shimapi::ExitRecord{init_->pid(), 128 + SIGKILL, unix_now_ns()});
   if (init_->io() != nullptr)
     init_->io()->finish();
   for (auto& [eid, e] : execs_)
@@ -360,9 +362,11 @@ void Task::on_exit(pid_t pid, int wait_status) {
       p = e.get();
   if (p == nullptr)
     return;
-  const ExitRecord record{pid, static_cast<std::uint32_t>(exit_code_of(wait_status)),
-                          realtime_ns()};
-  if (auto r = write_exit_file(exit_file_path(config_.state_dir, p->exec_id()), record); !r)
+  const shimapi::ExitRecord record{
+      pid, static_cast<std::uint32_t>(shimapi::exit_code_of(wait_status)), unix_now_ns()};
+  if (auto r = shimapi::write_exit_file(shimapi::exit_file_path(config_.state_dir, p->exec_id()),
+                                        record);
+      !r)
     spdlog::warn("{}", r.error().message());
   p->set_exited(record);
   events_.task_exit(id_, p->exec_id(), pid, record.status, record.exited_at_ns);

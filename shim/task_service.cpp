@@ -130,7 +130,7 @@ void TaskService::register_with(ttrpc::Server& server) {
     reply_empty(r, task_.close_io(req.id(), req.exec_id(), req.stdin()));
   });
   handle<v2::WaitRequest>(server, "Wait", [this](const auto& req, const Reply& r) {
-    auto waiting = task_.wait(req.id(), req.exec_id(), [r](const ExitRecord& exit) {
+    auto waiting = task_.wait(req.id(), req.exec_id(), [r](const shimapi::ExitRecord& exit) {
       v2::WaitResponse resp;
       resp.set_exit_status(exit.status);
       set_time(resp.mutable_exited_at(), exit.exited_at_ns);

@@ -89,6 +89,11 @@ struct ContainerService::Impl {
   }
 
   [[nodiscard]] std::string runtime_root() const { return (options.state / "runtime").string(); }
+  // The shim's socket directory and the runtime's root, in the shim's environment.
+  [[nodiscard]] std::vector<std::string> shim_env() const {
+    return {std::string(shimapi::kSocketDirEnv) + "=" + (options.state / "shims").string(),
+            std::string(shimapi::kRuntimeRootEnv) + "=" + runtime_root()};
+  }
 
   void publish(const ContainerRecord& record, const std::string& action,
                std::map<std::string, std::string> extra = {}) {
@@ -141,7 +146,8 @@ struct ContainerService::Impl {
                                                  .ns = options.ns,
                                                  .id = record.id,
                                                  .bundle = dir_of(record.id),
-                                                 .address = options.address});
+                                                 .address = options.address,
+                                                 .env = shim_env()});
     if (!address)
       return std::move(address).error();
     record.shim_address = *address;
@@ -401,10 +407,6 @@ Result<std::unique_ptr<ContainerService>> ContainerService::open(
   for (const auto& dir : {options.root / "containers", options.root / "volumes",
                           options.state / "shims", options.state / "runtime"})
     KEEL_TRY(fs::mkdir_all(dir.string(), 0711));
-  // The shims find their socket directory and the runtime's root here (set before any thread
-  // of keeld's forks a shim).
-  ::setenv("KEEL_SHIM_SOCKET_DIR", (options.state / "shims").c_str(), 1);
-  ::setenv("KEEL_SHIM_ROOT", (options.state / "runtime").c_str(), 1);
   auto impl = std::make_unique<Impl>(options, db, images, snapshotter, bus, std::move(*store));
   std::unique_ptr<ContainerService> service(new ContainerService(std::move(impl)));
   service->impl_->recover();
