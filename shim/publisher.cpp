@@ -146,7 +146,10 @@ void Publisher::on_socket(std::uint32_t events) {
     }
     if (n > 0)
       out_.erase(0, static_cast<std::size_t>(n));
-    (void)loop_.modify(sock_.get(), out_.empty() ? EPOLLIN : EPOLLIN | EPOLLOUT);
+    if (auto r = loop_.modify(sock_.get(), out_.empty() ? EPOLLIN : EPOLLIN | EPOLLOUT); !r) {
+      close_socket();
+      return finish(false, r.error().message());
+    }
   }
   if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) == 0)
     return;

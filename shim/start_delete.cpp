@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -67,6 +68,8 @@ void drain_stdin() {
   struct stat st {};
   if (::fstat(STDIN_FILENO, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode)))
     return;
+  // A failed read leaves nothing to do: the options are not used, and containerd's writer then
+  // gets EPIPE, which it ignores for a shim that went on to start.
   (void)fs::read_fd(STDIN_FILENO);
 }
 
@@ -149,10 +152,15 @@ Result<int> run_delete(const ShimOptions& o) {
 
   shimapi::ExitRecord exit{0, 128 + 9, unix_now_ns()};
   if (auto text = fs::read_file(bundle + "/init.pid")) {
-    try {
-      exit.pid = static_cast<pid_t>(std::stol(*text));
-    } catch (const std::exception&) {
-    }
+    // A pid file cut short (the runtime died writing it) leaves pid 0, which containerd accepts
+    // for a task whose process it never saw: worth a line, not a failed delete.
+    pid_t pid = 0;
+    const auto parsed = std::from_chars(text->data(), text->data() + text->size(), pid);
+    if (parsed.ec == std::errc() && pid > 0)
+      exit.pid = pid;
+    else
+      std::fprintf(stderr, "keel-shim: delete \"%s\": init.pid \"%s\" holds no pid\n", o.id.c_str(),
+                   text->c_str());
   }
   if (auto recorded = shimapi::read_exit_file(shimapi::exit_file_path(bundle, "")))
     exit = *recorded;  // the shim died after the container: its real status

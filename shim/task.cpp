@@ -122,8 +122,11 @@ Result<pid_t> Task::create(const CreateOptions& o) {
   if (!o.rootfs.empty())
     KEEL_TRY(mount_rootfs(o.rootfs, rootfs));
   auto undo_mount = [&] {
-    if (!o.rootfs.empty())
-      (void)unmount_rootfs(rootfs);
+    if (o.rootfs.empty())
+      return;
+    // The create already failed with its own error; a rootfs left mounted is worth a line too.
+    if (auto r = unmount_rootfs(rootfs); !r)
+      spdlog::warn("create \"{}\": {}", o.id, r.error().message());
   };
   auto prepared = prepare_io(loop_, stdio);
   if (!prepared) {
@@ -140,7 +143,8 @@ Result<pid_t> Task::create(const CreateOptions& o) {
   auto pid = read_pid_file(pid_file);
   auto io = pid ? finish_io(loop_, stdio, *prepared) : std::move(pid).error();
   if (!pid || !io) {
-    (void)runtime->remove(o.id, true);
+    if (auto removed = runtime->remove(o.id, true); !removed)
+      spdlog::warn("create \"{}\": cleaning up: {}", o.id, removed.error().message());
     undo_mount();
     return std::move(io).error().context("create \"" + o.id + "\"");
   }
