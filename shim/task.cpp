@@ -372,6 +372,8 @@ void Task::on_exit(pid_t pid, int wait_status) {
                                         record);
       !r)
     spdlog::warn("{}", r.error().message());
+  if (p == init_.get() && oom_)
+    oom_->check();
   p->set_exited(record);
   events_.task_exit(id_, p->exec_id(), pid, record.status, record.exited_at_ns);
   after_exit(*p);
