@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <charconv>
+
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -25,12 +27,10 @@ Result<pid_t> read_pid_file(const std::string& path) {
   auto text = fs::read_file(path);
   if (!text)
     return std::move(text).error();
-  try {
-    const long pid = std::stol(*text);
-    if (pid > 0)
-      return static_cast<pid_t>(pid);
-  } catch (const std::exception&) {
-  }
+  pid_t pid = 0;
+  const auto parsed = std::from_chars(text->data(), text->data() + text->size(), pid);
+  if (parsed.ec == std::errc() && pid > 0)
+    return pid;
   return Error::of(Errc::kInternal, "pid file \"" + path + "\" holds no pid");
 }
 
