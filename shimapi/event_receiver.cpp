@@ -163,18 +163,24 @@ EventReceiver::~EventReceiver() {
 void EventReceiver::serve() {
   std::map<int, Connection> connections;
   std::vector<pollfd> fds;
+  // Out of fds, accept fails while the listener stays readable: it is left out of the poll set
+  // until a connection closes or a second passes, instead of spinning.
+  bool accepting = true;
   for (;;) {
     fds.clear();
     fds.push_back({wake_.get(), POLLIN, 0});
-    fds.push_back({listener_.get(), POLLIN, 0});
+    fds.push_back({accepting ? listener_.get() : -1, POLLIN, 0});
     for (const auto& [fd, c] : connections)
       fds.push_back({fd, POLLIN, 0});
-    if (::poll(fds.data(), fds.size(), -1) < 0) {
+    const int ready = ::poll(fds.data(), fds.size(), accepting ? -1 : 1000);
+    if (ready < 0) {
       if (errno == EINTR)
         continue;
       spdlog::error("shim events: {}", Error::sys("poll").message());
       return;
     }
+    if (ready == 0)
+      accepting = true;
     if (fds[0].revents != 0)
       return;
     if (fds[1].revents != 0) {
@@ -182,14 +188,19 @@ void EventReceiver::serve() {
       if (accepted.valid()) {
         const int fd = accepted.get();
         connections[fd] = Connection{std::move(accepted), {}};
+      } else if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        spdlog::warn("shim events: {}", Error::sys("accept").message());
+        accepting = false;
       }
     }
     for (std::size_t i = 2; i < fds.size(); ++i) {
       if (fds[i].revents == 0)
         continue;
       auto it = connections.find(fds[i].fd);
-      if (it != connections.end() && !on_readable(it->second, handler_))
+      if (it != connections.end() && !on_readable(it->second, handler_)) {
         connections.erase(it);
+        accepting = true;
+      }
     }
   }
 }
