@@ -21,10 +21,11 @@
 #include "shim/commands.h"
 #include "shim/event_loop.h"
 #include "shim/publisher.h"
-#include "shim/spawn.h"
 #include "shim/task.h"
 #include "shim/task_service.h"
 #include "shim/ttrpc/server.h"
+#include "shimapi/binary.h"
+#include "shimapi/spawn.h"
 
 namespace keel::shim {
 namespace {
@@ -99,7 +100,8 @@ Result<int> run_daemon(const ShimOptions& o) {
     return std::move(loop).error();
   // containerd (1.6 on) names its ttrpc socket in the environment of `start`, which the daemon
   // inherits; with it, events go straight to containerd instead of through a process each.
-  const char* ttrpc_address = std::getenv("TTRPC_ADDRESS");  // NOLINT(concurrency-mt-unsafe)
+  const char* ttrpc_address =
+      std::getenv(shimapi::kTtrpcAddressEnv);  // NOLINT(concurrency-mt-unsafe)
   Publisher publisher(
       *loop, {o.publish_binary, o.address, o.ns, ttrpc_address != nullptr ? ttrpc_address : ""});
   ttrpc::Server server(*loop);
@@ -111,7 +113,7 @@ Result<int> run_daemon(const ShimOptions& o) {
       const pid_t pid = ::waitpid(-1, &status, WNOHANG);
       if (pid <= 0)
         return;
-      if (!publisher.on_exit(pid, exit_code_of(status)))
+      if (!publisher.on_exit(pid, shimapi::exit_code_of(status)))
         task.on_exit(pid, status);
     }
   };

@@ -6,6 +6,8 @@
 
 #include <map>
 
+#include <spdlog/spdlog.h>
+
 namespace keel::shim {
 namespace {
 
@@ -72,7 +74,9 @@ Result<void> mount_one(const MountSpec& m, const std::string& target) {
 Result<void> mount_rootfs(const std::vector<MountSpec>& mounts, const std::string& target) {
   for (const auto& m : mounts) {
     if (auto r = mount_one(m, target); !r) {
-      (void)unmount_rootfs(target);
+      // The mount's error is the one to report; a failed undo is logged beside it.
+      if (auto undone = unmount_rootfs(target); !undone)
+        spdlog::warn("undoing a failed rootfs mount: {}", undone.error().message());
       return r;
     }
   }

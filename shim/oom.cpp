@@ -98,10 +98,23 @@ OomWatcher::~OomWatcher() {
     loop_.remove(notify_.get());
 }
 
-void OomWatcher::on_event() {
+void OomWatcher::check() {
+  // A notification still pending is counted here, from the counter: drained, it fires no second
+  // event for the same kill.
+  drain();
+  const std::uint64_t now = oom_kills();
+  for (; seen_ < now; ++seen_)
+    on_oom_();
+}
+
+void OomWatcher::drain() {
   std::array<char, 4096> buf;  // NOLINT(cppcoreguidelines-pro-type-member-init): read() fills it
   while (::read(notify_.get(), buf.data(), buf.size()) > 0) {
   }
+}
+
+void OomWatcher::on_event() {
+  drain();
   if (!v2_) {
     // v1 signals when the cgroup hits its limit, possibly before oom_kill counts the kill;
     // a signal while the cgroup still exists is an OOM, one after removal is not.

@@ -27,10 +27,16 @@ class OomWatcher {
   OomWatcher& operator=(OomWatcher&&) = delete;
   ~OomWatcher();
 
+  // Reports kills the counter shows that no notification reported yet. The task calls it when the
+  // init exits, before its TaskExit: the kernel counts a kill before the victim dies, but its
+  // notification may come after the SIGCHLD, and a manager reads TaskOOM before TaskExit.
+  void check();
+
  private:
   OomWatcher(EventLoop& loop, std::function<void()> on_oom)
       : loop_(loop), on_oom_(std::move(on_oom)) {}
   void on_event();
+  void drain();
   [[nodiscard]] std::uint64_t oom_kills() const;
 
   EventLoop& loop_;

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "shimapi/binary.h"
+
 namespace keel::shim {
 
 Result<ShimOptions> parse_options(const std::vector<std::string>& args) {
@@ -80,11 +82,11 @@ std::string env_or(const char* name, std::string fallback) {
 }  // namespace
 
 std::string socket_dir() {
-  return env_or("KEEL_SHIM_SOCKET_DIR", "/run/containerd/s");
+  return env_or(shimapi::kSocketDirEnv, "/run/containerd/s");
 }
 
 std::string default_runtime_root(const std::string& ns) {
-  return env_or("KEEL_SHIM_ROOT", "/run/containerd/keel/" + ns);
+  return env_or(shimapi::kRuntimeRootEnv, "/run/containerd/keel/" + ns);
 }
 
 std::string default_runtime_binary() {

@@ -24,8 +24,8 @@ struct ShimOptions {
 // The arguments that make the daemon of these options (no action).
 [[nodiscard]] std::vector<std::string> daemon_args(const ShimOptions& options);
 
-// Environment overrides, so tests and private deployments keep everything out of /run:
-// KEEL_SHIM_SOCKET_DIR (default /run/containerd/s) and KEEL_SHIM_ROOT
+// Environment overrides (shimapi/binary.h), so tests and private deployments keep everything out
+// of /run: KEEL_SHIM_SOCKET_DIR (default /run/containerd/s) and KEEL_SHIM_ROOT
 // (default /run/containerd/keel/<namespace>): the runtime's --root.
 [[nodiscard]] std::string socket_dir();
 [[nodiscard]] std::string default_runtime_root(const std::string& ns);

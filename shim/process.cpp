@@ -75,7 +75,7 @@ void Process::set_paused(bool paused) {
   status_ = paused ? ProcessStatus::kPaused : ProcessStatus::kRunning;
 }
 
-void Process::set_exited(const ExitRecord& record) {
+void Process::set_exited(const shimapi::ExitRecord& record) {
   exit_ = record;
   status_ = ProcessStatus::kStopped;
   auto waiters = std::move(waiters_);

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "common/error.h"
-#include "shim/exit_file.h"
 #include "shim/io/stdio.h"
+#include "shimapi/exit_file.h"
 
 namespace keel::shim {
 
@@ -30,7 +30,7 @@ struct ProcessState {
   std::int64_t exited_at_ns = 0;
 };
 
-using WaitCallback = std::function<void(const ExitRecord&)>;
+using WaitCallback = std::function<void(const shimapi::ExitRecord&)>;
 
 class Process {
  public:
@@ -42,7 +42,7 @@ class Process {
   [[nodiscard]] pid_t pid() const { return pid_; }
   [[nodiscard]] ProcessStatus status() const { return status_; }
   [[nodiscard]] const io::StdioPaths& stdio() const { return stdio_; }
-  [[nodiscard]] const std::optional<ExitRecord>& exit() const { return exit_; }
+  [[nodiscard]] const std::optional<shimapi::ExitRecord>& exit() const { return exit_; }
   [[nodiscard]] ProcessState state() const;
   [[nodiscard]] io::ProcessIo* io() { return io_.get(); }
 
@@ -53,7 +53,7 @@ class Process {
   void set_running(pid_t pid);
   void set_paused(bool paused);
   // Records the exit, wakes every waiter; later waiters are answered at once.
-  void set_exited(const ExitRecord& record);
+  void set_exited(const shimapi::ExitRecord& record);
   void add_waiter(WaitCallback callback);
   void release_io() { io_.reset(); }
 
@@ -66,7 +66,7 @@ class Process {
   pid_t pid_ = 0;
   ProcessStatus status_ = ProcessStatus::kUnknown;
   std::unique_ptr<io::ProcessIo> io_;
-  std::optional<ExitRecord> exit_;
+  std::optional<shimapi::ExitRecord> exit_;
   std::vector<WaitCallback> waiters_;
 };
 

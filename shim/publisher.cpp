@@ -13,12 +13,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/clock.h"
 #include "common/fs.h"
 #include "containerd/events/task.pb.h"
 #include "containerd/services/events/ttrpc/v1/events.pb.h"
 #include "keel/wkt/any.pb.h"
-#include "shim/spawn.h"
-#include "shim/ttrpc/client.h"
+#include "shimapi/spawn.h"
+#include "shimapi/ttrpc/client.h"
 #include "ttrpc/request.pb.h"
 
 namespace keel::shim {
@@ -32,12 +33,6 @@ constexpr const char* kEventsService = "containerd.services.events.ttrpc.v1.Even
 void set_time(keel::wkt::Timestamp* t, std::int64_t ns) {
   t->set_seconds(ns / 1000000000);
   t->set_nanos(static_cast<std::int32_t>(ns % 1000000000));
-}
-
-std::int64_t realtime_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
 template <class Message>
@@ -56,7 +51,7 @@ Publisher::~Publisher() {
 void Publisher::enqueue(std::string topic, std::string type_url, std::string value) {
   if (config_.binary.empty() && config_.ttrpc_address.empty())
     return;
-  queue_.push_back(Item{std::move(topic), std::move(type_url), std::move(value), realtime_ns(), 0});
+  queue_.push_back(Item{std::move(topic), std::move(type_url), std::move(value), unix_now_ns(), 0});
   pump();
 }
 
@@ -86,12 +81,12 @@ void Publisher::pump_binary() {
   if (auto r = fs::write_all(write_end.get(), any.SerializeAsString()); !r)
     spdlog::warn("publish {}: {}", item.topic, r.error().message());
   write_end.reset();
-  SpawnOptions o;
+  shimapi::SpawnOptions o;
   o.argv = {config_.binary, "--address", config_.address, "publish",
             "--topic",      item.topic,  "--namespace",   config_.ns};
   o.stdin_fd = read_end.get();
   o.stderr_fd = STDERR_FILENO;
-  auto pid = spawn(o);
+  auto pid = shimapi::spawn(o);
   if (!pid) {
     spdlog::warn("publish {}: {}", item.topic, pid.error().message());
     queue_.pop_front();
@@ -151,7 +146,10 @@ void Publisher::on_socket(std::uint32_t events) {
     }
     if (n > 0)
       out_.erase(0, static_cast<std::size_t>(n));
-    (void)loop_.modify(sock_.get(), out_.empty() ? EPOLLIN : EPOLLIN | EPOLLOUT);
+    if (auto r = loop_.modify(sock_.get(), out_.empty() ? EPOLLIN : EPOLLIN | EPOLLOUT); !r) {
+      close_socket();
+      return finish(false, r.error().message());
+    }
   }
   if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR)) == 0)
     return;

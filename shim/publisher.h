@@ -16,7 +16,7 @@
 #include "common/unique_fd.h"
 #include "shim/event_loop.h"
 #include "shim/events.h"
-#include "shim/ttrpc/frame.h"
+#include "shimapi/ttrpc/frame.h"
 
 namespace keel::shim {
 

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/fs.h"
-#include "shim/spawn.h"
+#include "shimapi/spawn.h"
 
 namespace keel::shim {
 namespace {
@@ -56,19 +56,19 @@ Result<std::string> RuntimeClient::run(const std::vector<std::string>& args,
   if (!stdin_data.empty())
     KEEL_TRY(fs::write_all(in->second.get(), stdin_data));  // small JSON: fits the pipe buffer
   in->second.reset();
-  SpawnOptions o;
+  shimapi::SpawnOptions o;
   o.argv = argv;
   o.stdin_fd = in->first.get();
   o.stdout_fd = out->second.get();
   o.stderr_fd = err->second.get();
-  auto pid = spawn(o);
+  auto pid = shimapi::spawn(o);
   if (!pid)
     return std::move(pid).error();
   out->second.reset();
   err->second.reset();
   auto stdout_text = fs::read_fd(out->first.get());
   auto stderr_text = fs::read_fd(err->first.get());
-  auto code = wait_exit(*pid);
+  auto code = shimapi::wait_exit(*pid);
   if (!code)
     return std::move(code).error();
   if (*code != 0) {
@@ -85,15 +85,15 @@ Result<void> RuntimeClient::run_with_stdio(const std::vector<std::string>& args,
   std::vector<std::string> argv = {config_.binary,   "--root",       config_.root, "--log",
                                    config_.log_path, "--log-format", "json"};
   argv.insert(argv.end(), args.begin(), args.end());
-  SpawnOptions o;
+  shimapi::SpawnOptions o;
   o.argv = argv;
   o.stdin_fd = stdio.in;
   o.stdout_fd = stdio.out;
   o.stderr_fd = stdio.err;
-  auto pid = spawn(o);
+  auto pid = shimapi::spawn(o);
   if (!pid)
     return std::move(pid).error();
-  auto code = wait_exit(*pid);
+  auto code = shimapi::wait_exit(*pid);
   if (!code)
     return std::move(code).error();
   if (*code != 0) {

@@ -6,21 +6,23 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
 
+#include "common/clock.h"
 #include "common/fs.h"
 #include "common/sha256.h"
 #include "containerd/task/v2/shim.pb.h"
 #include "shim/commands.h"
-#include "shim/exit_file.h"
 #include "shim/mount.h"
 #include "shim/runtime_client.h"
-#include "shim/spawn.h"
 #include "shim/task.h"
+#include "shimapi/exit_file.h"
+#include "shimapi/spawn.h"
 
 namespace keel::shim {
 namespace {
@@ -66,6 +68,8 @@ void drain_stdin() {
   struct stat st {};
   if (::fstat(STDIN_FILENO, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISREG(st.st_mode)))
     return;
+  // A failed read leaves nothing to do: the options are not used, and containerd's writer then
+  // gets EPIPE, which it ignores for a shim that went on to start.
   (void)fs::read_fd(STDIN_FILENO);
 }
 
@@ -98,14 +102,14 @@ Result<int> run_start(const ShimOptions& o) {
   KEEL_TRY(fs::write_file_atomic(*cwd + "/address", address, 0644));
   std::error_code ec;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  SpawnOptions s;
+  shimapi::SpawnOptions s;
   s.argv = {ec ? std::string("/proc/self/exe") : self.string()};
   for (auto& a : daemon_args(o))
     s.argv.push_back(a);
   s.extra_fds = {listener->get()};
   s.cwd = *cwd;
   s.new_session = true;
-  auto pid = spawn(s);
+  auto pid = shimapi::spawn(s);
   if (!pid) {
     ::unlink(path.c_str());
     return std::move(pid).error().context("start shim \"" + o.id + "\"");
@@ -146,14 +150,19 @@ Result<int> run_delete(const ShimOptions& o) {
       address && address->rfind("unix://", 0) == 0)
     ::unlink(address->substr(7).c_str());
 
-  ExitRecord exit{0, 128 + 9, realtime_ns()};
+  shimapi::ExitRecord exit{0, 128 + 9, unix_now_ns()};
   if (auto text = fs::read_file(bundle + "/init.pid")) {
-    try {
-      exit.pid = static_cast<pid_t>(std::stol(*text));
-    } catch (const std::exception&) {
-    }
+    // A pid file cut short (the runtime died writing it) leaves pid 0, which containerd accepts
+    // for a task whose process it never saw: worth a line, not a failed delete.
+    pid_t pid = 0;
+    const auto parsed = std::from_chars(text->data(), text->data() + text->size(), pid);
+    if (parsed.ec == std::errc() && pid > 0)
+      exit.pid = pid;
+    else
+      std::fprintf(stderr, "keel-shim: delete \"%s\": init.pid \"%s\" holds no pid\n", o.id.c_str(),
+                   text->c_str());
   }
-  if (auto recorded = read_exit_file(exit_file_path(bundle, "")))
+  if (auto recorded = shimapi::read_exit_file(shimapi::exit_file_path(bundle, "")))
     exit = *recorded;  // the shim died after the container: its real status
   containerd::task::v2::DeleteResponse resp;
   resp.set_pid(static_cast<std::uint32_t>(exit.pid));

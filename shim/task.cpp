@@ -5,13 +5,16 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <charconv>
+
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/clock.h"
 #include "common/fs.h"
 #include "shim/io/console.h"
 #include "shim/io/cri_log.h"
-#include "shim/spawn.h"
+#include "shimapi/spawn.h"
 
 namespace keel::shim {
 namespace {
@@ -24,12 +27,10 @@ Result<pid_t> read_pid_file(const std::string& path) {
   auto text = fs::read_file(path);
   if (!text)
     return std::move(text).error();
-  try {
-    const long pid = std::stol(*text);
-    if (pid > 0)
-      return static_cast<pid_t>(pid);
-  } catch (const std::exception&) {
-  }
+  pid_t pid = 0;
+  const auto parsed = std::from_chars(text->data(), text->data() + text->size(), pid);
+  if (parsed.ec == std::errc() && pid > 0)
+    return pid;
   return Error::of(Errc::kInternal, "pid file \"" + path + "\" holds no pid");
 }
 
@@ -121,8 +122,11 @@ Result<pid_t> Task::create(const CreateOptions& o) {
   if (!o.rootfs.empty())
     KEEL_TRY(mount_rootfs(o.rootfs, rootfs));
   auto undo_mount = [&] {
-    if (!o.rootfs.empty())
-      (void)unmount_rootfs(rootfs);
+    if (o.rootfs.empty())
+      return;
+    // The create already failed with its own error; a rootfs left mounted is worth a line too.
+    if (auto r = unmount_rootfs(rootfs); !r)
+      spdlog::warn("create \"{}\": {}", o.id, r.error().message());
   };
   auto prepared = prepare_io(loop_, stdio);
   if (!prepared) {
@@ -139,7 +143,8 @@ Result<pid_t> Task::create(const CreateOptions& o) {
   auto pid = read_pid_file(pid_file);
   auto io = pid ? finish_io(loop_, stdio, *prepared) : std::move(pid).error();
   if (!pid || !io) {
-    (void)runtime->remove(o.id, true);
+    if (auto removed = runtime->remove(o.id, true); !removed)
+      spdlog::warn("create \"{}\": cleaning up: {}", o.id, removed.error().message());
     undo_mount();
     return std::move(io).error().context("create \"" + o.id + "\"");
   }
@@ -318,15 +323,16 @@ Result<void> Task::update(const std::string& id, const std::string& resources_js
   return runtime_->update(id_, resources_json);
 }
 
-Result<ExitRecord> Task::remove(const std::string& id, const std::string& exec_id) {
+Result<shimapi::ExitRecord> Task::remove(const std::string& id, const std::string& exec_id) {
   auto p = find(id, exec_id);
   if (!p)
     return std::move(p).error();
   Process& proc = **p;
   KEEL_TRY(proc.check_can("delete"));
   if (!proc.is_init()) {
-    ExitRecord record = proc.exit().value_or(ExitRecord{proc.pid(), 0, realtime_ns()});
-    ::unlink(exit_file_path(config_.state_dir, exec_id).c_str());
+    shimapi::ExitRecord record =
+        proc.exit().value_or(shimapi::ExitRecord{proc.pid(), 0, unix_now_ns()});
+    ::unlink(shimapi::exit_file_path(config_.state_dir, exec_id).c_str());
     execs_.erase(exec_id);
     return record;
   }
@@ -338,8 +344,8 @@ Result<ExitRecord> Task::remove(const std::string& id, const std::string& exec_i
     KEEL_TRY(unmount_rootfs(bundle_ + "/rootfs"));
     rootfs_mounted_ = false;
   }
-  ExitRecord record =
-      init_->exit().value_or(ExitRecord{init_->pid(), 128 + SIGKILL, realtime_ns()});
+  shimapi::ExitRecord record =
+      init_->exit().value_or(shimapi::ExitRecord{init_->pid(), 128 + SIGKILL, unix_now_ns()});
   if (init_->io() != nullptr)
     init_->io()->finish();
   for (auto& [eid, e] : execs_)
@@ -360,10 +366,14 @@ void Task::on_exit(pid_t pid, int wait_status) {
       p = e.get();
   if (p == nullptr)
     return;
-  const ExitRecord record{pid, static_cast<std::uint32_t>(exit_code_of(wait_status)),
-                          realtime_ns()};
-  if (auto r = write_exit_file(exit_file_path(config_.state_dir, p->exec_id()), record); !r)
+  const shimapi::ExitRecord record{
+      pid, static_cast<std::uint32_t>(shimapi::exit_code_of(wait_status)), unix_now_ns()};
+  if (auto r = shimapi::write_exit_file(shimapi::exit_file_path(config_.state_dir, p->exec_id()),
+                                        record);
+      !r)
     spdlog::warn("{}", r.error().message());
+  if (p == init_.get() && oom_)
+    oom_->check();
   p->set_exited(record);
   events_.task_exit(id_, p->exec_id(), pid, record.status, record.exited_at_ns);
   after_exit(*p);

@@ -73,7 +73,8 @@ class Task {
   [[nodiscard]] Result<void> resume(const std::string& id);
   [[nodiscard]] Result<void> update(const std::string& id, const std::string& resources_json);
   // Delete: the exec process, or the container (runtime delete, rootfs unmounted).
-  [[nodiscard]] Result<ExitRecord> remove(const std::string& id, const std::string& exec_id);
+  [[nodiscard]] Result<shimapi::ExitRecord> remove(const std::string& id,
+                                                   const std::string& exec_id);
 
   // The reaper's report of a child that exited. Unknown pids (reparented orphans) are ignored.
   void on_exit(pid_t pid, int wait_status);

@@ -130,7 +130,7 @@ void TaskService::register_with(ttrpc::Server& server) {
     reply_empty(r, task_.close_io(req.id(), req.exec_id(), req.stdin()));
   });
   handle<v2::WaitRequest>(server, "Wait", [this](const auto& req, const Reply& r) {
-    auto waiting = task_.wait(req.id(), req.exec_id(), [r](const ExitRecord& exit) {
+    auto waiting = task_.wait(req.id(), req.exec_id(), [r](const shimapi::ExitRecord& exit) {
       v2::WaitResponse resp;
       resp.set_exit_status(exit.status);
       set_time(resp.mutable_exited_at(), exit.exited_at_ns);
@@ -177,12 +177,12 @@ void TaskService::register_with(ttrpc::Server& server) {
   });
   handle<v2::StatsRequest>(server, "Stats", [this](const auto& req, const Reply& r) {
     auto stats = task_.stats(req.id());
-    auto metrics = stats ? metrics_from_stats(*stats) : std::move(stats).error();
+    auto metrics = stats ? metrics_from_stats(*stats, cgroup2_unified()) : std::move(stats).error();
     if (!metrics)
       return reply_error(r, metrics.error());
     v2::StatsResponse resp;
-    resp.mutable_stats()->set_type_url(kMetricsTypeUrl);
-    resp.mutable_stats()->set_value(*metrics);
+    resp.mutable_stats()->set_type_url(metrics->type_url);
+    resp.mutable_stats()->set_value(std::move(metrics->value));
     reply_ok(r, resp);
   });
   handle<v2::CheckpointTaskRequest>(server, "Checkpoint", [](const auto&, const Reply& r) {

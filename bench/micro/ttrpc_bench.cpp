@@ -10,14 +10,14 @@
 
 #include "common/unique_fd.h"
 #include "containerd/task/v2/shim.pb.h"
-#include "shim/ttrpc/frame.h"
+#include "shimapi/ttrpc/frame.h"
 #include "ttrpc/request.pb.h"
 
 namespace {
 
-using keel::shim::ttrpc::encode_frame;
-using keel::shim::ttrpc::FrameDecoder;
-using keel::shim::ttrpc::MessageType;
+using keel::ttrpc::encode_frame;
+using keel::ttrpc::FrameDecoder;
+using keel::ttrpc::MessageType;
 
 // What containerd 1.6 sends for `ctr run` of an image with one overlay snapshot.
 std::string create_request_payload() {
@@ -104,7 +104,7 @@ void BM_SocketpairRoundTrip(benchmark::State& state) {
       return;
     }
     FrameDecoder decoder;
-    std::optional<keel::shim::ttrpc::Frame> decoded;
+    std::optional<keel::ttrpc::Frame> decoded;
     while (!decoded) {
       const ssize_t n = ::read(reader.get(), buffer.data(), buffer.size());
       if (n <= 0) {

@@ -15,7 +15,7 @@
 
 #include "integration/fixtures/fixtures.h"
 #include "shim/task_service.h"
-#include "shim/ttrpc/client.h"
+#include "shimapi/ttrpc/client.h"
 
 namespace keel::shim::testing {
 

@@ -16,14 +16,16 @@
 #include "common/clock.h"
 #include "common/fs.h"
 #include "manager/containers/capabilities.h"
-#include "manager/containers/cgroup_files.h"
+#include "manager/containers/host_cpu.h"
 #include "manager/containers/image_config.h"
+#include "manager/containers/shim_events.h"
 #include "manager/containers/spec_builder.h"
 #include "manager/containers/task_client.h"
 #include "manager/containers/user_lookup.h"
 #include "manager/snapshots/layer_writer.h"
 #include "manager/snapshots/mount.h"
 #include "oci-spec/runtime_config.h"
+#include "shimapi/metrics.h"
 
 namespace keel::manager::containers {
 namespace {
@@ -64,6 +66,8 @@ struct ContainerService::Impl {
   std::map<std::string, std::shared_ptr<TaskClient>> watchers;
   int watcher_threads = 0;
   bool stopping = false;
+  // The shims' TaskOOM and TaskExit events (their TTRPC_ADDRESS).
+  std::unique_ptr<ShimEvents> shim_events;
   // Rootfs mounts that keeld holds, by container id.
   std::set<std::string> mounted;
   // The last records of recently removed containers, newest last: a Wait that sees its
@@ -89,6 +93,12 @@ struct ContainerService::Impl {
   }
 
   [[nodiscard]] std::string runtime_root() const { return (options.state / "runtime").string(); }
+  // The shim's socket directory, the runtime's root and where its events go, in its environment.
+  [[nodiscard]] std::vector<std::string> shim_env() const {
+    return {std::string(shimapi::kSocketDirEnv) + "=" + (options.state / "shims").string(),
+            std::string(shimapi::kRuntimeRootEnv) + "=" + runtime_root(),
+            std::string(shimapi::kTtrpcAddressEnv) + "=" + shim_events->address()};
+  }
 
   void publish(const ContainerRecord& record, const std::string& action,
                std::map<std::string, std::string> extra = {}) {
@@ -141,7 +151,8 @@ struct ContainerService::Impl {
                                                  .ns = options.ns,
                                                  .id = record.id,
                                                  .bundle = dir_of(record.id),
-                                                 .address = options.address});
+                                                 .address = options.address,
+                                                 .env = shim_env()});
     if (!address)
       return std::move(address).error();
     record.shim_address = *address;
@@ -189,6 +200,9 @@ struct ContainerService::Impl {
     ++watcher_threads;
     std::thread([this, id, shared] {
       auto exit = shared->wait(id);
+      // The shim's TaskExit follows any TaskOOM of this run: with it in, finish_task knows.
+      if (exit && !shim_events->await_exit(id, std::chrono::seconds(2)))
+        spdlog::warn("container {}: no exit event from its shim; an OOM kill may go unseen", id);
       std::unique_lock lock(mutex);
       if (watchers[id] == shared)
         watchers.erase(id);
@@ -223,9 +237,9 @@ struct ContainerService::Impl {
       (void)remove_locked(*record, true, true, lock);
   }
 
-  // Reads the OOM count while the cgroup still exists, then deletes the task and the shim.
+  // Takes the OOM kill its shim reported, then deletes the task and the shim.
   void finish_task(ContainerRecord& record, int code, std::int64_t exited_at) {
-    record.state.oom_killed = oom_kills(record.cgroups_path) > 0;
+    record.state.oom_killed = shim_events->take_oom(record.id);
     if (auto client = TaskClient::connect(record.shim_address)) {
       (void)client->remove(record.id);
       (void)client->shutdown(record.id);
@@ -401,11 +415,11 @@ Result<std::unique_ptr<ContainerService>> ContainerService::open(
   for (const auto& dir : {options.root / "containers", options.root / "volumes",
                           options.state / "shims", options.state / "runtime"})
     KEEL_TRY(fs::mkdir_all(dir.string(), 0711));
-  // The shims find their socket directory and the runtime's root here (set before any thread
-  // of keeld's forks a shim).
-  ::setenv("KEEL_SHIM_SOCKET_DIR", (options.state / "shims").c_str(), 1);
-  ::setenv("KEEL_SHIM_ROOT", (options.state / "runtime").c_str(), 1);
+  auto events = ShimEvents::listen((options.state / "events.sock").string());
+  if (!events)
+    return std::move(events).error();
   auto impl = std::make_unique<Impl>(options, db, images, snapshotter, bus, std::move(*store));
+  impl->shim_events = std::move(*events);
   std::unique_ptr<ContainerService> service(new ContainerService(std::move(impl)));
   service->impl_->recover();
   return service;
@@ -927,7 +941,11 @@ Result<StatsSample> ContainerService::stats(std::string_view id_or_name) {
   sample.online_cpus = online_cpus();
   if (!is_live(record->state.status))
     return sample;
-  auto figures = cgroup_figures(record->cgroups_path);
+  // From the shim's Stats (containerd's cgroup metrics); a task that just ended has none.
+  auto client = impl_->client_of(*record);
+  auto stats = client ? client->stats(record->id) : Result<TaskStats>(std::move(client).error());
+  auto figures = stats ? shimapi::figures_of_metrics(stats->type_url, stats->value)
+                       : Result<shimapi::TaskFigures>(std::move(stats).error());
   if (!figures)
     return sample;
   sample.cpu_usage_ns = figures->cpu_usage_ns;

@@ -14,7 +14,7 @@
 #include "manager/containers/host_devices.h"
 #include "manager/containers/seccomp_profile.h"
 #include "manager/containers/user_lookup.h"
-#include "shim/io/cri_log.h"
+#include "shimapi/annotations.h"
 
 namespace keel::manager::containers {
 namespace {
@@ -358,7 +358,7 @@ Result<oci::RuntimeConfig> build_spec(const ImageConfig& image, const RunOptions
 
   config.annotations = run.labels;
   if (!ctx.log_path.empty())
-    config.annotations[shim::io::kLogPathAnnotation] = ctx.log_path;
+    config.annotations[shimapi::kLogPathAnnotation] = ctx.log_path;
   if (auto valid = oci::validate(config); !valid)
     return std::move(valid).error().context("spec of container \"" + ctx.id + "\"");
   return config;

@@ -1,13 +1,10 @@
 #include "manager/containers/task_client.h"
 
-#include <fcntl.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include "containerd/runc/v1/options.pb.h"
 #include "containerd/task/v2/shim.pb.h"
-#include "shim/exit_file.h"
-#include "shim/spawn.h"
+#include "shimapi/exit_file.h"
 
 namespace keel::manager::containers {
 namespace {
@@ -22,8 +19,8 @@ std::int64_t ns_of(const keel::wkt::Timestamp& t) {
   return t.seconds() * 1'000'000'000 + t.nanos();
 }
 
-Errc errc_of(shim::ttrpc::Code code) {
-  using shim::ttrpc::Code;
+Errc errc_of(ttrpc::Code code) {
+  using ttrpc::Code;
   switch (code) {
     case Code::kNotFound:
       return Errc::kNotFound;
@@ -59,54 +56,14 @@ const char* status_word(int status) {
 
 }  // namespace
 
-TaskClient::TaskClient(shim::ttrpc::Client client) : client_(std::move(client)) {}
+TaskClient::TaskClient(ttrpc::Client client) : client_(std::move(client)) {}
 
 Result<std::string> TaskClient::launch(const ShimLaunch& launch) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0)
-    return Error::sys("pipe for the shim's address");
-  UniqueFd read_end(fds[0]);
-  UniqueFd write_end(fds[1]);
-  shim::SpawnOptions options;
-  options.argv = {launch.shim_binary, "-namespace", launch.ns, "-address",
-                  launch.address,     "-id",        launch.id};
-  if (!launch.publish_binary.empty()) {
-    options.argv.emplace_back("-publish-binary");
-    options.argv.push_back(launch.publish_binary);
-  }
-  options.argv.emplace_back("start");
-  options.stdout_fd = write_end.get();
-  options.stderr_fd = write_end.get();
-  options.cwd = launch.bundle;
-  auto pid = shim::spawn(options);
-  if (!pid)
-    return std::move(pid).error().context("starting keel-shim");
-  write_end.reset();
-  std::string output;
-  char buffer[512];
-  while (true) {
-    const ssize_t n = ::read(read_end.get(), buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    output.append(buffer, static_cast<std::size_t>(n));
-  }
-  auto code = shim::wait_exit(*pid);
-  if (!code)
-    return std::move(code).error();
-  while (!output.empty() && (output.back() == '\n' || output.back() == ' '))
-    output.pop_back();
-  if (*code != 0)
-    return Error::of(Errc::kInternal,
-                     "keel-shim start failed (exit " + std::to_string(*code) + "): " + output);
-  // The address is the last line; anything before it is the shim's logging.
-  const auto newline = output.rfind('\n');
-  return newline == std::string::npos ? output : output.substr(newline + 1);
+  return shimapi::start_shim(launch);
 }
 
 Result<TaskClient> TaskClient::connect(const std::string& address) {
-  auto client = shim::ttrpc::Client::connect(address);
+  auto client = ttrpc::Client::connect(address);
   if (!client)
     return std::move(client).error().context("connecting to the shim at " + address);
   return TaskClient(std::move(*client));
@@ -322,7 +279,7 @@ Result<TaskStats> TaskClient::stats(const std::string& id) {
 
 std::optional<TaskExit> TaskClient::read_exit_file(const std::string& bundle,
                                                    const std::string& exec_id) {
-  auto record = shim::read_exit_file(shim::exit_file_path(bundle, exec_id));
+  auto record = shimapi::read_exit_file(shimapi::exit_file_path(bundle, exec_id));
   if (!record)
     return std::nullopt;
   return TaskExit{record->pid, static_cast<int>(record->status), record->exited_at_ns};

@@ -1,6 +1,6 @@
-// keeld's side of one container's keel-shim: launching it as containerd does (`keel-shim ...
-// start` prints the socket address) and calling containerd.task.v2.Task over its ttrpc socket.
-// One call at a time per client; a blocking Wait uses a client of its own.
+// keeld's side of one container's keel-shim: launching it as containerd does (shimapi/binary.h)
+// and calling containerd.task.v2.Task over its ttrpc socket. One call at a time per client; a
+// blocking Wait uses a client of its own.
 #pragma once
 
 #include <chrono>
@@ -11,20 +11,12 @@
 #include <vector>
 
 #include "common/error.h"
-#include "shim/ttrpc/client.h"
+#include "shimapi/binary.h"
+#include "shimapi/ttrpc/client.h"
 
 namespace keel::manager::containers {
 
-struct ShimLaunch {
-  std::string shim_binary;
-  std::string ns;
-  std::string id;
-  std::string bundle;
-  std::string address;  // keeld's socket, as containerd's
-  // Run by the shim for each task event (containerd's `publish` contract); empty: the shim
-  // drops events, and keeld learns of exits through Wait instead.
-  std::string publish_binary = {};
-};
+using shimapi::ShimLaunch;
 
 // Connect's answer: who serves this socket.
 struct ShimInfo {
@@ -64,7 +56,7 @@ struct TaskStdio {
 class TaskClient {
  public:
   // Runs `keel-shim -namespace NS -address A -id ID start` in the bundle and returns the socket
-  // address it prints; the shim daemonises, so it outlives keeld.
+  // address it prints; the shim daemonises, so it outlives keeld. launch.env reaches the shim.
   [[nodiscard]] static Result<std::string> launch(const ShimLaunch& launch);
   [[nodiscard]] static Result<TaskClient> connect(const std::string& address);
 
@@ -96,7 +88,7 @@ class TaskClient {
   // Asks the shim to exit once it has no task left.
   [[nodiscard]] Result<void> shutdown(const std::string& id);
 
-  // The exit the shim recorded in the bundle when it reaped the process (shim/exit_file.h):
+  // The exit the shim recorded in the bundle when it reaped the process (shimapi/exit_file.h):
   // what keeld reads for a container whose shim is gone. nullopt when none was recorded.
   [[nodiscard]] static std::optional<TaskExit> read_exit_file(const std::string& bundle,
                                                               const std::string& exec_id = {});
@@ -105,12 +97,12 @@ class TaskClient {
   void interrupt();
 
  private:
-  explicit TaskClient(shim::ttrpc::Client client);
+  explicit TaskClient(ttrpc::Client client);
   template <class Request, class Response>
   [[nodiscard]] Result<Response> call(const char* method, const Request& request,
                                       std::chrono::milliseconds timeout);
 
-  std::optional<shim::ttrpc::Client> client_;
+  std::optional<ttrpc::Client> client_;
 };
 
 }  // namespace keel::manager::containers

@@ -9,6 +9,7 @@
 #include <regex>
 #include <thread>
 
+#include "common/secure_path.h"
 #include "common/unique_fd.h"
 #include "manager/containers/log_reader.h"
 #include "manager/server/chunk_stream.h"
@@ -18,7 +19,6 @@
 #include "manager/snapshots/layer_stream.h"
 #include "manager/snapshots/layer_writer.h"
 #include "manager/snapshots/unpack.h"
-#include "runtime/rootfs/secure_path.h"
 
 namespace keel::manager::server {
 namespace {
@@ -32,7 +32,7 @@ Result<void> tar_path(const std::string& rootfs, const std::string& path, int ou
   UniqueFd root(::open(rootfs.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (root.get() < 0)
     return Error::sys("open " + rootfs);
-  auto target = runtime::rootfs::open_in_root(root.get(), path, O_PATH);
+  auto target = open_in_root(root.get(), path, O_PATH);
   if (!target)
     return std::move(target).error();
   std::string base = path;
@@ -41,7 +41,7 @@ Result<void> tar_path(const std::string& rootfs, const std::string& path, int ou
   base = base.substr(base.rfind('/') + 1);
   if (base.empty() || base == "/")
     base = ".";
-  const std::string source = runtime::rootfs::fd_path(target->get());
+  const std::string source = fd_path(target->get());
 
   std::unique_ptr<archive, int (*)(archive*)> out(archive_write_new(), archive_write_free);
   archive_write_set_format_pax_restricted(out.get());
@@ -308,7 +308,7 @@ grpc::Status ContainersService::CopyFrom(grpc::ServerContext* context,
       return to_status(rootfs.error());
     // Refuse a missing path before any byte is sent, so the client sees a clean error.
     UniqueFd root(::open(rootfs->c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    if (root.get() < 0 || !runtime::rootfs::open_in_root(root.get(), request->path()))
+    if (root.get() < 0 || !open_in_root(root.get(), request->path()))
       return grpc::Status(
           grpc::StatusCode::NOT_FOUND,
           "Could not find the file " + request->path() + " in container " + request->id());
@@ -334,7 +334,7 @@ grpc::Status ContainersService::CopyTo(grpc::ServerContext*,
       return to_status(Error::sys("open " + *rootfs));
     // The destination is resolved inside the rootfs; the unpacker then writes below it without
     // following any symlink, so nothing lands outside the container.
-    auto dir = runtime::rootfs::open_in_root(root.get(), header.path(), O_RDONLY | O_DIRECTORY);
+    auto dir = open_in_root(root.get(), header.path(), O_RDONLY | O_DIRECTORY);
     if (!dir)
       return grpc::Status(
           grpc::StatusCode::NOT_FOUND,

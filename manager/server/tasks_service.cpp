@@ -14,7 +14,7 @@
 #include "manager/server/proto_time.h"
 #include "manager/server/status.h"
 #include "manager/server/stdio_relay.h"
-#include "shim/spawn.h"
+#include "shimapi/spawn.h"
 
 namespace keel::manager::server {
 namespace {
@@ -60,10 +60,10 @@ Result<std::string> capture(const std::vector<std::string>& argv) {
     return Error::sys("pipe");
   UniqueFd read_end(fds[0]);
   UniqueFd write_end(fds[1]);
-  shim::SpawnOptions options;
+  shimapi::SpawnOptions options;
   options.argv = argv;
   options.stdout_fd = write_end.get();
-  auto pid = shim::spawn(options);
+  auto pid = shimapi::spawn(options);
   if (!pid)
     return std::move(pid).error();
   write_end.reset();
@@ -72,7 +72,7 @@ Result<std::string> capture(const std::vector<std::string>& argv) {
   ssize_t n = 0;
   while ((n = ::read(read_end.get(), buffer, sizeof buffer)) > 0)
     out.append(buffer, static_cast<std::size_t>(n));
-  auto code = shim::wait_exit(*pid);
+  auto code = shimapi::wait_exit(*pid);
   if (!code)
     return std::move(code).error();
   if (*code != 0)

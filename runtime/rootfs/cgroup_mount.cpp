@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/secure_path.h"
 #include "common/unique_fd.h"
-#include "runtime/rootfs/secure_path.h"
 
 namespace keel::runtime::rootfs {
 namespace {

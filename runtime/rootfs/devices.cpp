@@ -10,8 +10,8 @@
 #include <array>
 #include <string>
 
+#include "common/secure_path.h"
 #include "common/unique_fd.h"
-#include "runtime/rootfs/secure_path.h"
 
 namespace keel::runtime::rootfs {
 namespace {

@@ -6,9 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/secure_path.h"
 #include "runtime/rootfs/cgroup_mount.h"
 #include "runtime/rootfs/mount_options.h"
-#include "runtime/rootfs/secure_path.h"
 
 namespace keel::runtime::rootfs {
 namespace {

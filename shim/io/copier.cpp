@@ -132,6 +132,8 @@ void Copier::on_dst(std::uint32_t events) {
 void Copier::finish() {
   if (done_)
     return;
+  // Whether the source reached EOF or not, the copier ends here (the process is gone): the read
+  // only takes what is already in the pipe, and end() writes it out.
   (void)read_src();
   end();
 }

@@ -11,8 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/clock.h"
 #include "common/fs.h"
-#include "shim/exit_file.h"
 
 namespace keel::shim::io {
 
@@ -30,13 +30,14 @@ Result<std::string> cri_log_path_of_bundle(const std::string& bundle) {
   const auto annotations = config.find("annotations");
   if (annotations == config.end() || !annotations->is_object())
     return std::string();
-  const auto value = annotations->find(kLogPathAnnotation);
+  const auto value = annotations->find(shimapi::kLogPathAnnotation);
   if (value == annotations->end())
     return std::string();
   if (!value->is_string() || value->get<std::string>().empty() ||
       value->get<std::string>()[0] != '/')
-    return Error::of(Errc::kInvalidArgument,
-                     std::string("annotation ") + kLogPathAnnotation + " must be an absolute path");
+    return Error::of(
+        Errc::kInvalidArgument,
+        std::string("annotation ") + shimapi::kLogPathAnnotation + " must be an absolute path");
   return value->get<std::string>();
 }
 
@@ -132,14 +133,14 @@ void CriLogFile::append(std::string_view records) {
 
 void CriLogStream::write(std::string_view chunk) {
   out_.clear();
-  formatter_.feed(chunk, rfc3339_nano(realtime_ns()), out_);
+  formatter_.feed(chunk, rfc3339_nano(unix_now_ns()), out_);
   if (!out_.empty())
     file_->append(out_);
 }
 
 void CriLogStream::flush() {
   out_.clear();
-  formatter_.flush(rfc3339_nano(realtime_ns()), out_);
+  formatter_.flush(rfc3339_nano(unix_now_ns()), out_);
   if (!out_.empty())
     file_->append(out_);
 }

@@ -9,8 +9,9 @@
 // shim's side) they go out as one P record, so a reader joining P records with the next F gets
 // the output back byte for byte. The time is when the record's last byte was read.
 //
-// The manager asks for it with the annotation kLogPathAnnotation in the bundle's config.json
-// (an absolute path); it applies to the container's init process, not to exec processes.
+// The manager asks for it with the annotation shimapi::kLogPathAnnotation in the bundle's
+// config.json (an absolute path); it applies to the container's init process, not to exec
+// processes.
 #pragma once
 
 #include <cstddef>
@@ -21,10 +22,9 @@
 
 #include "common/error.h"
 #include "common/unique_fd.h"
+#include "shimapi/annotations.h"
 
 namespace keel::shim::io {
-
-inline constexpr const char* kLogPathAnnotation = "io.keel.shim.log-path";
 
 // The log path the bundle's config.json asks for; empty when it asks for none.
 [[nodiscard]] Result<std::string> cri_log_path_of_bundle(const std::string& bundle);

@@ -11,7 +11,7 @@
 
 #include "ttrpc/request.pb.h"
 
-namespace keel::shim::ttrpc {
+namespace keel::ttrpc {
 
 void Reply::send(const Status& status, std::string_view payload) const {
   if (server_ != nullptr)
@@ -189,4 +189,4 @@ bool Server::flushed() const {
   return true;
 }
 
-}  // namespace keel::shim::ttrpc
+}  // namespace keel::ttrpc

@@ -13,10 +13,10 @@
 #include "common/error.h"
 #include "common/unique_fd.h"
 #include "shim/event_loop.h"
-#include "shim/ttrpc/frame.h"
-#include "shim/ttrpc/status.h"
+#include "shimapi/ttrpc/frame.h"
+#include "shimapi/ttrpc/status.h"
 
-namespace keel::shim::ttrpc {
+namespace keel::ttrpc {
 
 class Server;
 
@@ -39,7 +39,7 @@ class Server {
  public:
   using Handler = std::function<void(const std::string& payload, const Reply& reply)>;
 
-  explicit Server(EventLoop& loop) : loop_(loop) {}
+  explicit Server(shim::EventLoop& loop) : loop_(loop) {}
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
   Server(Server&&) = delete;
@@ -74,11 +74,11 @@ class Server {
   void flush(std::uint64_t id);
   void close_connection(std::uint64_t id);
 
-  EventLoop& loop_;
+  shim::EventLoop& loop_;
   UniqueFd listener_;
   std::unordered_map<std::string, Handler> handlers_;
   std::map<std::uint64_t, Connection> connections_;
   std::uint64_t next_connection_ = 1;
 };
 
-}  // namespace keel::shim::ttrpc
+}  // namespace keel::ttrpc

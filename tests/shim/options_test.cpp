@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "shim/exit_file.h"
+#include "shimapi/exit_file.h"
 
 namespace keel::shim {
 namespace {
@@ -44,18 +44,18 @@ TEST(ExitFile, RoundTripsAndReadsGarbageAsAbsent) {
   const auto dir =
       std::filesystem::temp_directory_path() / ("keel-exit-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  const std::string path = exit_file_path(dir.string(), "");
-  EXPECT_FALSE(read_exit_file(path));
-  ASSERT_TRUE(write_exit_file(path, ExitRecord{7, 137, 1234567890123}));
-  auto r = read_exit_file(path);
+  const std::string path = shimapi::exit_file_path(dir.string(), "");
+  EXPECT_FALSE(shimapi::read_exit_file(path));
+  ASSERT_TRUE(shimapi::write_exit_file(path, shimapi::ExitRecord{7, 137, 1234567890123}));
+  auto r = shimapi::read_exit_file(path);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->pid, 7);
   EXPECT_EQ(r->status, 137U);
   EXPECT_EQ(r->exited_at_ns, 1234567890123);
-  EXPECT_EQ(exit_file_path("/s", "e1"), "/s/exit-exec-e1");
-  ASSERT_TRUE(write_exit_file(path, ExitRecord{}));
+  EXPECT_EQ(shimapi::exit_file_path("/s", "e1"), "/s/exit-exec-e1");
+  ASSERT_TRUE(shimapi::write_exit_file(path, shimapi::ExitRecord{}));
   std::filesystem::resize_file(path, 1);  // torn: "0"
-  EXPECT_FALSE(read_exit_file(path));
+  EXPECT_FALSE(shimapi::read_exit_file(path));
   std::filesystem::remove_all(dir);
 }
 

@@ -37,11 +37,11 @@ TEST(Process, StoppedIsNotFoundForKillAndAnswersWaitersAtOnce) {
   p.set_created(42, nullptr);
   p.set_running(42);
   int early = -1, late = -1;
-  p.add_waiter([&](const ExitRecord& r) { early = static_cast<int>(r.status); });
+  p.add_waiter([&](const shimapi::ExitRecord& r) { early = static_cast<int>(r.status); });
   EXPECT_EQ(early, -1);
-  p.set_exited(ExitRecord{42, 3, 1});
+  p.set_exited(shimapi::ExitRecord{42, 3, 1});
   EXPECT_EQ(early, 3);
-  p.add_waiter([&](const ExitRecord& r) { late = static_cast<int>(r.status); });
+  p.add_waiter([&](const shimapi::ExitRecord& r) { late = static_cast<int>(r.status); });
   EXPECT_EQ(late, 3);
   EXPECT_EQ(p.check_can("kill").error().kind(), Errc::kNotFound);
   EXPECT_TRUE(p.check_can("delete"));

@@ -1,9 +1,9 @@
 // Pins the ttrpc frame codec (shim/ttrpc/frame.cpp): header layout, chunked input, size limit.
 #include <gtest/gtest.h>
 
-#include "shim/ttrpc/frame.h"
+#include "shimapi/ttrpc/frame.h"
 
-namespace keel::shim::ttrpc {
+namespace keel::ttrpc {
 namespace {
 
 TEST(TtrpcFrame, EncodesBigEndianHeaderThenData) {
@@ -86,4 +86,4 @@ TEST(TtrpcFrame, SkipsAnOversizedFrameAndDecodesTheNext) {
 }
 
 }  // namespace
-}  // namespace keel::shim::ttrpc
+}  // namespace keel::ttrpc

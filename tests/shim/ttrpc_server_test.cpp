@@ -6,12 +6,14 @@
 
 #include <gtest/gtest.h>
 
-#include "shim/ttrpc/client.h"
 #include "shim/ttrpc/server.h"
+#include "shimapi/ttrpc/client.h"
 #include "ttrpc/request.pb.h"
 
-namespace keel::shim::ttrpc {
+namespace keel::ttrpc {
 namespace {
+
+using shim::EventLoop;
 
 constexpr const char* kService = "keel.test.Echo";
 
@@ -161,4 +163,4 @@ TEST(TtrpcStatus, MapsErrcToCodes) {
 }
 
 }  // namespace
-}  // namespace keel::shim::ttrpc
+}  // namespace keel::ttrpc

@@ -1,5 +1,6 @@
-// Path resolution confined to the container's rootfs (openat2 RESOLVE_IN_ROOT), so a symlink in
-// the rootfs can never send a mount or a new file outside it (the CVE-2021-30465 class).
+// Path resolution confined to a root directory (openat2 RESOLVE_IN_ROOT), so a symlink under it
+// can never send a mount, a copy or a new file outside it (the CVE-2021-30465 class). The runtime
+// resolves mount targets in a container's rootfs with it; keeld resolves `cp` and archive paths.
 #pragma once
 
 #include <fcntl.h>
@@ -10,7 +11,7 @@
 #include "common/error.h"
 #include "common/unique_fd.h"
 
-namespace keel::runtime::rootfs {
+namespace keel {
 
 // Opens `path` (absolute or relative, read as relative to root_fd) as if root_fd were "/".
 [[nodiscard]] Result<UniqueFd> open_in_root(int root_fd, const std::string& path,
@@ -23,4 +24,4 @@ namespace keel::runtime::rootfs {
 // "/proc/self/fd/N": lets mount(2) act on exactly the inode an fd holds.
 [[nodiscard]] std::string fd_path(int fd);
 
-}  // namespace keel::runtime::rootfs
+}  // namespace keel

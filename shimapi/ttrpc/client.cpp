@@ -1,18 +1,19 @@
 // ttrpc Client: connect, frame a Request, wait (poll with a deadline) for the matching Response.
-#include "shim/ttrpc/client.h"
+#include "shimapi/ttrpc/client.h"
 
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <climits>
 #include <cstring>
 
-#include "shim/event_loop.h"
 #include "ttrpc/request.pb.h"
 
-namespace keel::shim::ttrpc {
+namespace keel::ttrpc {
 
 Result<Client> Client::connect(std::string_view address) {
   auto fd = dial(address);
@@ -56,16 +57,19 @@ Result<void> Client::send_raw(std::string_view bytes) {
 }
 
 Result<Frame> Client::read_frame(std::chrono::milliseconds timeout) {
-  const std::int64_t deadline = monotonic_ms() + timeout.count();
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::array<char, 16384> buf{};
   for (;;) {
     if (auto frame = decoder_.next())
       return std::move(*frame);
-    const std::int64_t left = deadline - monotonic_ms();
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now())
+            .count();
     if (left <= 0)
       return Error::of(Errc::kUnavailable, "ttrpc: no response before the deadline");
     pollfd p{fd_.get(), POLLIN, 0};
-    const int r = ::poll(&p, 1, static_cast<int>(left));
+    // A Wait's deadline is a year away: more milliseconds than poll's int holds.
+    const int r = ::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left, INT_MAX)));
     if (r < 0 && errno != EINTR)
       return Error::sys("poll");
     if (r <= 0)
@@ -111,4 +115,4 @@ Result<Client::Answer> Client::call(std::string_view service, std::string_view m
   }
 }
 
-}  // namespace keel::shim::ttrpc
+}  // namespace keel::ttrpc

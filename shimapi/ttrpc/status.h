@@ -5,7 +5,7 @@
 
 #include "common/error.h"
 
-namespace keel::shim::ttrpc {
+namespace keel::ttrpc {
 
 enum class Code : int {
   kOk = 0,
@@ -36,4 +36,4 @@ struct Status {
 
 [[nodiscard]] Code code_of(Errc kind) noexcept;
 
-}  // namespace keel::shim::ttrpc
+}  // namespace keel::ttrpc

@@ -1,18 +1,11 @@
 // Exit files: write atomically, parse leniently (a torn or foreign file reads as absent).
-#include "shim/exit_file.h"
+#include "shimapi/exit_file.h"
 
-#include <ctime>
 #include <sstream>
 
 #include "common/fs.h"
 
-namespace keel::shim {
-
-std::int64_t realtime_ns() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
+namespace keel::shimapi {
 
 std::string exit_file_path(const std::string& state_dir, const std::string& exec_id) {
   return state_dir + "/exit-" + (exec_id.empty() ? std::string("init") : "exec-" + exec_id);
@@ -35,4 +28,4 @@ std::optional<ExitRecord> read_exit_file(const std::string& path) {
   return r;
 }
 
-}  // namespace keel::shim
+}  // namespace keel::shimapi

@@ -1,6 +1,6 @@
 // Confined resolution with openat2(2); every created component is made relative to a resolved
 // parent fd, never by a host path string.
-#include "runtime/rootfs/secure_path.h"
+#include "common/secure_path.h"
 
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -8,7 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-namespace keel::runtime::rootfs {
+namespace keel {
 namespace {
 
 std::string relative(const std::string& path) {
@@ -72,4 +72,4 @@ Result<UniqueFd> ensure_in_root(int root_fd, const std::string& path, bool as_fi
   return open_in_root(root_fd, rel, O_PATH);
 }
 
-}  // namespace keel::runtime::rootfs
+}  // namespace keel

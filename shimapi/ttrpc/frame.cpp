@@ -1,9 +1,9 @@
 // ttrpc frame encoding and the incremental decoder, including the skip of oversized frames.
-#include "shim/ttrpc/frame.h"
+#include "shimapi/ttrpc/frame.h"
 
 #include <algorithm>
 
-namespace keel::shim::ttrpc {
+namespace keel::ttrpc {
 namespace {
 
 void put_u32(std::string& out, std::uint32_t v) {
@@ -78,4 +78,4 @@ std::optional<Frame> FrameDecoder::next() {
   return frame;
 }
 
-}  // namespace keel::shim::ttrpc
+}  // namespace keel::ttrpc

@@ -1,5 +1,6 @@
-// Exit statuses on disk: one small file per process in the shim's state dir, written when the
-// shim reaps it, so `delete` and a restarted manager get the real status, not a guess.
+// Exit statuses on disk, the format the shim writes and keeld reads: one small file per process in
+// the bundle (the shim's state dir), written when the shim reaps it, so `delete` and a restarted
+// manager get the real status, not a guess.
 #pragma once
 
 #include <sys/types.h>
@@ -10,7 +11,7 @@
 
 #include "common/error.h"
 
-namespace keel::shim {
+namespace keel::shimapi {
 
 struct ExitRecord {
   pid_t pid = 0;
@@ -25,6 +26,4 @@ struct ExitRecord {
 // nullopt when absent or unreadable.
 [[nodiscard]] std::optional<ExitRecord> read_exit_file(const std::string& path);
 
-[[nodiscard]] std::int64_t realtime_ns();
-
-}  // namespace keel::shim
+}  // namespace keel::shimapi

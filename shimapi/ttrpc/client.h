@@ -9,10 +9,10 @@
 
 #include "common/error.h"
 #include "common/unique_fd.h"
-#include "shim/ttrpc/frame.h"
-#include "shim/ttrpc/status.h"
+#include "shimapi/ttrpc/frame.h"
+#include "shimapi/ttrpc/status.h"
 
-namespace keel::shim::ttrpc {
+namespace keel::ttrpc {
 
 // A connected unix stream socket for the same address forms as Client::connect. Non-blocking: a
 // listener whose backlog is full fails the connect with EAGAIN instead of blocking.
@@ -47,4 +47,4 @@ class Client {
   std::uint32_t next_stream_ = 1;
 };
 
-}  // namespace keel::shim::ttrpc
+}  // namespace keel::ttrpc

@@ -1,7 +1,7 @@
 // Errc to ttrpc status code.
-#include "shim/ttrpc/status.h"
+#include "shimapi/ttrpc/status.h"
 
-namespace keel::shim::ttrpc {
+namespace keel::ttrpc {
 
 Code code_of(Errc kind) noexcept {
   switch (kind) {
@@ -27,4 +27,4 @@ Status Status::from(const Error& error) {
   return Status{code_of(error.kind()), error.message()};
 }
 
-}  // namespace keel::shim::ttrpc
+}  // namespace keel::ttrpc

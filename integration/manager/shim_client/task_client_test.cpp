@@ -1,6 +1,6 @@
-// Pins keeld's client of keel-shim (manager/containers/task_client.cpp) against a real shim and
-// keel over a busybox bundle: launch as containerd does, CRI log, exit codes, kill, reconnect
-// from the saved address, the exit file, and nothing left behind.
+// Pins keeld's client of keel-shim (manager/containers/task_client.cpp over shimapi/) against a
+// real shim and keel over a busybox bundle: launch as containerd does, CRI log, exit codes, kill,
+// reconnect from the saved address, the exit file, the shim's `delete`, and nothing left behind.
 #include "manager/containers/task_client.h"
 
 #include <signal.h>
@@ -17,14 +17,13 @@
 #include "integration/fixtures/fixtures.h"
 #include "manager/containers/log_reader.h"
 #include "manager/containers/spec_builder.h"
+#include "shimapi/metrics.h"
 
 namespace keel::manager::containers {
 namespace {
 
 namespace stdfs = std::filesystem;
 using ::testing::ElementsAre;
-using ::testing::IsEmpty;
-using ::testing::Not;
 
 constexpr const char* kNamespace = "keeld-test";
 
@@ -40,8 +39,6 @@ class ShimUnderTest {
   explicit ShimUnderTest(std::vector<std::string> args,
                          const std::function<void(fixtures::Bundle&)>& edit = {})
       : bundle_(fixtures::busybox_bundle()) {
-    // The shim reads its socket dir from the environment it inherits: private per test.
-    ::setenv("KEEL_SHIM_SOCKET_DIR", (bundle_.base() / "s").c_str(), 1);
     log_path_ = (bundle_.base() / "ctr.log").string();
     bundle_.set_args(std::move(args));
     bundle_.config["annotations"]["io.keel.shim.log-path"] = log_path_;
@@ -57,21 +54,14 @@ class ShimUnderTest {
     if (const pid_t pid = shim_pid(); pid > 0 && ::kill(pid, 0) == 0) {
       ::kill(pid, SIGKILL);
       (void)wait_shim_gone();
-      fixtures::RunOptions in_bundle;
-      in_bundle.cwd = bundle_.dir;
-      (void)fixtures::run_command(
-          {bin("keel-shim"), "-namespace", kNamespace, "-address", keeld_address(), "-id",
-           bundle_.id, "-bundle", bundle_.dir.string(), "delete"},
-          in_bundle);
+      (void)remove_dead_shim();
     }
   }
 
-  [[nodiscard]] Result<std::string> launch() {
-    return TaskClient::launch(ShimLaunch{.shim_binary = bin("keel-shim"),
-                                         .ns = kNamespace,
-                                         .id = bundle_.id,
-                                         .bundle = bundle_.dir.string(),
-                                         .address = keeld_address()});
+  [[nodiscard]] Result<std::string> launch() { return TaskClient::launch(launch_options()); }
+  // The shim's `delete`, as containerd runs it for a shim that died.
+  [[nodiscard]] Result<shimapi::ShimDeleted> remove_dead_shim() {
+    return shimapi::delete_shim(launch_options());
   }
   [[nodiscard]] Result<int> create(TaskClient& client) {
     return client.create(bundle_.id, bundle_.dir.string(), TaskStdio{}, bin("keel"),
@@ -107,6 +97,16 @@ class ShimUnderTest {
  private:
   [[nodiscard]] std::string keeld_address() const {
     return (bundle_.base() / "keeld.sock").string();
+  }
+  // The socket dir goes in the shim's environment: private per test.
+  [[nodiscard]] ShimLaunch launch_options() const {
+    return ShimLaunch{
+        .shim_binary = bin("keel-shim"),
+        .ns = kNamespace,
+        .id = bundle_.id,
+        .bundle = bundle_.dir.string(),
+        .address = keeld_address(),
+        .env = {std::string(shimapi::kSocketDirEnv) + "=" + (bundle_.base() / "s").string()}};
   }
 
   fixtures::Bundle bundle_;
@@ -174,6 +174,31 @@ TEST(TaskClient, WaitStateAndTheExitFileGiveTheExitCode) {
   leaks.expect_none();
 }
 
+TEST(TaskClient, DeleteAfterTheShimDiedGivesTheRecordedExit) {
+  KEEL_SKIP_UNLESS_ROOT();
+  fixtures::LeakCheck leaks;
+  {
+    ShimUnderTest shim({"sh", "-c", "exit 3"});
+    auto address = shim.launch();
+    ASSERT_TRUE(address) << address.error().message();
+    auto client = TaskClient::connect(*address);
+    ASSERT_TRUE(client);
+    auto pid = shim.create(*client);
+    ASSERT_TRUE(pid);
+    ASSERT_TRUE(client->start(shim.id()));
+    ASSERT_TRUE(client->wait(shim.id()));
+    ASSERT_EQ(::kill(shim.shim_pid(), SIGKILL), 0);
+    ASSERT_TRUE(shim.wait_shim_gone());
+    auto deleted = shim.remove_dead_shim();
+    ASSERT_TRUE(deleted) << deleted.error().message();
+    EXPECT_EQ(deleted->exit_status, 3u);
+    EXPECT_EQ(deleted->pid, *pid);
+    EXPECT_GT(deleted->exited_at_ns, 0);
+    EXPECT_FALSE(stdfs::exists(address->substr(std::string("unix://").size()))) << *address;
+  }
+  leaks.expect_none();
+}
+
 TEST(TaskClient, KillEndsASleepingTask) {
   KEEL_SKIP_UNLESS_ROOT();
   fixtures::LeakCheck leaks;
@@ -191,8 +216,14 @@ TEST(TaskClient, KillEndsASleepingTask) {
     EXPECT_THAT(*pids, ::testing::Contains(*pid));
     auto stats = client->stats(shim.id());
     ASSERT_TRUE(stats) << stats.error().message();
-    EXPECT_EQ(stats->type_url, "io.containerd.cgroups.v1.Metrics");
-    EXPECT_THAT(stats->value, Not(IsEmpty()));
+    // v2 metrics on a host whose cgroups are all v2, v1 on a v1 or hybrid host (as here).
+    EXPECT_EQ(stats->type_url, stdfs::exists("/sys/fs/cgroup/cgroup.controllers")
+                                   ? shimapi::kCgroupV2MetricsType
+                                   : shimapi::kCgroupV1MetricsType);
+    auto figures = shimapi::figures_of_metrics(stats->type_url, stats->value);
+    ASSERT_TRUE(figures) << figures.error().message();
+    EXPECT_GE(figures->pids, 1u);
+    EXPECT_GT(figures->memory_usage, 0u);
     auto busy = client->remove(shim.id());  // a running task cannot be deleted
     ASSERT_FALSE(busy);
     EXPECT_EQ(busy.error().kind(), Errc::kFailedPrecondition);

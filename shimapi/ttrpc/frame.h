@@ -10,7 +10,7 @@
 
 #include "common/error.h"
 
-namespace keel::shim::ttrpc {
+namespace keel::ttrpc {
 
 inline constexpr std::size_t kHeaderSize = 10;
 inline constexpr std::uint32_t kMaxDataSize = 4U << 20;
@@ -51,4 +51,4 @@ class FrameDecoder {
   std::uint64_t skip_ = 0;  // data bytes of an oversized frame still to drop
 };
 
-}  // namespace keel::shim::ttrpc
+}  // namespace keel::ttrpc
