@@ -15,6 +15,7 @@
 #include "ctl/container_rows.h"
 #include "ctl/format.h"
 #include "ctl/image_json.h"
+#include "ctl/output.h"
 #include "ctl/streams.h"
 #include "keel/v1/containers.grpc.pb.h"
 #include "keel/v1/images.grpc.pb.h"
@@ -25,18 +26,6 @@ namespace {
 
 using keel::v1::Containers;
 using keel::v1::Tasks;
-
-void write_all(int fd, const std::string& data) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      throw CommandError("", 1);
-    done += static_cast<std::size_t>(n);
-  }
-}
 
 std::vector<keel::v1::Container> list_containers(Client& client, bool all,
                                                  const std::vector<std::string>& filters) {
@@ -242,9 +231,9 @@ void logs(Client& client, const std::string& name, bool follow, const std::strin
   while (reader->Read(&entry)) {
     const int fd = entry.stream() == "stderr" ? STDERR_FILENO : STDOUT_FILENO;
     if (timestamps)
-      write_all(fd, rfc3339_nano(from_timestamp(entry.time())) + " " + entry.line());
+      write_output(fd, rfc3339_nano(from_timestamp(entry.time())) + " " + entry.line());
     else
-      write_all(fd, entry.line());
+      write_output(fd, entry.line());
   }
   client.check(reader->Finish());
 }
