@@ -1,4 +1,4 @@
-#include "ctl/attach.h"
+#include "ctl/io_session.h"
 
 #include <fcntl.h>
 #include <poll.h>
