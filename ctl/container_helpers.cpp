@@ -4,6 +4,7 @@
 #include <iostream>
 #include <utility>
 
+#include "ctl/filters.h"
 #include "keel/v1/containers.grpc.pb.h"
 
 namespace keel::ctl {
@@ -48,16 +49,7 @@ std::vector<keel::v1::Container> list_containers(Client& client, bool all,
                                                  const std::vector<std::string>& filters) {
   keel::v1::ListContainersRequest request;
   request.set_all(all);
-  for (const auto& filter : filters) {
-    const auto eq = filter.find('=');
-    if (eq == std::string::npos)
-      throw CommandError("invalid argument \"" + filter +
-                         "\" for \"-f, --filter\" flag: bad "
-                         "format of filter (expected name=value)");
-    auto* kv = request.add_filters();
-    kv->set_key(filter.substr(0, eq));
-    kv->set_value(filter.substr(eq + 1));
-  }
+  add_filters(*request.mutable_filters(), filters);
   keel::v1::ListContainersResponse response;
   grpc::ClientContext context;
   client.check(keel::v1::Containers::NewStub(client.channel())->List(&context, request, &response));

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "ctl/commands/commands.h"
+#include "ctl/filters.h"
 #include "ctl/format.h"
 #include "ctl/timestamps.h"
 #include "keel/v1/events.grpc.pb.h"
@@ -45,14 +46,7 @@ keel::v1::SubscribeRequest subscribe_request(const EventsFlags& flags) {
   } catch (const FormatError& error) {
     throw CommandError(error.what(), 125);
   }
-  for (const auto& filter : flags.filters) {
-    const auto eq = filter.find('=');
-    if (eq == std::string::npos)
-      throw CommandError("invalid filter '" + filter + "': filters are key=value");
-    auto* kv = request.add_filters();
-    kv->set_key(filter.substr(0, eq));
-    kv->set_value(filter.substr(eq + 1));
-  }
+  add_filters(*request.mutable_filters(), flags.filters);
   return request;
 }
 

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "ctl/commands/commands.h"
+#include "ctl/filters.h"
 #include "ctl/format.h"
 #include "ctl/references.h"
 #include "ctl/timestamps.h"
@@ -19,15 +20,6 @@ struct ImagesFlags {
   std::vector<std::string> filters;
   std::string reference;
 };
-
-void add_filter(keel::v1::ListImagesRequest& request, const std::string& filter) {
-  const auto eq = filter.find('=');
-  if (eq == std::string::npos)
-    throw CommandError("invalid filter '" + filter + "': filters are key=value");
-  auto* kv = request.add_filters();
-  kv->set_key(filter.substr(0, eq));
-  kv->set_value(filter.substr(eq + 1));
-}
 
 std::vector<Row> image_rows(const keel::v1::ListImagesResponse& response, bool no_trunc) {
   std::vector<Row> rows;
@@ -56,10 +48,9 @@ std::vector<Row> image_rows(const keel::v1::ListImagesResponse& response, bool n
 void list_images(Client& client, const ImagesFlags& flags) {
   keel::v1::ListImagesRequest request;
   request.set_all(flags.all);
-  for (const auto& filter : flags.filters)
-    add_filter(request, filter);
+  add_filters(*request.mutable_filters(), flags.filters);
   if (!flags.reference.empty())
-    add_filter(request, "reference=" + flags.reference);
+    add_filters(*request.mutable_filters(), {"reference=" + flags.reference});
   keel::v1::ListImagesResponse response;
   grpc::ClientContext context;
   client.check(keel::v1::Images::NewStub(client.channel())->List(&context, request, &response));
