@@ -1,4 +1,4 @@
-// docker cp's path rules, apart from the transfer itself.
+// docker cp's path rules, apart from the transfer itself (copy_transfer.h).
 #pragma once
 
 #include <optional>
@@ -17,5 +17,13 @@ namespace keel::ctl {
 // that would leave the destination ("..", absolute after cleaning).
 [[nodiscard]] std::optional<std::string> rename_entry(const std::string& entry,
                                                       const std::string& new_base);
+
+// The last component and the rest of a path, trailing slashes ignored: "a/b/" -> "b" and "a";
+// "b" -> "b" and "."; "/b" -> "b" and "/".
+[[nodiscard]] std::string base_name(std::string path);
+[[nodiscard]] std::string dir_name(std::string path);
+
+// "dir/." copies dir's contents: the path without the suffix, and true.
+[[nodiscard]] std::pair<std::string, bool> content_only(const std::string& path);
 
 }  // namespace keel::ctl

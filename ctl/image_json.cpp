@@ -1,10 +1,6 @@
 #include "ctl/image_json.h"
 
-#include <iostream>
-
-#include "ctl/format.h"
 #include "ctl/references.h"
-#include "keel/v1/images.grpc.pb.h"
 
 namespace keel::ctl {
 
@@ -45,33 +41,6 @@ nlohmann::json image_inspect_json(const keel::v1::Image& image) {
         {"digest", image.target().digest()},
         {"size", image.target().size()}}},
   };
-}
-
-void inspect_images(Client& client, const std::vector<std::string>& refs,
-                    const std::string& format) {
-  auto stub = keel::v1::Images::NewStub(client.channel());
-  nlohmann::json all = nlohmann::json::array();
-  std::string missing;
-  for (const auto& ref : refs) {
-    keel::v1::GetImageRequest request;
-    request.set_ref(ref);
-    keel::v1::Image image;
-    grpc::ClientContext context;
-    const grpc::Status status = stub->Get(&context, request, &image);
-    if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
-      missing = ref;
-      continue;
-    }
-    client.check(status);
-    all.push_back(image_inspect_json(image));
-  }
-  if (format.empty())
-    std::cout << all.dump(4) << "\n";
-  else
-    for (const auto& one : all)
-      std::cout << render_json_template(format, one) << "\n";
-  if (!missing.empty())
-    throw CommandError("Error: No such image: " + missing);
 }
 
 }  // namespace keel::ctl

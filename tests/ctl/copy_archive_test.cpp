@@ -37,5 +37,27 @@ TEST(RenameEntry, RejectsEscapes) {
   EXPECT_EQ(rename_entry("a/../b", "y"), "y");
 }
 
+TEST(BaseName, LastComponentWithoutTrailingSlashes) {
+  EXPECT_EQ(base_name("/etc/hosts"), "hosts");
+  EXPECT_EQ(base_name("etc/"), "etc");
+  EXPECT_EQ(base_name("hosts"), "hosts");
+}
+
+TEST(DirName, ParentWithoutTrailingSlashes) {
+  EXPECT_EQ(dir_name("/etc/hosts"), "/etc");
+  EXPECT_EQ(dir_name("/etc/"), "/");
+  EXPECT_EQ(dir_name("hosts"), ".");
+  EXPECT_EQ(dir_name("a/b/"), "a");
+}
+
+TEST(ContentOnly, DotSuffixMeansTheContents) {
+  using Content = std::pair<std::string, bool>;
+  EXPECT_EQ(content_only("/etc/."), (Content{"/etc", true}));
+  EXPECT_EQ(content_only("."), (Content{".", true}));
+  EXPECT_EQ(content_only("/."), (Content{"/", true}));
+  EXPECT_EQ(content_only("/etc"), (Content{"/etc", false}));
+  EXPECT_EQ(content_only("a.b"), (Content{"a.b", false}));
+}
+
 }  // namespace
 }  // namespace keel::ctl

@@ -37,7 +37,8 @@ struct IoResult {
 };
 
 // Runs a session to its end. The first request (start) is sent before anything else; a failed
-// stream is returned in status, not thrown.
+// stream is returned in status, not thrown. Output that cannot be written ends the session with
+// output.h's CommandError; the container goes on, as it does when docker's client goes away.
 [[nodiscard]] IoResult attach_session(Client& client, const keel::v1::AttachStart& start,
                                       const IoOptions& options);
 [[nodiscard]] IoResult exec_session(Client& client, const keel::v1::ExecStart& start,

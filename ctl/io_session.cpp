@@ -1,4 +1,4 @@
-#include "ctl/attach.h"
+#include "ctl/io_session.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -10,24 +10,14 @@
 #include <mutex>
 #include <thread>
 
+#include "common/fs.h"
 #include "ctl/detach_keys.h"
+#include "ctl/output.h"
 #include "ctl/terminal.h"
 #include "keel/v1/tasks.grpc.pb.h"
 
 namespace keel::ctl {
 namespace {
-
-void write_all(int fd, const std::string& data) {
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return;  // stdout closed: the output is dropped, the session goes on as docker's does.
-    done += static_cast<std::size_t>(n);
-  }
-}
 
 // Signals a session handles instead of dying of them, so the terminal is restored first.
 constexpr int kSessionSignals[] = {SIGWINCH, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
@@ -38,6 +28,8 @@ int g_signal_pipe[2] = {-1, -1};
 void on_signal(int sig) {
   const int saved = errno;
   const auto byte = static_cast<unsigned char>(sig);
+  // Nothing can be done about a failure inside a handler; the pipe is non-blocking, so a full
+  // one only drops a signal while many others already wait to be read.
   (void)!::write(g_signal_pipe[1], &byte, 1);
   errno = saved;
 }
@@ -97,10 +89,13 @@ class StopPipe {
   int fds_[2] = {-1, -1};
 };
 
+// Runs the session's threads to their end. A write of the output that fails cancels the stream
+// and comes back in output_failed, to be thrown once the threads are joined.
 template <class Request>
 IoResult run_session(Client& client, grpc::ClientContext& context,
                      grpc::ClientReaderWriter<Request, keel::v1::IoMessage>& stream,
-                     const Request& first, const IoOptions& options) {
+                     const Request& first, const IoOptions& options,
+                     std::optional<CommandError>& output_failed) {
   IoResult result;
   std::mutex write_mutex;
   bool writes_open = true;
@@ -187,6 +182,8 @@ IoResult run_session(Client& client, grpc::ClientContext& context,
         keel::v1::Empty empty;
         grpc::ClientContext kill_context;
         kill_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+        // docker's ForwardAllSignals ignores a failed kill too: the container may have just
+        // exited, and then the stream is about to end with its exit code.
         (void)stub->Kill(&kill_context, kill, &empty);
         continue;
       }
@@ -196,16 +193,22 @@ IoResult run_session(Client& client, grpc::ClientContext& context,
     }
   });
 
+  auto output = [&](int fd, const std::string& data) {
+    if (auto written = fs::write_all(fd, data); !written) {
+      output_failed = output_failure(fd, written.error());
+      context.TryCancel();
+    }
+  };
   keel::v1::IoMessage message;
-  while (stream.Read(&message)) {
+  while (!output_failed && stream.Read(&message)) {
     switch (message.part_case()) {
       case keel::v1::IoMessage::kStdout:
         result.started = true;
-        write_all(STDOUT_FILENO, message.stdout());
+        output(STDOUT_FILENO, message.stdout());
         break;
       case keel::v1::IoMessage::kStderr:
         result.started = true;
-        write_all(options.tty ? STDOUT_FILENO : STDERR_FILENO, message.stderr());
+        output(options.tty ? STDOUT_FILENO : STDERR_FILENO, message.stderr());
         break;
       case keel::v1::IoMessage::kExitCode: {
         result.exit_code = message.exit_code();
@@ -249,7 +252,11 @@ IoResult session(Client& client, const Request& first, const IoOptions& options,
     raw.emplace(STDIN_FILENO);
   grpc::ClientContext context;
   auto stream = open(context);
-  return run_session(client, context, *stream, first, options);
+  std::optional<CommandError> output_failed;
+  IoResult result = run_session(client, context, *stream, first, options, output_failed);
+  if (output_failed)
+    throw *output_failed;
+  return result;
 }
 
 }  // namespace

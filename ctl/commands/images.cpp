@@ -1,0 +1,92 @@
+// keelctl images (image ls): the image table, one row per tag, IDs only (-q) or --format.
+#include <iostream>
+
+#include "ctl/commands/commands.h"
+#include "ctl/filters.h"
+#include "ctl/format.h"
+#include "ctl/references.h"
+#include "ctl/timestamps.h"
+#include "keel/v1/images.grpc.pb.h"
+
+namespace keel::ctl {
+namespace {
+
+struct ImagesFlags {
+  bool all = false;
+  bool quiet = false;
+  bool no_trunc = false;
+  bool digests = false;
+  std::string format;
+  std::vector<std::string> filters;
+  std::string reference;
+};
+
+std::vector<Row> image_rows(const keel::v1::ListImagesResponse& response, bool no_trunc) {
+  std::vector<Row> rows;
+  for (const auto& image : response.images()) {
+    const std::string id = no_trunc ? image.id() : short_id(image.id());
+    std::vector<std::pair<std::string, std::string>> names;
+    for (const auto& tag : image.repo_tags())
+      names.push_back(split_repository_tag(familiar_name(tag)));
+    if (names.empty())
+      names.emplace_back("<none>", "<none>");
+    std::string digest = "<none>";
+    if (!image.repo_digests().empty())
+      digest = split_repository_tag(image.repo_digests(0)).second;
+    for (const auto& [repository, tag] : names)
+      rows.push_back(Row{{"Repository", repository},
+                         {"Tag", tag},
+                         {"ID", id},
+                         {"Digest", digest},
+                         {"CreatedSince", created_since(image.created())},
+                         {"CreatedAt", rfc3339_nano(from_timestamp(image.created()))},
+                         {"Size", human_size(static_cast<double>(image.size()))}});
+  }
+  return rows;
+}
+
+void list_images(Client& client, const ImagesFlags& flags) {
+  keel::v1::ListImagesRequest request;
+  request.set_all(flags.all);
+  add_filters(*request.mutable_filters(), flags.filters);
+  if (!flags.reference.empty())
+    add_filters(*request.mutable_filters(), {"reference=" + flags.reference});
+  keel::v1::ListImagesResponse response;
+  grpc::ClientContext context;
+  client.check(keel::v1::Images::NewStub(client.channel())->List(&context, request, &response));
+
+  const std::vector<Row> rows = image_rows(response, flags.no_trunc);
+  if (flags.quiet) {
+    for (const auto& row : rows)
+      std::cout << row.at("ID") << "\n";
+    return;
+  }
+  const std::string table = flags.digests
+                                ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t"
+                                  "{{.CreatedSince}}\t{{.Size}}"
+                                : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t"
+                                  "{{.CreatedSince}}\t{{.Size}}";
+  std::cout << render_rows(
+      flags.format, table, rows,
+      {{"ID", "IMAGE ID"}, {"CreatedSince", "CREATED"}, {"CreatedAt", "CREATED AT"}});
+}
+
+}  // namespace
+
+void add_images(CLI::App& parent, Client& client, bool grouped) {
+  auto* cmd = parent.add_subcommand(grouped ? "ls" : "images", "List images");
+  if (grouped)
+    cmd->alias("list");
+  auto flags = std::make_shared<ImagesFlags>();
+  cmd->add_flag("-a,--all", flags->all, "Show all images (default hides intermediate images)");
+  cmd->add_flag("-q,--quiet", flags->quiet, "Only show image IDs");
+  cmd->add_flag("--no-trunc", flags->no_trunc, "Don't truncate output");
+  cmd->add_flag("--digests", flags->digests, "Show digests");
+  cmd->add_option("--format", flags->format, "Format output: table, json or a template");
+  cmd->add_option("-f,--filter", flags->filters, "Filter output based on conditions provided")
+      ->allow_extra_args(false);
+  cmd->add_option("reference", flags->reference, "REPOSITORY[:TAG]");
+  cmd->callback([=, &client] { list_images(client, *flags); });
+}
+
+}  // namespace keel::ctl

@@ -1,0 +1,32 @@
+// keelctl rm (container rm, container remove): removes containers, running ones with -f.
+#include "ctl/commands/commands.h"
+#include "ctl/container_helpers.h"
+#include "keel/v1/containers.grpc.pb.h"
+
+namespace keel::ctl {
+
+void add_rm(CLI::App& parent, Client& client, bool grouped) {
+  auto* cmd = parent.add_subcommand("rm", "Remove one or more containers");
+  if (grouped)
+    cmd->alias("remove");
+  auto names = std::make_shared<std::vector<std::string>>();
+  auto force = std::make_shared<bool>(false);
+  auto volumes = std::make_shared<bool>(false);
+  cmd->add_flag("-f,--force", *force, "Force the removal of a running container (uses SIGKILL)");
+  cmd->add_flag("-v,--volumes", *volumes, "Remove anonymous volumes associated with the container");
+  cmd->add_option("containers", *names, "CONTAINER...")->required();
+  cmd->callback([=, &client] {
+    for_each_container(*names, [&](const std::string& name) {
+      keel::v1::RemoveContainerRequest request;
+      request.set_id(name);
+      request.set_force(*force);
+      request.set_volumes(*volumes);
+      keel::v1::Empty empty;
+      grpc::ClientContext context;
+      client.check(
+          keel::v1::Containers::NewStub(client.channel())->Remove(&context, request, &empty));
+    });
+  });
+}
+
+}  // namespace keel::ctl

@@ -1,0 +1,64 @@
+#include "ctl/container_helpers.h"
+
+#include <algorithm>
+#include <iostream>
+#include <utility>
+
+#include "ctl/filters.h"
+#include "keel/v1/containers.grpc.pb.h"
+
+namespace keel::ctl {
+
+int start_failure_exit_code(const std::string& message, int fallback) {
+  if (message.find("executable file not found") != std::string::npos ||
+      message.find("no such file or directory") != std::string::npos)
+    return 127;
+  if (message.find("permission denied") != std::string::npos ||
+      message.find("is a directory") != std::string::npos)
+    return 126;
+  return fallback;
+}
+
+void for_each_container(const std::vector<std::string>& names,
+                        const std::function<void(const std::string&)>& action, bool print_names) {
+  bool failed = false;
+  for (const auto& name : names) {
+    try {
+      action(name);
+      if (print_names)
+        std::cout << name << std::endl;
+    } catch (const CommandError& error) {
+      std::cerr << error.what() << "\n";
+      failed = true;
+    }
+  }
+  if (failed)
+    throw CommandError("", 1);
+}
+
+keel::v1::Container get_container(Client& client, const std::string& name) {
+  keel::v1::ContainerRequest request;
+  request.set_id(name);
+  keel::v1::Container container;
+  grpc::ClientContext context;
+  client.check(keel::v1::Containers::NewStub(client.channel())->Get(&context, request, &container));
+  return container;
+}
+
+std::vector<keel::v1::Container> list_containers(Client& client, bool all,
+                                                 const std::vector<std::string>& filters) {
+  keel::v1::ListContainersRequest request;
+  request.set_all(all);
+  add_filters(*request.mutable_filters(), filters);
+  keel::v1::ListContainersResponse response;
+  grpc::ClientContext context;
+  client.check(keel::v1::Containers::NewStub(client.channel())->List(&context, request, &response));
+  std::vector<keel::v1::Container> out(response.containers().begin(), response.containers().end());
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::make_pair(a.created().seconds(), a.created().nanos()) >
+           std::make_pair(b.created().seconds(), b.created().nanos());
+  });
+  return out;
+}
+
+}  // namespace keel::ctl
