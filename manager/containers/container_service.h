@@ -92,13 +92,27 @@ struct Change {
   std::string path;
 };
 
+// docker top: ps's column titles and the rows of the container's processes.
+struct ProcessTable {
+  std::vector<std::string> titles;
+  std::vector<std::vector<std::string>> processes;
+};
+
+class ShimConnector;
+
 class ContainerService {
  public:
   // Opens the table, then reconnects to the shims of every container recorded as running: those
   // still running are watched again, those that exited meanwhile get their real exit codes.
+  // The shims are keel-shim's, launched and reached over ttrpc.
   [[nodiscard]] static Result<std::unique_ptr<ContainerService>> open(
       const ServiceOptions& options, store::Database& db, images::ImageService& images,
       snapshots::Snapshotter& snapshotter, events::EventBus& bus);
+  // The same over other shims (task_shim.h): tests drive the service through fakes.
+  [[nodiscard]] static Result<std::unique_ptr<ContainerService>> open(
+      const ServiceOptions& options, store::Database& db, images::ImageService& images,
+      snapshots::Snapshotter& snapshotter, events::EventBus& bus,
+      std::unique_ptr<ShimConnector> shims);
   ~ContainerService();
   ContainerService(const ContainerService&) = delete;
   ContainerService& operator=(const ContainerService&) = delete;
@@ -138,9 +152,13 @@ class ContainerService {
   [[nodiscard]] Result<void> start_exec(ExecHandle& handle);
   // Waits for the exec'd process, removes it from the shim and its fifos; its exit code.
   [[nodiscard]] Result<int> wait_exec(const ExecHandle& handle);
+  // exec --detach: nobody waits, so the service reaps the process in the background.
+  [[nodiscard]] Result<void> detach_exec(const ExecHandle& handle);
 
-  // docker top: the container's pids, then `ps` over them.
   [[nodiscard]] Result<std::vector<int>> pids(std::string_view id_or_name);
+  // docker top: the host's ps (ps_args, default -ef) limited to the container's pids.
+  [[nodiscard]] Result<ProcessTable> top(std::string_view id_or_name,
+                                         const std::vector<std::string>& ps_args);
   [[nodiscard]] Result<StatsSample> stats(std::string_view id_or_name);
 
   [[nodiscard]] Result<std::vector<Change>> diff(std::string_view id_or_name);
@@ -157,7 +175,8 @@ class ContainerService {
   // Snapshot keys and image ids that containers hold (GC roots).
   [[nodiscard]] Result<images::GcRoots> gc_roots();
 
-  // Stops watching shims (keeld shutting down): containers keep running.
+  // Stops watching shims and cancels pending restarts (keeld shutting down): containers keep
+  // running. Joins every thread the service started.
   void shutdown();
 
  private:

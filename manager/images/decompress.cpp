@@ -1,7 +1,7 @@
 // libarchive's "raw" format reads a single stream through whatever filter its magic names.
 #include "manager/images/decompress.h"
 
-#include <archive.h>
+#include "common/archive_handle.h"
 
 namespace keel::manager::images {
 namespace {
@@ -22,9 +22,9 @@ Compression detect_compression(std::span<const std::byte> head) {
 Decompressor::Decompressor(ReadFn read)
     : read_(std::move(read)), buf_(std::make_unique<std::byte[]>(kBufSize)) {}
 
+// The header keeps archive.h out (it is widely included): the handle adopts ar_ here.
 Decompressor::~Decompressor() {
-  if (ar_ != nullptr)
-    archive_read_free(ar_);
+  const ArchiveReader reader(ar_);
 }
 
 long Decompressor::on_read(archive*, void* self, const void** buf) {  // NOLINT

@@ -3,9 +3,6 @@
 // into the content store as it streams by, verified against its name where the name is a
 // digest; the small index files stay in memory. Layers are then unpacked from the store in
 // manifest order, and the images named in one transaction at the end.
-#include <archive.h>
-#include <archive_entry.h>
-
 #include <array>
 #include <map>
 #include <mutex>
@@ -14,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "common/archive_handle.h"
 #include "manager/images/decompress.h"
 #include "manager/images/image_service.h"
 #include "manager/images/media_types.h"
@@ -22,14 +20,6 @@ namespace keel::manager::images {
 namespace {
 
 constexpr std::int64_t kMaxIndexFile = 16 << 20;
-
-struct ArchiveReader {
-  archive* a = archive_read_new();
-  ArchiveReader() = default;
-  ArchiveReader(const ArchiveReader&) = delete;
-  ArchiveReader& operator=(const ArchiveReader&) = delete;
-  ~ArchiveReader() { archive_read_free(a); }
-};
 
 Error archive_error(archive* a, std::string_view what) {
   const char* msg = archive_error_string(a);
@@ -113,22 +103,22 @@ bool is_legacy_metadata(const std::string& path) {
 namespace {
 
 Result<ArchiveContents> ingest_archive(int fd, content::Store& content) {
-  ArchiveReader reader;
-  if (reader.a == nullptr)
+  ArchiveReader reader(archive_read_new());
+  if (!reader)
     return Error::of(Errc::kInternal, "load: out of memory");
-  archive_read_support_filter_all(reader.a);
-  archive_read_support_format_tar(reader.a);
-  if (archive_read_open_fd(reader.a, fd, 1 << 16) != ARCHIVE_OK)
-    return archive_error(reader.a, "load: open archive");
+  archive_read_support_filter_all(reader.get());
+  archive_read_support_format_tar(reader.get());
+  if (archive_read_open_fd(reader.get(), fd, 1 << 16) != ARCHIVE_OK)
+    return archive_error(reader.get(), "load: open archive");
   ArchiveContents out;
   std::vector<std::byte> buf(1 << 16);
   for (;;) {
     archive_entry* entry = nullptr;
-    const int rc = archive_read_next_header(reader.a, &entry);
+    const int rc = archive_read_next_header(reader.get(), &entry);
     if (rc == ARCHIVE_EOF)
       break;
     if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
-      return archive_error(reader.a, "load: read archive");
+      return archive_error(reader.get(), "load: read archive");
     const std::string path = clean_path(archive_entry_pathname(entry));
     const auto type = archive_entry_filetype(entry);
     if (type == AE_IFLNK) {
@@ -142,9 +132,9 @@ Result<ArchiveContents> ingest_archive(int fd, content::Store& content) {
         return Error::of(Errc::kInvalidArgument, "load: " + path + " is too large");
       std::string data;
       for (;;) {
-        const la_ssize_t n = archive_read_data(reader.a, buf.data(), buf.size());
+        const la_ssize_t n = archive_read_data(reader.get(), buf.data(), buf.size());
         if (n < 0)
-          return archive_error(reader.a, "load: read " + path);
+          return archive_error(reader.get(), "load: read " + path);
         if (n == 0)
           break;
         data.append(reinterpret_cast<const char*>(buf.data()), static_cast<size_t>(n));
@@ -164,9 +154,9 @@ Result<ArchiveContents> ingest_archive(int fd, content::Store& content) {
     if (!writer)
       return std::move(writer).error();
     for (;;) {
-      const la_ssize_t n = archive_read_data(reader.a, buf.data(), buf.size());
+      const la_ssize_t n = archive_read_data(reader.get(), buf.data(), buf.size());
       if (n < 0)
-        return archive_error(reader.a, "load: read " + path);
+        return archive_error(reader.get(), "load: read " + path);
       if (n == 0)
         break;
       KEEL_TRY(writer->write(std::span(buf).first(static_cast<size_t>(n))));

@@ -1,9 +1,6 @@
 // docker save: a docker-archive that docker, podman and skopeo load. Layout as containers/image
 // writes it: <config hex>.json, <diff_id hex>.tar (plain tar, so the file's digest is the
 // diff_id), manifest.json [{Config, RepoTags, Layers}] and the legacy "repositories" map.
-#include <archive.h>
-#include <archive_entry.h>
-
 #include <map>
 #include <mutex>
 #include <set>
@@ -11,27 +8,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/archive_handle.h"
 #include "manager/images/decompress.h"
 #include "manager/images/image_service.h"
 
 namespace keel::manager::images {
 namespace {
-
-struct ArchiveWriter {
-  archive* a = archive_write_new();
-  ArchiveWriter() = default;
-  ArchiveWriter(const ArchiveWriter&) = delete;
-  ArchiveWriter& operator=(const ArchiveWriter&) = delete;
-  ~ArchiveWriter() { archive_write_free(a); }  // closes too, if still open
-};
-
-struct EntryGuard {
-  archive_entry* e = archive_entry_new();
-  EntryGuard() = default;
-  EntryGuard(const EntryGuard&) = delete;
-  EntryGuard& operator=(const EntryGuard&) = delete;
-  ~EntryGuard() { archive_entry_free(e); }
-};
 
 Error write_error(archive* a, const std::string& what) {
   const char* msg = archive_error_string(a);
@@ -41,13 +23,15 @@ Error write_error(archive* a, const std::string& what) {
 }
 
 Result<void> write_header(archive* a, const std::string& name, std::int64_t size) {
-  EntryGuard entry;
-  archive_entry_set_pathname(entry.e, name.c_str());
-  archive_entry_set_filetype(entry.e, AE_IFREG);
-  archive_entry_set_perm(entry.e, 0644);
-  archive_entry_set_size(entry.e, size);
-  archive_entry_set_mtime(entry.e, 0, 0);  // reproducible output: same images, same bytes
-  if (archive_write_header(a, entry.e) != ARCHIVE_OK)
+  ArchiveEntry entry(archive_entry_new());
+  if (!entry)
+    return Error::of(Errc::kInternal, "save: out of memory");
+  archive_entry_set_pathname(entry.get(), name.c_str());
+  archive_entry_set_filetype(entry.get(), AE_IFREG);
+  archive_entry_set_perm(entry.get(), 0644);
+  archive_entry_set_size(entry.get(), size);
+  archive_entry_set_mtime(entry.get(), 0, 0);  // reproducible output: same images, same bytes
+  if (archive_write_header(a, entry.get()) != ARCHIVE_OK)
     return write_error(a, name);
   return {};
 }
@@ -136,12 +120,12 @@ Result<void> ImageService::save(std::span<const std::string> refs, int out_fd) {
     entries.push_back({std::move(*image), std::move(tags)});
   }
 
-  ArchiveWriter writer;
-  if (writer.a == nullptr)
+  ArchiveWriter writer(archive_write_new());
+  if (!writer)
     return Error::of(Errc::kInternal, "save: out of memory");
-  archive_write_set_format_pax_restricted(writer.a);
-  if (archive_write_open_fd(writer.a, out_fd) != ARCHIVE_OK)
-    return write_error(writer.a, "archive");
+  archive_write_set_format_pax_restricted(writer.get());
+  if (archive_write_open_fd(writer.get(), out_fd) != ARCHIVE_OK)
+    return write_error(writer.get(), "archive");
 
   std::set<std::string> written;
   nlohmann::json manifest = nlohmann::json::array();
@@ -149,13 +133,13 @@ Result<void> ImageService::save(std::span<const std::string> refs, int out_fd) {
   for (const auto& e : entries) {
     const std::string config_name = e.image.id.hex() + ".json";
     if (written.insert(config_name).second)
-      KEEL_TRY(write_file(writer.a, config_name, e.image.config_json));
+      KEEL_TRY(write_file(writer.get(), config_name, e.image.config_json));
     nlohmann::json layers = nlohmann::json::array();
     for (size_t i = 0; i < e.image.layers.size(); ++i) {
       const content::Digest& diff_id = e.image.config.diff_ids.at(i);
       const std::string name = diff_id.hex() + ".tar";
       if (written.insert(name).second)
-        KEEL_TRY(write_layer_tar(writer.a, e.image.layers[i], diff_id, name));
+        KEEL_TRY(write_layer_tar(writer.get(), e.image.layers[i], diff_id, name));
       layers.push_back(name);
     }
     manifest.push_back({{"Config", config_name}, {"RepoTags", e.tags}, {"Layers", layers}});
@@ -165,10 +149,10 @@ Result<void> ImageService::save(std::span<const std::string> refs, int out_fd) {
         repositories[ref->familiar_name()][ref->tag] = e.image.config.diff_ids.back().hex();
     }
   }
-  KEEL_TRY(write_file(writer.a, "manifest.json", manifest.dump()));
-  KEEL_TRY(write_file(writer.a, "repositories", repositories.dump()));
-  if (archive_write_close(writer.a) != ARCHIVE_OK)
-    return write_error(writer.a, "archive");
+  KEEL_TRY(write_file(writer.get(), "manifest.json", manifest.dump()));
+  KEEL_TRY(write_file(writer.get(), "repositories", repositories.dump()));
+  if (archive_write_close(writer.get()) != ARCHIVE_OK)
+    return write_error(writer.get(), "archive");
   return {};
 }
 

@@ -2,26 +2,22 @@
 
 #include <sys/utsname.h>
 
-#include <array>
 #include <cctype>
-#include <cstdio>
-#include <memory>
 #include <string>
+
+#include "manager/containers/command_output.h"
 
 namespace keel::manager::server {
 namespace {
 
 // The runtime's `--version` first line; read once at start-up, not per request.
+// Empty when the runtime cannot be run: the version is informational.
 std::string runtime_version_line(const std::filesystem::path& runtime) {
-  const std::string command = "'" + runtime.string() + "' --version 2>/dev/null";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "re"), ::pclose);
-  if (!pipe)
+  auto output = containers::run_command({runtime.string(), "--version"});
+  if (!output)
     return {};
-  std::array<char, 256> line{};
-  if (!std::fgets(line.data(), line.size(), pipe.get()))
-    return {};
-  std::string text(line.data());
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+  std::string text = output->out.substr(0, output->out.find('\n'));
+  while (!text.empty() && text.back() == '\r')
     text.pop_back();
   return text;
 }

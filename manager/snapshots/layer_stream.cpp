@@ -3,12 +3,12 @@
 // the bytes it hands on, so the blob digest and the diff_id come out of the single read pass.
 #include "manager/snapshots/layer_stream.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <utility>
+
+#include "common/archive_handle.h"
 
 namespace keel::manager::snapshots {
 namespace {
@@ -88,11 +88,11 @@ LayerStream::LayerStream(ReadFn read)
       in_buf_(std::make_unique<std::byte[]>(kBufSize)),
       out_buf_(std::make_unique<std::byte[]>(kBufSize)) {}
 
+// The header keeps archive.h out (snapshotter.h includes it): handles adopt the readers here,
+// tar_ freed first since it reads through blob_.
 LayerStream::~LayerStream() {
-  if (tar_ != nullptr)
-    archive_read_free(tar_);
-  if (blob_ != nullptr)
-    archive_read_free(blob_);
+  const ArchiveReader blob(blob_);
+  const ArchiveReader tar(tar_);
 }
 
 Result<std::unique_ptr<LayerStream>> LayerStream::open(ReadFn read) {

@@ -1,8 +1,6 @@
 // Upper dir -> tar with libarchive's pax writer; bytes are hashed on their way to the WriteFn.
 #include "manager/snapshots/layer_writer.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -13,6 +11,7 @@
 #include <map>
 #include <memory>
 
+#include "common/archive_handle.h"
 #include "common/unique_fd.h"
 #include "manager/snapshots/snapshotter.h"
 #include "manager/snapshots/tree_walk.h"
@@ -42,13 +41,8 @@ la_ssize_t write_cb(archive* a, void* data, const void* buf, size_t size) {
   return static_cast<la_ssize_t>(size);
 }
 
-struct EntryFree {
-  void operator()(archive_entry* e) const { archive_entry_free(e); }
-};
-using EntryPtr = std::unique_ptr<archive_entry, EntryFree>;
-
-EntryPtr make_entry(const std::string& path, const struct stat& st) {
-  EntryPtr e(archive_entry_new());
+ArchiveEntry make_entry(const std::string& path, const struct stat& st) {
+  ArchiveEntry e(archive_entry_new());
   archive_entry_set_pathname(e.get(), path.c_str());
   archive_entry_copy_stat(e.get(), &st);
   // Host inode numbers and ctimes mean nothing in an image and would make layers irreproducible.
@@ -92,7 +86,7 @@ class Writer {
     }
     if (S_ISREG(w.st.st_mode))
       return regular(w);
-    EntryPtr e = make_entry(w.path, w.st);
+    ArchiveEntry e = make_entry(w.path, w.st);
     if (S_ISLNK(w.st.st_mode)) {
       std::string target(PATH_MAX, '\0');
       const ssize_t n = ::readlinkat(w.parent_fd, w.name.c_str(), target.data(), target.size());
@@ -125,7 +119,7 @@ class Writer {
 
  private:
   Result<bool> regular(const WalkEntry& w) {
-    EntryPtr e = make_entry(w.path, w.st);
+    ArchiveEntry e = make_entry(w.path, w.st);
     if (w.st.st_nlink > 1) {
       const auto key = std::make_pair(w.st.st_dev, w.st.st_ino);
       if (auto it = links_.find(key); it != links_.end()) {
@@ -191,8 +185,7 @@ Result<LayerDigests> write_layer(const std::string& upper, const WriteFn& write)
   if (!root.valid())
     return Error::sys(what);
   Sink sink{&write, {}, 0, {}};
-  std::unique_ptr<archive, decltype(&archive_write_free)> a(archive_write_new(),
-                                                            &archive_write_free);
+  ArchiveWriter a(archive_write_new());
   if (!a || archive_write_set_format_pax_restricted(a.get()) != ARCHIVE_OK ||
       archive_write_set_bytes_in_last_block(a.get(), 1) != ARCHIVE_OK ||
       archive_write_open2(a.get(), &sink, nullptr, &write_cb, nullptr, nullptr) != ARCHIVE_OK)

@@ -1,4 +1,4 @@
-#include "manager/server/stdio_relay.h"
+#include "manager/containers/stdio_relay.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -6,9 +6,9 @@
 
 #include <vector>
 
-namespace keel::manager::server {
+namespace keel::manager::containers {
 
-Result<StdioRelay> StdioRelay::open(const containers::ProcessStdio& stdio, bool attach_stdin) {
+Result<StdioRelay> StdioRelay::open(const ProcessStdio& stdio, bool attach_stdin) {
   StdioRelay relay;
   auto open_output = [](const std::string& path, UniqueFd& fd) -> Result<void> {
     if (path.empty())
@@ -69,4 +69,4 @@ bool StdioRelay::write_stdin(std::string_view bytes) {
   return stdin_.get() >= 0;
 }
 
-}  // namespace keel::manager::server
+}  // namespace keel::manager::containers

@@ -1,5 +1,5 @@
-// Relays a process's fifos (opened here) to a gRPC stream: output as it comes, until the shim
-// closes its ends when the process is gone.
+// Relays a process's fifos (opened here) to a client's stream, whichever frontend carries it:
+// output as it comes, until the shim closes its ends when the process is gone.
 #pragma once
 
 #include <functional>
@@ -10,14 +10,13 @@
 #include "common/unique_fd.h"
 #include "manager/containers/container_service.h"
 
-namespace keel::manager::server {
+namespace keel::manager::containers {
 
 class StdioRelay {
  public:
   // Opens the output fifos for reading (the shim holds them open for writing, so this never
   // blocks) and, with attach_stdin, the stdin fifo for writing.
-  [[nodiscard]] static Result<StdioRelay> open(const containers::ProcessStdio& stdio,
-                                               bool attach_stdin);
+  [[nodiscard]] static Result<StdioRelay> open(const ProcessStdio& stdio, bool attach_stdin);
 
   // Copies output to emit(is_stderr, bytes) until both streams end or stop() returns true
   // (checked every 100 ms). emit returning false ends the relay (the client went away).
@@ -35,4 +34,4 @@ class StdioRelay {
   UniqueFd stdin_;
 };
 
-}  // namespace keel::manager::server
+}  // namespace keel::manager::containers

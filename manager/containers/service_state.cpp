@@ -1,0 +1,106 @@
+#include "manager/containers/service_state.h"
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/fs.h"
+#include "manager/snapshots/mount.h"
+#include "shimapi/binary.h"
+
+namespace keel::manager::containers {
+
+std::vector<std::string> ServiceState::shim_env() const {
+  return {std::string(shimapi::kSocketDirEnv) + "=" + (options.state / "shims").string(),
+          std::string(shimapi::kRuntimeRootEnv) + "=" + runtime_root(),
+          std::string(shimapi::kTtrpcAddressEnv) + "=" + shim_events->address()};
+}
+
+Error not_running(const ContainerRecord& record) {
+  return Error::of(Errc::kFailedPrecondition, "Container " + record.id + " is not running");
+}
+
+Result<void> make_fifo(const std::string& path) {
+  if (::mkfifo(path.c_str(), 0600) != 0 && errno != EEXIST)
+    return Error::sys("mkfifo " + path);
+  return {};
+}
+
+void remove_fifos(const ProcessStdio& stdio) {
+  for (const auto* path : {&stdio.stdin_path, &stdio.stdout_path, &stdio.stderr_path})
+    if (!path->empty())
+      ::unlink(path->c_str());
+}
+
+const ContainerRecord* ServiceState::find_removed(std::string_view id) const {
+  for (auto it = recently_removed.rbegin(); it != recently_removed.rend(); ++it)
+    if (it->id == id)
+      return &*it;
+  return nullptr;
+}
+
+void ServiceState::remember_removed(const ContainerRecord& record) {
+  recently_removed.push_back(record);
+  if (recently_removed.size() > kRemovedKept)
+    recently_removed.pop_front();
+}
+
+void ServiceState::publish(const ContainerRecord& record, const std::string& action,
+                           std::map<std::string, std::string> extra) {
+  events::Event event{.time = {},
+                      .type = "container",
+                      .action = action,
+                      .id = record.id,
+                      .attributes = std::move(extra)};
+  event.attributes["name"] = record.name;
+  event.attributes["image"] = record.image;
+  for (const auto& [key, value] : record.labels)
+    event.attributes.emplace(key, value);
+  bus.publish(std::move(event));
+}
+
+Result<void> ServiceState::save(const ContainerRecord& record) {
+  KEEL_TRY(store.update(record));
+  changed.notify_all();
+  return {};
+}
+
+Result<std::unique_ptr<TaskShim>> ServiceState::shim_of(const ContainerRecord& record) {
+  if (!is_live(record.state.status))
+    return not_running(record);
+  return shims->connect(record.shim_address);
+}
+
+Result<void> ServiceState::mount_rootfs(const ContainerRecord& record) {
+  if (mounted.contains(record.id))
+    return {};
+  auto mounts = snapshotter.mounts(record.snapshot_key);
+  if (!mounts)
+    return std::move(mounts).error();
+  const std::string target = rootfs_of(record.id);
+  KEEL_TRY(fs::mkdir_all(target, 0755));
+  auto guard = snapshots::mount_all(*mounts, target);
+  if (!guard)
+    return std::move(guard).error().context("mounting the rootfs of " + record.id);
+  guard->release();
+  mounted.insert(record.id);
+  return {};
+}
+
+void ServiceState::unmount_rootfs(const std::string& id) {
+  const std::string target = rootfs_of(id);
+  // Detach, and repeat while something is still mounted there (a restart may stack).
+  while (::umount2(target.c_str(), MNT_DETACH) == 0) {
+  }
+  mounted.erase(id);
+}
+
+bool ServiceState::is_mountpoint(const std::string& path) {
+  struct stat self {};
+  struct stat parent {};
+  if (::stat(path.c_str(), &self) != 0 || ::stat((path + "/..").c_str(), &parent) != 0)
+    return false;
+  return self.st_dev != parent.st_dev || self.st_ino == parent.st_ino;
+}
+
+}  // namespace keel::manager::containers
