@@ -1,0 +1,133 @@
+// LocalRegistry: docker-registry serve <config> on a free loopback port.
+#include "integration/registry/local_registry.h"
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "common/fs.h"
+#include "common/unique_fd.h"
+#include "integration/fixtures/wait.h"
+#include "manager/content/digest.h"
+#include "manager/registry/registry_client.h"
+
+namespace keel::it {
+namespace {
+
+// The kernel picks a free port; the registry binds it a moment later (a small window in which
+// another process could take it, which on a test machine's loopback is acceptable).
+int free_loopback_port() {
+  UniqueFd s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (!s.valid() || ::bind(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(s.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+    throw std::runtime_error("no free loopback port");
+  return ntohs(addr.sin_port);
+}
+
+void write(const std::filesystem::path& path, const std::string& bytes) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+std::string blob(const std::filesystem::path& layout, const std::string& bytes) {
+  const auto digest = manager::content::Digest::of(bytes);
+  write(layout / "blobs" / "sha256" / digest.hex(), bytes);
+  return digest.str();
+}
+
+}  // namespace
+
+LocalRegistry::LocalRegistry() {
+  char tmpl[] = "/tmp/keel-registry-XXXXXX";
+  if (::mkdtemp(tmpl) == nullptr)
+    throw std::runtime_error("mkdtemp for the registry");
+  dir_ = tmpl;
+  host_ = "127.0.0.1:" + std::to_string(free_loopback_port());
+  write(dir_ / "config.yml",
+        "version: 0.1\n"
+        "log:\n  level: error\n"
+        "storage:\n  filesystem:\n    rootdirectory: " +
+            (dir_ / "storage").string() +
+            "\n  delete:\n    enabled: true\n"
+            "http:\n  addr: " +
+            host_ + "\n");
+  server_.emplace(fixtures::start_command(
+      {"/usr/bin/docker-registry", "serve", (dir_ / "config.yml").string()}, {}));
+  manager::registry::RegistryClient client(manager::registry::resolve_endpoint(host_, {}),
+                                           std::nullopt);
+  if (!fixtures::wait_until([&] { return static_cast<bool>(client.check_login()); },
+                            std::chrono::seconds(20)))
+    throw std::runtime_error("docker-registry did not answer on " + host_);
+}
+
+LocalRegistry::~LocalRegistry() {
+  if (server_) {
+    ::kill(server_->pid(), SIGTERM);
+    (void)server_->wait();  // its exit status after SIGTERM says nothing
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+PushedImage LocalRegistry::push(const std::string& repository, const std::string& tag,
+                                const std::vector<std::pair<std::string, std::string>>& files) {
+  PushedImage image;
+  const auto layout = dir_ / ("layout-" + std::to_string(::getpid()) + "-" + tag);
+  const auto tree = dir_ / ("tree-" + tag);
+  for (const auto& [path, content] : files)
+    write(tree / path, content);
+  const auto tar = fixtures::run_command({"/bin/tar", "--sort=name", "--owner=0", "--group=0",
+                                          "--mtime=@0", "-C", tree.string(), "-cf", "-", "."},
+                                         {});
+  if (tar.exit_code != 0)
+    throw std::runtime_error("tar the layer: " + tar.err);
+  image.layer = tar.out;
+  image.layer_digest = blob(layout, image.layer);
+  const nlohmann::json config = {
+      {"architecture", "amd64"},
+      {"os", "linux"},
+      {"config", {{"Cmd", {"/bin/sh"}}}},
+      {"rootfs", {{"type", "layers"}, {"diff_ids", {image.layer_digest}}}}};
+  const std::string config_bytes = config.dump();
+  image.config_digest = blob(layout, config_bytes);
+  const nlohmann::json manifest = {{"schemaVersion", 2},
+                                   {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+                                   {"config",
+                                    {{"mediaType", "application/vnd.oci.image.config.v1+json"},
+                                     {"digest", image.config_digest},
+                                     {"size", config_bytes.size()}}},
+                                   {"layers",
+                                    {{{"mediaType", "application/vnd.oci.image.layer.v1.tar"},
+                                      {"digest", image.layer_digest},
+                                      {"size", image.layer.size()}}}}};
+  image.manifest = manifest.dump();
+  image.manifest_digest = blob(layout, image.manifest);
+  const nlohmann::json index = {
+      {"schemaVersion", 2},
+      {"manifests",
+       {{{"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+         {"digest", image.manifest_digest},
+         {"size", image.manifest.size()},
+         {"annotations", {{"org.opencontainers.image.ref.name", tag}}}}}}};
+  write(layout / "index.json", index.dump());
+  write(layout / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
+  const auto copy = fixtures::run_command(
+      {"/usr/bin/skopeo", "copy", "--quiet", "--preserve-digests", "--dest-tls-verify=false",
+       "oci:" + layout.string() + ":" + tag, "docker://" + host_ + "/" + repository + ":" + tag},
+      {});
+  if (copy.exit_code != 0)
+    throw std::runtime_error("skopeo copy: " + copy.err);
+  return image;
+}
+
+}  // namespace keel::it

@@ -1,0 +1,45 @@
+// A private instance of Debian's docker-registry (the CNCF distribution registry) on 127.0.0.1,
+// with its storage in a temp dir, and images put there with skopeo: what the registry tests pull.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "integration/fixtures/process.h"
+
+namespace keel::it {
+
+// One image's parts as the test wrote them, to compare with what comes back.
+struct PushedImage {
+  std::string manifest;         // bytes
+  std::string manifest_digest;  // "sha256:..."
+  std::string config_digest;
+  std::string layer;  // the layer blob's bytes (an uncompressed tar)
+  std::string layer_digest;
+};
+
+class LocalRegistry {
+ public:
+  // Starts the registry and waits until /v2/ answers; throws std::runtime_error when it cannot.
+  LocalRegistry();
+  ~LocalRegistry();
+  LocalRegistry(const LocalRegistry&) = delete;
+  LocalRegistry& operator=(const LocalRegistry&) = delete;
+
+  // "127.0.0.1:PORT"
+  [[nodiscard]] const std::string& host() const { return host_; }
+
+  // Writes an OCI layout holding one image (one layer with `files`: path → content) and copies
+  // it to <host>/<repository>:<tag> with skopeo, digests preserved.
+  [[nodiscard]] PushedImage push(const std::string& repository, const std::string& tag,
+                                 const std::vector<std::pair<std::string, std::string>>& files);
+
+ private:
+  std::filesystem::path dir_;
+  std::string host_;
+  std::optional<fixtures::RunningCommand> server_;
+};
+
+}  // namespace keel::it

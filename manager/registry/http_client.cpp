@@ -1,0 +1,188 @@
+// HttpClient over one reused curl easy handle.
+#include "manager/registry/http_client.h"
+
+#include <algorithm>
+#include <cctype>
+#include <mutex>
+
+#include <curl/curl.h>
+
+namespace keel::manager::registry {
+namespace {
+
+// curl_global_init is not thread-safe: once, before the first handle.
+void global_init_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct Transfer {
+  const HttpRequest* request = nullptr;
+  HttpResponse* response = nullptr;
+  std::optional<Error> sink_error;
+  std::size_t sent = 0;
+  bool started = false;
+};
+
+size_t on_body(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t n = size * count;
+  // Only the final response's body is wanted: a redirect's or a 401's goes to the buffer.
+  if (t->request->sink && t->response->status >= 200 && t->response->status < 300) {
+    if (!t->started && t->request->on_start) {
+      t->started = true;
+      if (auto r = t->request->on_start(t->response->status); !r) {
+        t->sink_error = std::move(r).error();
+        return 0;
+      }
+    }
+    auto r = t->request->sink(std::string_view(data, n));
+    if (!r) {
+      t->sink_error = std::move(r).error();
+      return 0;  // aborts the transfer: CURLE_WRITE_ERROR
+    }
+    return n;
+  }
+  t->response->body.append(data, n);
+  return n;
+}
+
+size_t on_header(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t n = size * count;
+  std::string_view line(data, n);
+  if (line.starts_with("HTTP/")) {
+    // A new response (after a redirect or 100-continue): forget the previous one's headers.
+    t->response->headers.clear();
+    t->response->body.clear();
+    const auto space = line.find(' ');
+    t->response->status =
+        space == std::string_view::npos
+            ? 0
+            : std::strtol(std::string(line.substr(space + 1, 3)).c_str(), nullptr, 10);
+    return n;
+  }
+  const auto colon = line.find(':');
+  if (colon == std::string_view::npos)
+    return n;
+  std::string name(line.substr(0, colon));
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+    value.remove_prefix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+    value.remove_suffix(1);
+  t->response->headers[name] = std::string(value);
+  return n;
+}
+
+size_t on_upload(char* buffer, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const std::string& body = t->request->body;
+  const size_t n = std::min(size * count, body.size() - t->sent);
+  std::copy_n(body.data() + t->sent, n, buffer);
+  t->sent += n;
+  return n;
+}
+
+struct HeaderList {
+  curl_slist* list = nullptr;
+  ~HeaderList() { curl_slist_free_all(list); }
+  bool add(const std::string& header) {
+    curl_slist* next = curl_slist_append(list, header.c_str());
+    if (next == nullptr)
+      return false;
+    list = next;
+    return true;
+  }
+};
+
+}  // namespace
+
+void HttpClient::CurlDeleter::operator()(CURL* curl) const noexcept {
+  curl_easy_cleanup(curl);
+}
+
+HttpClient::HttpClient() {
+  global_init_once();
+  curl_.reset(curl_easy_init());
+}
+
+HttpClient::~HttpClient() = default;
+
+Result<HttpResponse> HttpClient::request(const HttpRequest& req) {
+  if (!curl_)
+    return Error::of(Errc::kInternal, "http: no curl handle");
+  CURL* c = curl_.get();
+  // Options set per request are reset; the connection cache and TLS sessions stay.
+  curl_easy_reset(c);
+  HttpResponse response;
+  Transfer transfer{&req, &response, std::nullopt, 0};
+  HeaderList headers;
+  for (const auto& h : req.headers) {
+    if (!headers.add(h))
+      return Error::of(Errc::kInternal, "http: out of memory for headers");
+  }
+  // A body we send ourselves: no "Expect: 100-continue" round trip.
+  if (!req.body.empty() && !headers.add("Expect:"))
+    return Error::of(Errc::kInternal, "http: out of memory for headers");
+  std::string range;
+  if (req.range_from)
+    range = std::to_string(*req.range_from) + "-";
+
+  curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.list);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &transfer);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &transfer);
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, req.follow_redirects ? 1L : 0L);
+  curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+  // Redirects may go to storage on another host: credentials must not follow (the default, said
+  // here so nobody turns it on), and only http(s) may be followed.
+  curl_easy_setopt(c, CURLOPT_UNRESTRICTED_AUTH, 0L);
+  curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+  // A stalled transfer (under 1 byte/s for 60 s) fails instead of hanging a pull forever.
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+  curl_easy_setopt(c, CURLOPT_USERAGENT, "keel/" KEEL_VERSION);
+  if (!range.empty())
+    curl_easy_setopt(c, CURLOPT_RANGE, range.c_str());
+  if (req.tls != nullptr) {
+    if (!req.tls->ca_file.empty())
+      curl_easy_setopt(c, CURLOPT_CAINFO, req.tls->ca_file.c_str());
+    if (!req.tls->client_cert.empty())
+      curl_easy_setopt(c, CURLOPT_SSLCERT, req.tls->client_cert.c_str());
+    if (!req.tls->client_key.empty())
+      curl_easy_setopt(c, CURLOPT_SSLKEY, req.tls->client_key.c_str());
+  }
+  if (req.method == "HEAD") {
+    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+  } else if (req.method != "GET") {
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, on_upload);
+    curl_easy_setopt(c, CURLOPT_READDATA, &transfer);
+    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+  }
+
+  const CURLcode rc = curl_easy_perform(c);
+  if (transfer.sink_error)
+    return *transfer.sink_error;
+  if (rc != CURLE_OK)
+    return Error::of(Errc::kUnavailable,
+                     req.method + " " + req.url + ": " + curl_easy_strerror(rc));
+  char* effective = nullptr;
+  if (curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK && effective != nullptr)
+    response.effective_url = effective;
+  long status = 0;
+  if (curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK)
+    response.status = status;
+  return response;
+}
+
+}  // namespace keel::manager::registry

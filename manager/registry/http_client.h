@@ -1,0 +1,73 @@
+// One HTTP/1.1 connection pool for talking to registries, over libcurl's easy interface: requests
+// on one HttpClient reuse its connections (keep-alive, TLS sessions). A body can stream into a
+// sink as it arrives, so a layer is verified and unpacked without being held in memory.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.h"
+
+typedef void CURL;  // NOLINT: libcurl's own spelling, kept out of every includer
+
+namespace keel::manager::registry {
+
+// docker's certs.d files for one registry; empty members are not used.
+struct TlsFiles {
+  std::string ca_file;      // ca.crt, trusted in addition to the system's CAs
+  std::string client_cert;  // client.cert
+  std::string client_key;   // client.key
+};
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::string> headers;  // "Name: value"
+  std::string body;                  // sent for PUT, POST, PATCH
+  // Receives the body as it arrives (then HttpResponse::body stays empty); an error stops the
+  // transfer and is what request() returns.
+  std::function<Result<void>(std::string_view)> sink;
+  // Called once, with status and headers, before the first chunk reaches `sink`.
+  std::function<Result<void>(long status)> on_start;
+  std::optional<std::uint64_t> range_from;  // "Range: bytes=N-", for resuming a download
+  const TlsFiles* tls = nullptr;
+  bool follow_redirects = true;  // blobs redirect to storage (S3, a CDN)
+};
+
+struct HttpResponse {
+  long status = 0;
+  std::map<std::string, std::string> headers;  // names lowercased; a repeated header: the last
+  std::string body;
+  std::string effective_url;  // after redirects
+
+  [[nodiscard]] std::string header(const std::string& lower_name) const {
+    const auto it = headers.find(lower_name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+
+class HttpClient {
+ public:
+  HttpClient();
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // A transport failure (refused, reset, TLS) is an error naming the URL; any HTTP status is a
+  // response. Never puts header values (tokens, passwords) in an error.
+  [[nodiscard]] Result<HttpResponse> request(const HttpRequest& request);
+
+ private:
+  struct CurlDeleter {
+    void operator()(CURL* curl) const noexcept;
+  };
+  std::unique_ptr<CURL, CurlDeleter> curl_;
+};
+
+}  // namespace keel::manager::registry

@@ -1,0 +1,32 @@
+// Where a registry domain is reached and how: docker.io is served at registry-1.docker.io; TLS
+// unless the host is loopback (127.0.0.0/8, ::1, localhost) or listed as insecure, as docker
+// decides; extra CAs and client certificates from docker's certs.d layout under keeld's config
+// directory (certs.d/<host:port>/ca.crt, client.cert, client.key).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "manager/registry/http_client.h"
+
+namespace keel::manager::registry {
+
+struct RegistryEndpoint {
+  std::string domain;    // as in the reference: "docker.io", "localhost:5000"
+  std::string base_url;  // "https://registry-1.docker.io", "http://127.0.0.1:5000"
+  TlsFiles tls;
+};
+
+struct RegistryHostsConfig {
+  std::string certs_dir;                         // <config>/certs.d; empty: none
+  std::vector<std::string> insecure_registries;  // daemon.json "insecure-registries" (host[:port])
+};
+
+// True for the hosts docker talks plain HTTP to without being told: loopback names and addresses.
+[[nodiscard]] bool is_loopback_host(std::string_view host_and_port);
+
+[[nodiscard]] RegistryEndpoint resolve_endpoint(std::string_view domain,
+                                                const RegistryHostsConfig& config);
+
+}  // namespace keel::manager::registry
