@@ -16,7 +16,10 @@ std::shared_ptr<grpc::Channel> Client::channel() {
 void Client::check(const grpc::Status& status, int exit_code) const {
   if (status.ok())
     return;
-  if (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+  // UNAVAILABLE is also keeld's own answer (a registry it cannot reach): only a channel that never
+  // got to keeld means keeld is not there.
+  const bool reached_keeld = channel_ && channel_->GetState(false) == GRPC_CHANNEL_READY;
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE && !reached_keeld &&
       (status.error_message().find("connect") != std::string::npos ||
        status.error_message().find("No such file") != std::string::npos ||
        status.error_message().find("unix:") != std::string::npos))

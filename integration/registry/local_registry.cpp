@@ -79,19 +79,37 @@ LocalRegistry::~LocalRegistry() {
   std::filesystem::remove_all(dir_, ec);
 }
 
-PushedImage LocalRegistry::push(const std::string& repository, const std::string& tag,
-                                const std::vector<std::pair<std::string, std::string>>& files) {
-  PushedImage image;
-  const auto layout = dir_ / ("layout-" + std::to_string(::getpid()) + "-" + tag);
-  const auto tree = dir_ / ("tree-" + tag);
-  for (const auto& [path, content] : files)
-    write(tree / path, content);
+namespace {
+
+std::string tar_of(const std::filesystem::path& tree) {
   const auto tar = fixtures::run_command({"/bin/tar", "--sort=name", "--owner=0", "--group=0",
                                           "--mtime=@0", "-C", tree.string(), "-cf", "-", "."},
                                          {});
   if (tar.exit_code != 0)
     throw std::runtime_error("tar the layer: " + tar.err);
-  image.layer = tar.out;
+  return tar.out;
+}
+
+}  // namespace
+
+PushedImage LocalRegistry::push(const std::string& repository, const std::string& tag,
+                                const std::vector<std::pair<std::string, std::string>>& files) {
+  const auto tree = dir_ / ("tree-" + tag);
+  for (const auto& [path, content] : files)
+    write(tree / path, content);
+  return push_layer(repository, tag, tar_of(tree));
+}
+
+PushedImage LocalRegistry::push_directory(const std::string& repository, const std::string& tag,
+                                          const std::filesystem::path& dir) {
+  return push_layer(repository, tag, tar_of(dir));
+}
+
+PushedImage LocalRegistry::push_layer(const std::string& repository, const std::string& tag,
+                                      const std::string& layer) {
+  PushedImage image;
+  const auto layout = dir_ / ("layout-" + std::to_string(::getpid()) + "-" + tag);
+  image.layer = layer;
   image.layer_digest = blob(layout, image.layer);
   const nlohmann::json config = {
       {"architecture", "amd64"},

@@ -35,8 +35,14 @@ class LocalRegistry {
   // it to <host>/<repository>:<tag> with skopeo, digests preserved.
   [[nodiscard]] PushedImage push(const std::string& repository, const std::string& tag,
                                  const std::vector<std::pair<std::string, std::string>>& files);
+  // The same with the layer tar of a directory (the busybox rootfs, for images that run).
+  [[nodiscard]] PushedImage push_directory(const std::string& repository, const std::string& tag,
+                                           const std::filesystem::path& dir);
 
  private:
+  [[nodiscard]] PushedImage push_layer(const std::string& repository, const std::string& tag,
+                                       const std::string& layer);
+
   std::filesystem::path dir_;
   std::string host_;
   std::optional<fixtures::RunningCommand> server_;

@@ -23,6 +23,8 @@
 #include "manager/images/layer_applier.h"
 #include "manager/images/oci.h"
 #include "manager/images/reference.h"
+#include "manager/registry/platform.h"
+#include "manager/registry/registry_hosts.h"
 #include "manager/store/database.h"
 
 struct archive;
@@ -54,6 +56,30 @@ struct ImportOptions {
   std::string author;
   std::string created_by;  // the history entry's created_by; empty: "keel import"
 };
+
+// Where registries are reached and with which credentials: keeld's configuration, the same for
+// every frontend (keelctl, the CRI's PullImage, the Docker API).
+struct RegistrySettings {
+  registry::RegistryHostsConfig hosts;  // insecure registries, certs.d
+  std::string credentials_path;         // docker's config.json; empty: anonymous
+};
+
+// docker pull: what to pull.
+struct PullOptions {
+  std::string ref;              // "busybox", "localhost:5000/a:v1", "a@sha256:..."
+  registry::Platform platform;  // picked from an index: this host's unless asked otherwise
+};
+
+// One line of docker's pull progress: a layer's short id (or the reference) and what happens.
+struct PullProgress {
+  std::string id;
+  std::string status;  // "Pulling fs layer", "Downloading", "Download complete", "Pull complete",
+                       // "Already exists"
+  std::uint64_t current = 0;
+  std::uint64_t total = 0;
+};
+// False cancels the pull (the client went away): it stops at the next chunk.
+using PullProgressFn = std::function<bool(const PullProgress&)>;
 
 struct LoadResult {
   std::vector<std::string> loaded;  // "Loaded image: busybox:latest" / "Loaded image ID: sha256:…"
@@ -105,6 +131,7 @@ class ImageService {
                                                                   LayerApplier& layers);
   void set_in_use(InUseFn fn) { in_use_ = std::move(fn); }
   void set_gc_roots(GcRootsFn fn) { gc_roots_ = std::move(fn); }
+  void set_registry(RegistrySettings settings) { registry_ = std::move(settings); }
 
   // docker import: the tar (plain, gzip or zstd) becomes a one-layer image, read once: stored,
   // unpacked and hashed in one pass. With options.base, the layer goes on top of that image
@@ -113,6 +140,12 @@ class ImageService {
   // docker load: a docker-archive (docker save, including docker 25's OCI-layout flavour) or an
   // OCI-archive, itself plain or compressed, from a pipe or file.
   [[nodiscard]] Result<LoadResult> load(int archive_fd);
+  // docker pull: the manifest (for this platform, from an index) and its config and layers
+  // from the registry into the content store, each verified against its digest before it is
+  // committed; the layers unpacked into snapshots; then the name, in one transaction. Blobs
+  // already stored are not downloaded again, and those a failed pull verified are kept for the
+  // next try.
+  [[nodiscard]] Result<Image> pull(const PullOptions& options, const PullProgressFn& progress);
   // docker save: a docker-archive tar (manifest.json with Config, RepoTags and Layers, plus
   // repositories; plain layer tars) of the named images, written to out_fd.
   [[nodiscard]] Result<void> save(std::span<const std::string> refs, int out_fd);
@@ -166,6 +199,7 @@ class ImageService {
   ImageStore images_;
   InUseFn in_use_;
   GcRootsFn gc_roots_;
+  RegistrySettings registry_;
   // Shared: imports and loads in flight; exclusive: GC's mark and sweep.
   std::shared_mutex lease_;
 };

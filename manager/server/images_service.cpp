@@ -11,6 +11,7 @@
 #include "manager/server/chunk_stream.h"
 #include "manager/server/image_filter.h"
 #include "manager/server/proto_time.h"
+#include "manager/registry/platform.h"
 #include "manager/server/status.h"
 
 namespace keel::manager::server {
@@ -218,6 +219,37 @@ grpc::Status ImagesService::Save(grpc::ServerContext* context, const keel::v1::S
       for (const auto& ref : refs)
         publish("save", ref, ref);
     return status;
+  });
+}
+
+grpc::Status ImagesService::Pull(grpc::ServerContext* context,
+                                 const keel::v1::PullRequest* request,
+                                 grpc::ServerWriter<keel::v1::PullProgress>* writer) {
+  return guarded([&] {
+    images::PullOptions options;
+    options.ref = request->ref();
+    options.platform = registry::host_platform();
+    if (!request->platform().empty()) {
+      auto platform = registry::parse_platform(request->platform());
+      if (!platform)
+        return to_status(platform.error());
+      options.platform = *platform;
+    }
+    auto image = images_.pull(options, [&](const images::PullProgress& p) {
+      keel::v1::PullProgress line;
+      line.set_id(p.id);
+      line.set_status(p.status);
+      line.set_current(p.current);
+      line.set_total(p.total);
+      return !context->IsCancelled() && writer->Write(line);
+    });
+    if (!image)
+      return to_status(image.error());
+    keel::v1::PullProgress last;
+    *last.mutable_image() = to_proto(*image);
+    (void)writer->Write(last);  // a client gone by now has nothing left to hear
+    publish("pull", image->id.str(), request->ref());
+    return grpc::Status::OK;
   });
 }
 

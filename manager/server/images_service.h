@@ -33,6 +33,8 @@ class ImagesService final : public keel::v1::Images::Service {
                     grpc::ServerWriter<keel::v1::Chunk>* writer) override;
   grpc::Status Prune(grpc::ServerContext*, const keel::v1::PruneRequest* request,
                      keel::v1::PruneResponse* response) override;
+  grpc::Status Pull(grpc::ServerContext* context, const keel::v1::PullRequest* request,
+                    grpc::ServerWriter<keel::v1::PullProgress>* writer) override;
 
  private:
   void publish(const std::string& action, const std::string& id, const std::string& name);

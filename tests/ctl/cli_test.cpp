@@ -23,22 +23,22 @@ Outcome run(std::vector<const char*> args) {
 }
 
 TEST(UnknownVerb, PrintsDockersMessageAndExitsOne) {
-  const Outcome outcome = run({"pull"});
+  const Outcome outcome = run({"push"});
   EXPECT_EQ(outcome.exit_code, 1);
-  EXPECT_EQ(outcome.err, "keelctl: 'pull' is not a keelctl command.\nSee 'keelctl --help'\n");
+  EXPECT_EQ(outcome.err, "keelctl: 'push' is not a keelctl command.\nSee 'keelctl --help'\n");
 }
 
 TEST(UnknownVerb, NamesOnlyTheVerbAfterGlobalFlagsAndBeforeItsArguments) {
-  const Outcome outcome = run({"-H", "/nonexistent/keeld.sock", "pull", "busybox", "--all"});
+  const Outcome outcome = run({"-H", "/nonexistent/keeld.sock", "push", "busybox", "--all"});
   EXPECT_EQ(outcome.exit_code, 1);
-  EXPECT_EQ(outcome.err, "keelctl: 'pull' is not a keelctl command.\nSee 'keelctl --help'\n");
+  EXPECT_EQ(outcome.err, "keelctl: 'push' is not a keelctl command.\nSee 'keelctl --help'\n");
 }
 
 TEST(UnknownVerb, InAGroupNamesTheGroup) {
-  const Outcome outcome = run({"image", "pull", "busybox"});
+  const Outcome outcome = run({"image", "push", "busybox"});
   EXPECT_EQ(outcome.exit_code, 1);
   EXPECT_EQ(outcome.err,
-            "keelctl: 'image pull' is not a keelctl command.\nSee 'keelctl image --help'\n");
+            "keelctl: 'image push' is not a keelctl command.\nSee 'keelctl image --help'\n");
 }
 
 TEST(UsageError, MissingVerbStaysAUsageError) {
