@@ -312,10 +312,12 @@ TEST_F(ContainerRun, EnvWorkdirUserAndBindMountsApply) {
   stdfs::permissions(vol, stdfs::perms::all);  // the container writes as uid 1000
   write_file(vol / "from-host", "host data\n");
 
-  RunResult result = keeld_.ctl({"run", "--rm", "-e", "GREETING=hi there", "-w", "/tmp", "-u",
-                                 "1000", "-v", vol.string() + ":/data", "busybox", "sh", "-c",
-                                 "echo \"$GREETING\"; pwd; id -u; cat /data/from-host; "
-                                 "echo container data > /data/from-container"});
+  const std::string script =
+      "echo \"$GREETING\"; pwd; id -u; cat /data/from-host; "
+      "echo container data > /data/from-container";
+  RunResult result =
+      keeld_.ctl({"run", "--rm", "-e", "GREETING=hi there", "-w", "/tmp", "-u", "1000", "-v",
+                  vol.string() + ":/data", "busybox", "sh", "-c", script});
   ASSERT_EQ(result.exit_code, 0) << result;
   EXPECT_THAT(lines_of(result.out), ElementsAre("hi there", "/tmp", "1000", "host data"));
   EXPECT_EQ(read_file(vol / "from-container"), "container data\n");
