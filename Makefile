@@ -5,8 +5,8 @@ JOBS ?= $(shell nproc)
 SHELL := /bin/bash
 CMAKE_FLAGS ?=
 # What `make build` and `make demo` build: the four programs (keel-shim brings its
-# containerd-shim-keel-v2 link). The test suites and benchmarks, a third of the compiles and
-# nearly half of a cold build's compile time, are built by `make test` (everything).
+# containerd-shim-keel-v2 link). The test suites and benchmarks, a third of the compiles and of
+# a cold build's CPU time, are built by `make test` (everything).
 BINARIES := keel keel-shim keeld keelctl
 
 .PHONY: all deps configure build build-all test demo bench clean format format-check tidy
