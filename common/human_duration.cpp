@@ -1,5 +1,7 @@
 #include "common/human_duration.h"
 
+#include <cmath>
+
 namespace keel {
 
 std::string human_duration(std::chrono::nanoseconds duration) {
@@ -17,7 +19,7 @@ std::string human_duration(std::chrono::nanoseconds duration) {
   if (minutes < 60)
     return std::to_string(minutes) + " minutes";
   const double exact_hours = static_cast<double>(duration.count()) / 3.6e12;
-  const auto hours = static_cast<long long>(exact_hours + 0.5);
+  const long long hours = std::llround(exact_hours);
   if (hours == 1)
     return "About an hour";
   if (hours < 48)

@@ -46,6 +46,17 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  // Resolved once, against keeld's own cwd: shims run in their bundle directories and a
+  // container's spec needs an absolute rootfs, so a relative path would break every `run`.
+  for (auto* path :
+       {&options.root, &options.state, &options.address, &options.runtime, &options.shim}) {
+    std::error_code ec;
+    *path = std::filesystem::absolute(*path, ec).lexically_normal();
+    if (ec) {
+      std::fprintf(stderr, "keeld: %s: %s\n", path->c_str(), ec.message().c_str());
+      return 1;
+    }
+  }
 
   spdlog::set_level(spdlog::level::from_str(log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%f%z %^%l%$ %v");

@@ -16,6 +16,7 @@
 
 #include "integration/fixtures/host.h"
 #include "integration/fixtures/rootfs.h"
+#include "integration/fixtures/wait.h"
 
 namespace keel::dropin {
 namespace {
@@ -126,8 +127,9 @@ CgroupParent::~CgroupParent() {
       std::ifstream procs(dir / "cgroup.procs");
       for (pid_t pid = 0; procs >> pid;)
         ::kill(pid, SIGKILL);
-      for (int i = 0; i < 50 && ::rmdir(dir.c_str()) != 0 && errno == EBUSY; ++i)
-        ::usleep(20000);
+      // EBUSY until the killed processes have left it.
+      (void)fixtures::wait_until([&] { return ::rmdir(dir.c_str()) == 0 || errno != EBUSY; },
+                                 std::chrono::seconds(1));
     }
   }
   for (const auto& dir : fixtures::cgroup_dirs(path_))

@@ -35,7 +35,7 @@ pid_t Terminal::spawn(const std::vector<std::string>& argv) const {
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::setsid();
-    const int slave = ::open(slave_path_.c_str(), O_RDWR);
+    const int slave = ::open(slave_path_.c_str(), O_RDWR | O_CLOEXEC);  // dup2 clears it
     if (slave < 0 || ::ioctl(slave, TIOCSCTTY, 0) != 0)
       ::_exit(125);
     for (int i = 0; i < 3; ++i)

@@ -1,5 +1,6 @@
 // keeld as a daemon and keelctl as its client: the error when nobody listens, the socket's mode,
 // daemons side by side on separate roots, one daemon per root, clean SIGTERM shutdown.
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <gtest/gtest.h>
@@ -95,6 +96,38 @@ TEST_F(Daemon, SigtermStopsCleanlyAndRestartKeepsImages) {
 
   ASSERT_NO_FATAL_FAILURE(keeld_.start());
   EXPECT_EQ(image_ids(), std::vector<std::string>({image.config_digest}));
+}
+
+TEST_F(Daemon, RelativePathFlagsAreResolvedAgainstItsWorkingDirectory) {
+  // A second keeld started from `cwd` with relative paths: containers run from their bundle dirs
+  // and need an absolute rootfs, so keeld must resolve its flags before anything uses them. (The
+  // state dir's name is short: shim sockets below it must fit a unix socket path.)
+  const auto& cwd = work_.path();
+  auto relative = fixtures::start_command(
+      {fixtures::keeld_path().string(), "--root", "ux/root", "--state", "./ux/s", "--address",
+       "ux/keeld.sock", "--log-level", "warn"},
+      {.stdin_data = {}, .extra_fds = {}, .cwd = cwd, .timeout = std::chrono::seconds(60)});
+  const auto socket = cwd / "ux/keeld.sock";
+  auto ctl = [&](const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {fixtures::keelctl_path().string(), "--address",
+                                     socket.string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_command(argv);
+  };
+  ASSERT_TRUE(fixtures::wait_until([&] { return ctl({"version"}).exit_code == 0; },
+                                   std::chrono::seconds(15)));
+  EXPECT_TRUE(stdfs::exists(cwd / "ux/root/metadata.db"));
+  write_file(work_ / "busybox.tar", busybox_rootfs_tar());
+  const auto imported = ctl({"import", (work_ / "busybox.tar").string(), "busybox:latest"});
+  EXPECT_EQ(imported.exit_code, 0) << imported;
+  const auto run = ctl({"run", "--rm", "busybox", "echo", "hi"});
+  EXPECT_EQ(run.exit_code, 0) << run;
+  EXPECT_EQ(run.out, "hi\n");
+
+  ::kill(relative.pid(), SIGTERM);
+  const auto stopped = relative.wait(std::chrono::seconds(15));
+  EXPECT_EQ(stopped.exit_code, 0) << stopped;
+  EXPECT_TRUE(fixtures::mounts_under(cwd).empty());
 }
 
 }  // namespace

@@ -187,7 +187,7 @@ pid_t spawn_on_terminal(const std::string& slave_path, const std::vector<std::st
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::setsid();
-    const int slave = ::open(slave_path.c_str(), O_RDWR);
+    const int slave = ::open(slave_path.c_str(), O_RDWR | O_CLOEXEC);  // dup2 clears it
     if (slave < 0 || ::ioctl(slave, TIOCSCTTY, 0) != 0 || ::chdir(cwd.c_str()) != 0)
       ::_exit(125);
     for (int i = 0; i < 3; ++i)

@@ -251,9 +251,11 @@ PrivateContainerd::~PrivateContainerd() {
       for (pid_t pid = 0; procs >> pid;)
         ::kill(pid, SIGKILL);
     }
-    for (const auto& d : fixtures::cgroup_dirs(cg))
-      for (int i = 0; i < 50 && ::rmdir(d.c_str()) != 0 && errno == EBUSY; ++i)
-        ::usleep(20000);
+    for (const auto& d : fixtures::cgroup_dirs(cg)) {
+      // EBUSY until the killed processes have left it.
+      (void)fixtures::wait_until([&] { return ::rmdir(d.c_str()) == 0 || errno != EBUSY; },
+                                 std::chrono::seconds(1));
+    }
   }
   auto mounts = fixtures::mounts_under(dir_);
   for (auto it = mounts.rbegin(); it != mounts.rend(); ++it)

@@ -130,9 +130,9 @@ Result<Image> ImageService::import_rootfs(const ReadFn& tar, const ImportOptions
   std::string comment = options.message;
   if (comment.empty() && options.base.empty())
     comment = "Imported from tarball";
-  config.history.push_back(HistoryItem{
-      config.created, options.created_by.empty() ? "keel import" : options.created_by,
-      options.author, comment, false});
+  config.history.push_back(
+      HistoryItem{config.created, options.created_by.empty() ? "keel import" : options.created_by,
+                  options.author, comment, false});
   const std::string config_json = to_json(config);
   auto config_info = content_.write_blob(config_json);
   if (!config_info)

@@ -377,9 +377,10 @@ Result<void> Snapshotter::commit(const std::string& name, const std::string& key
       return Error::of(Errc::kAlreadyExists, what + ": " + q(name) + " already exists");
     id = r->info.id;
     const Labels& kept = labels.empty() ? r->info.labels : labels;
-    if (auto u = db_.run("UPDATE snapshots SET name = ?1, kind = ?2, updated_ns = ?3, labels = ?4"
-                         " WHERE id = ?5",
-                         name, static_cast<int>(Kind::kCommitted), unix_now_ns(), labels_json(kept), id);
+    if (auto u =
+            db_.run("UPDATE snapshots SET name = ?1, kind = ?2, updated_ns = ?3, labels = ?4"
+                    " WHERE id = ?5",
+                    name, static_cast<int>(Kind::kCommitted), unix_now_ns(), labels_json(kept), id);
         !u)
       return std::move(u).error().context(what);
     if (auto c = txn->commit(); !c)

@@ -7,10 +7,8 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
-#include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <iostream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -274,41 +272,6 @@ TEST_P(UnpackCompressionTest, DigestsMatchSha256sum) {
 INSTANTIATE_TEST_SUITE_P(Formats, UnpackCompressionTest,
                          ::testing::Values(Compression::kNone, Compression::kGzip,
                                            Compression::kZstd));
-
-// Not a pass/fail bound (speed lives in bench/): prints the figure for a busybox-size layer, the
-// busybox binary plus one hardlink per applet, gzip-compressed as registries serve it.
-TEST_F(UnpackTest, ReportsThroughputOfABusyboxSizeLayer) {
-  auto binary = fs::read_file("/bin/busybox");
-  if (!binary)
-    GTEST_SKIP() << "no /bin/busybox";
-  LayerBuilder b(Compression::kGzip);
-  b.dir("bin").file("bin/busybox", *binary, Meta().perm(0755));
-  for (int i = 0; i < 400; ++i)
-    b.hardlink("bin/applet" + std::to_string(i), "bin/busybox");
-  b.dir("etc").file("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
-  const std::string blob = b.finish();
-  constexpr int kRounds = 20;
-  std::uint64_t bytes = 0;
-  const auto start = std::chrono::steady_clock::now();
-  // From a file, as keeld reads a blob from its content store.
-  const std::string file = tmp_ / "layer.tar.gz";
-  { std::ofstream(file, std::ios::binary) << blob; }
-  for (int i = 0; i < kRounds; ++i) {
-    auto fd = fs::open(file, O_RDONLY);
-    ASSERT_TRUE(fd);
-    auto r = unpack_layer(read_from_fd(fd->get()), target_);
-    ASSERT_TRUE(r) << r.error().message();
-    bytes += r->digests.uncompressed_size;
-    std::filesystem::remove_all(target_);
-  }
-  const double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const double mbps = static_cast<double>(bytes) / secs / 1e6;
-  std::cout << "unpack throughput: " << mbps << " MB/s uncompressed ("
-            << static_cast<double>(blob.size()) * kRounds / secs / 1e6 << " MB/s gzip), "
-            << bytes / kRounds << " byte tar, " << secs * 1000 / kRounds << " ms per layer\n";
-  RecordProperty("unpack_mb_per_s", std::to_string(mbps));
-}
 
 }  // namespace
 }  // namespace keel::manager::snapshots
