@@ -54,6 +54,52 @@ std::string spec_source(const json& spec, const std::string& target) {
   return "";
 }
 
+// The container's mounts as docker's inspect shows them three ways: HostConfig.Binds, Mounts,
+// and HostConfig.Tmpfs.
+struct MountViews {
+  json binds = json::array();
+  json mounts = json::array();
+  json tmpfs = json::object();
+};
+
+MountViews mount_views(const keel::v1::ContainerConfig& config, const json& spec) {
+  MountViews v;
+  for (const auto& mount : config.mounts()) {
+    std::string options;
+    for (const auto& option : mount.options())
+      options += (options.empty() ? "" : ",") + option;
+    if (mount.type() == "tmpfs") {
+      v.tmpfs[mount.target()] = options;
+      continue;
+    }
+    std::string mode = mount.read_only() ? "ro" : "";
+    for (const auto& option : mount.options())
+      if (option == "z" || option == "Z")
+        mode += (mode.empty() ? "" : ",") + option;
+    if (!mount.source().empty())
+      v.binds.push_back(mount.source() + ":" + mount.target() + (mode.empty() ? "" : ":" + mode));
+    std::string propagation = mount.type() == "bind" ? "rprivate" : "";
+    for (const auto& option : mount.options())
+      if (option.find("private") != std::string::npos ||
+          option.find("shared") != std::string::npos || option.find("slave") != std::string::npos)
+        propagation = option;
+    json entry = {{"Type", mount.type()}};
+    if (mount.type() == "volume") {
+      entry["Name"] = mount.source();
+      entry["Source"] = spec_source(spec, mount.target());
+      entry["Driver"] = "local";
+    } else {
+      entry["Source"] = mount.source();
+    }
+    entry["Destination"] = mount.target();
+    entry["Mode"] = mode;
+    entry["RW"] = !mount.read_only();
+    entry["Propagation"] = propagation;
+    v.mounts.push_back(entry);
+  }
+  return v;
+}
+
 }  // namespace
 
 json container_inspect_json(const keel::v1::Container& container) {
@@ -88,42 +134,10 @@ json container_inspect_json(const keel::v1::Container& container) {
   if (hostname.empty())
     hostname = container.id().substr(0, 12);
 
-  json binds = json::array();
-  json mounts = json::array();
-  json tmpfs = json::object();
-  for (const auto& mount : config.mounts()) {
-    std::string options;
-    for (const auto& option : mount.options())
-      options += (options.empty() ? "" : ",") + option;
-    if (mount.type() == "tmpfs") {
-      tmpfs[mount.target()] = options;
-      continue;
-    }
-    std::string mode = mount.read_only() ? "ro" : "";
-    for (const auto& option : mount.options())
-      if (option == "z" || option == "Z")
-        mode += (mode.empty() ? "" : ",") + option;
-    if (!mount.source().empty())
-      binds.push_back(mount.source() + ":" + mount.target() + (mode.empty() ? "" : ":" + mode));
-    std::string propagation = mount.type() == "bind" ? "rprivate" : "";
-    for (const auto& option : mount.options())
-      if (option.find("private") != std::string::npos ||
-          option.find("shared") != std::string::npos || option.find("slave") != std::string::npos)
-        propagation = option;
-    json entry = {{"Type", mount.type()}};
-    if (mount.type() == "volume") {
-      entry["Name"] = mount.source();
-      entry["Source"] = spec_source(spec, mount.target());
-      entry["Driver"] = "local";
-    } else {
-      entry["Source"] = mount.source();
-    }
-    entry["Destination"] = mount.target();
-    entry["Mode"] = mode;
-    entry["RW"] = !mount.read_only();
-    entry["Propagation"] = propagation;
-    mounts.push_back(entry);
-  }
+  const MountViews views = mount_views(config, spec);
+  const json& binds = views.binds;
+  const json& mounts = views.mounts;
+  const json& tmpfs = views.tmpfs;
 
   json labels = json::object();
   for (const auto& [key, value] : config.labels())

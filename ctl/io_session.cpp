@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <functional>
 #include <cerrno>
 #include <mutex>
 #include <thread>
@@ -89,6 +90,54 @@ class StopPipe {
   int fds_[2] = {-1, -1};
 };
 
+// The signals keelctl receives: SIGWINCH resizes the tty; with proxy_to, every other signal is
+// sent to that container (docker's --sig-proxy); without, the first one ends the session.
+template <class Request>
+void forward_signals(Client& client, const IoOptions& options, const StopPipe& stop,
+                     const std::atomic<bool>& done, const std::function<void(const Request&)>& send,
+                     grpc::ClientContext& context, std::atomic<int>& ended_by_signal) {
+  auto stub = keel::v1::Tasks::NewStub(client.channel());
+  while (!done && g_signal_pipe[0] >= 0) {
+    struct pollfd fds[2] = {{g_signal_pipe[0], POLLIN, 0}, {stop.read_fd(), POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR)
+        continue;
+      return;
+    }
+    if (fds[1].revents != 0)
+      return;
+    unsigned char byte = 0;
+    if (::read(g_signal_pipe[0], &byte, 1) != 1)
+      continue;
+    const int sig = byte;
+    if (sig == SIGWINCH) {
+      if (!options.tty)
+        continue;
+      if (auto size = terminal_size()) {
+        Request request;
+        *request.mutable_resize() = *size;
+        send(request);
+      }
+      continue;
+    }
+    if (!options.proxy_to.empty()) {
+      keel::v1::KillRequest kill;
+      kill.set_id(options.proxy_to);
+      kill.set_signal(std::to_string(sig));
+      keel::v1::Empty empty;
+      grpc::ClientContext kill_context;
+      kill_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      // docker's ForwardAllSignals ignores a failed kill too: the container may have just
+      // exited, and then the stream is about to end with its exit code.
+      (void)stub->Kill(&kill_context, kill, &empty);
+      continue;
+    }
+    ended_by_signal = sig;
+    context.TryCancel();
+    return;
+  }
+}
+
 // Runs the session's threads to their end. A write of the output that fails cancels the stream
 // and comes back in output_failed, to be thrown once the threads are joined.
 template <class Request>
@@ -151,46 +200,7 @@ IoResult run_session(Client& client, grpc::ClientContext& context,
   }
 
   std::thread signal_thread([&] {
-    auto stub = keel::v1::Tasks::NewStub(client.channel());
-    while (!done && g_signal_pipe[0] >= 0) {
-      struct pollfd fds[2] = {{g_signal_pipe[0], POLLIN, 0}, {stop.read_fd(), POLLIN, 0}};
-      if (::poll(fds, 2, -1) < 0) {
-        if (errno == EINTR)
-          continue;
-        return;
-      }
-      if (fds[1].revents != 0)
-        return;
-      unsigned char byte = 0;
-      if (::read(g_signal_pipe[0], &byte, 1) != 1)
-        continue;
-      const int sig = byte;
-      if (sig == SIGWINCH) {
-        if (!options.tty)
-          continue;
-        if (auto size = terminal_size()) {
-          Request request;
-          *request.mutable_resize() = *size;
-          send(request);
-        }
-        continue;
-      }
-      if (!options.proxy_to.empty()) {
-        keel::v1::KillRequest kill;
-        kill.set_id(options.proxy_to);
-        kill.set_signal(std::to_string(sig));
-        keel::v1::Empty empty;
-        grpc::ClientContext kill_context;
-        kill_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-        // docker's ForwardAllSignals ignores a failed kill too: the container may have just
-        // exited, and then the stream is about to end with its exit code.
-        (void)stub->Kill(&kill_context, kill, &empty);
-        continue;
-      }
-      ended_by_signal = sig;
-      context.TryCancel();
-      return;
-    }
+    forward_signals<Request>(client, options, stop, done, send, context, ended_by_signal);
   });
 
   auto output = [&](int fd, const std::string& data) {

@@ -11,7 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libarchive-dev libsqlite3-dev libcurl4-openssl-dev
   libzstd-dev libssl-dev protobuf-compiler libprotobuf-dev libgrpc++-dev protobuf-compiler-grpc
   # container images and test tools
-  busybox-static iproute2 util-linux procps strace jq
+  busybox-static docker-registry iproute2 util-linux procps strace jq
   # peers for drop-in tests and benchmarks
   runc crun hyperfine containerd podman conmon skopeo umoci
 )

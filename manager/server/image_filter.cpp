@@ -40,7 +40,11 @@ Result<ImagePredicate> image_filter(
   std::map<std::string, std::vector<std::string>> by_key;
   for (const auto& [key, value] : filters)
     by_key[key].push_back(value);
-  for (const auto& [key, values] : by_key) {
+  // Named, not a structured binding: lambdas below capture `values` (C++20 allows capturing a
+  // binding, clang 14, which clang-tidy runs on, does not).
+  for (const auto& entry : by_key) {
+    const std::string& key = entry.first;
+    const std::vector<std::string>& values = entry.second;
     if (key == "reference") {
       all_of.push_back([values](const images::Image& image) {
         for (const auto& pattern : values)

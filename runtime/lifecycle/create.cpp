@@ -152,6 +152,126 @@ std::string state_json(const std::string& id, const char* status, pid_t pid,
   return oci::to_json(state);
 }
 
+// config.json, exec.fifo and the directory's mode, in the container's state directory.
+Result<void> write_state_files(const ContainerDir& dir, const std::string& config_text) {
+  KEEL_TRY(fs::write_file_atomic(dir.config_path(), config_text));
+  // chmod after mkfifo: the umask must not take away the write bit the container's uid needs.
+  if (::mkfifo(dir.fifo_path().c_str(), 0622) != 0 || ::chmod(dir.fifo_path().c_str(), 0622) != 0)
+    return Error::sys("mkfifo exec.fifo");
+  // 0711: the init opens exec.fifo through this directory after it took the container's uid.
+  if (::fchmod(dir.fd(), 0711) != 0)
+    return Error::sys("chmod state directory");
+  return {};
+}
+
+// cgroups: root-owned hierarchies only; a rootless create without delegation runs without.
+Result<std::unique_ptr<cgroups::Manager>> make_cgroup(const cgroups::Layout& layout,
+                                                      const oci::RuntimeConfig& config,
+                                                      const std::string& id) {
+  if (::geteuid() != 0)
+    return std::unique_ptr<cgroups::Manager>();
+  const std::optional<std::string> path =
+      config.linux ? config.linux->cgroups_path : std::optional<std::string>{};
+  auto manager = cgroups::make_manager(layout, path, id);
+  if (!manager)
+    return manager.error();
+  KEEL_TRY((*manager)->create());
+  return std::move(*manager);
+}
+
+// Everything the init is told that comes straight from the config and the options.
+InitSpec make_init_spec(const CreateContext& ctx, const CreateOptions& options,
+                        const ContainerDir& dir, int dir_path_fd) {
+  const oci::RuntimeConfig& config = ctx.config;
+  const oci::Hooks empty_hooks;
+  const oci::Hooks& hooks = config.hooks ? *config.hooks : empty_hooks;
+  InitSpec spec;
+  spec.config = &config;
+  spec.rootfs.rootfs = ctx.rootfs;
+  spec.rootfs.no_pivot = options.no_pivot;
+  spec.rootfs.mounts.bundle = ctx.bundle;
+  spec.rootfs.mounts.in_user_ns = ctx.namespaces.has(CLONE_NEWUSER);
+  spec.namespaces = &ctx.namespaces;
+  spec.capabilities = ctx.capabilities;
+  spec.seccomp = ctx.seccomp ? &*ctx.seccomp : nullptr;
+  spec.state_dir_fd = dir_path_fd;
+  spec.state_lock_fd = dir.fd();
+  spec.preserve_fds = options.preserve_fds;
+  if (!options.no_new_keyring)
+    spec.session_keyring = options.id;
+  spec.sync_runtime_hooks = !hooks.prestart.empty() || !hooks.create_runtime.empty();
+  spec.setgroups_allowed = !ctx.namespaces.new_user || ::geteuid() == 0;
+  return spec;
+}
+
+// The connected --console-socket, or none.
+Result<UniqueFd> connect_console(const CreateOptions& options) {
+  if (options.console_socket.empty())
+    return UniqueFd();
+  auto sock = connect_unix(options.console_socket);
+  if (!sock)
+    return std::move(sock).error().context("--console-socket");
+  return std::move(*sock);
+}
+
+// What a cgroup mount in the container shows: the container's own cgroups.
+rootfs::CgroupMountInfo cgroup_mounts_for(const CreateContext& ctx, const cgroups::Layout& layout,
+                                          const cgroups::Manager* cgroup) {
+  if (!has_cgroup_mount(ctx.config))
+    return {};
+  return cgroup_mount_info(layout, cgroup ? cgroup->paths() : own_cgroups(layout),
+                           ctx.namespaces.has(CLONE_NEWCGROUP));
+}
+
+// The init's state (for createContainer/startContainer hooks and a seccomp agent) and the
+// channels that carry it.
+Result<ReportChannels> open_reports(const CreateContext& ctx, const std::string& id,
+                                    const oci::Hooks& hooks, InitReport& report) {
+  const oci::RuntimeConfig& config = ctx.config;
+  report.state =
+      oci::State{std::string(oci::kOciVersion), id, "creating", 0, ctx.bundle, config.annotations};
+  return open_report_channels(
+      !hooks.create_container.empty() || !hooks.start_container.empty(),
+      config.linux && config.linux->seccomp ? &*config.linux->seccomp : nullptr,
+      ctx.seccomp && ctx.seccomp->uses_notify, report);
+}
+
+// Namespaces the parent enters so the init is born inside them: a pid namespace joined by path,
+// a new time namespace with its offsets.
+Result<void> enter_parent_namespaces(const CreateContext& ctx) {
+  if (ctx.namespaces.join_pid.fd.valid() &&
+      ::setns(ctx.namespaces.join_pid.fd.get(), CLONE_NEWPID) != 0)
+    return Error::sys("join pid namespace");
+  const auto& linux = ctx.config.linux;
+  if (ctx.namespaces.new_time && linux && !linux->time_offsets.empty())
+    KEEL_TRY(enter_new_time_namespace(*linux));
+  return {};
+}
+
+// runtime.md: prestart, then createRuntime, in the runtime's namespace, while the init waits.
+Result<void> run_runtime_hooks(const CreateContext& ctx, const std::string& id, pid_t pid,
+                               const oci::Hooks& hooks) {
+  const std::string state = state_json(id, "creating", pid, ctx.bundle, ctx.config.annotations);
+  KEEL_TRY(run_hooks(hooks.prestart, "prestart", state));
+  return run_hooks(hooks.create_runtime, "createRuntime", state);
+}
+
+ContainerRecord make_record(const CreateContext& ctx, const std::string& id, pid_t pid,
+                            const cgroups::Manager* cgroup) {
+  ContainerRecord record;
+  record.id = id;
+  record.pid = pid;
+  record.pid_start_time = process_start_time(pid);
+  record.bundle = ctx.bundle;
+  record.rootfs = ctx.rootfs;
+  record.created = now_rfc3339();
+  record.annotations = ctx.config.annotations;
+  record.has_hooks = ctx.config.hooks.has_value();
+  if (cgroup != nullptr)
+    record.cgroup_paths = cgroup->paths();
+  return record;
+}
+
 }  // namespace
 
 Result<pid_t> create_container(const StateStore& store, const CreateOptions& options) {
@@ -160,7 +280,6 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
     return std::move(prepared).error().context("create \"" + options.id + "\"");
   CreateContext& ctx = *prepared;
   const oci::RuntimeConfig& config = ctx.config;
-
   auto dir = store.create(options.id);
   if (!dir)
     return dir.error();
@@ -170,33 +289,19 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   });
   auto fail = [&](Error e) { return std::move(e).context("create \"" + options.id + "\""); };
 
-  if (auto r = fs::write_file_atomic(dir->config_path(), ctx.config_text); !r)
+  if (auto r = write_state_files(*dir, ctx.config_text); !r)
     return fail(r.error());
-  // chmod after mkfifo: the umask must not take away the write bit the container's uid needs.
-  if (::mkfifo(dir->fifo_path().c_str(), 0622) != 0 || ::chmod(dir->fifo_path().c_str(), 0622) != 0)
-    return fail(Error::sys("mkfifo exec.fifo"));
-  // 0711: the init opens exec.fifo through this directory after it took the container's uid.
-  if (::fchmod(dir->fd(), 0711) != 0)
-    return fail(Error::sys("chmod state directory"));
   auto dir_path = fs::open(dir->path(), O_PATH | O_DIRECTORY);
   if (!dir_path)
     return fail(dir_path.error());
 
-  // cgroups: root-owned hierarchies only; a rootless create without delegation runs without.
-  std::unique_ptr<cgroups::Manager> cgroup;
   auto layout = cgroups::detect_layout();
   if (!layout)
     return fail(layout.error());
-  if (::geteuid() == 0) {
-    const std::optional<std::string> path =
-        config.linux ? config.linux->cgroups_path : std::optional<std::string>{};
-    auto manager = cgroups::make_manager(*layout, path, options.id);
-    if (!manager)
-      return fail(manager.error());
-    cgroup = std::move(*manager);
-    if (auto r = cgroup->create(); !r)
-      return fail(r.error());
-  }
+  auto made = make_cgroup(*layout, config, options.id);
+  if (!made)
+    return fail(made.error());
+  std::unique_ptr<cgroups::Manager> cgroup = std::move(*made);
   ScopeGuard destroy_cgroup([&] {
     if (!cgroup)
       return;
@@ -207,62 +312,29 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
     if (auto r = cgroup->apply(effective_resources(config)); !r)
       return fail(std::move(r).error().context("linux.resources"));
   }
-
-  UniqueFd console;
-  if (!options.console_socket.empty()) {
-    auto sock = connect_unix(options.console_socket);
-    if (!sock)
-      return fail(std::move(sock).error().context("--console-socket"));
-    console = std::move(*sock);
-  }
-
-  rootfs::CgroupMountInfo cgroup_mounts;
-  if (has_cgroup_mount(config))
-    cgroup_mounts = cgroup_mount_info(*layout, cgroup ? cgroup->paths() : own_cgroups(*layout),
-                                      ctx.namespaces.has(CLONE_NEWCGROUP));
+  auto console = connect_console(options);
+  if (!console)
+    return fail(console.error());
+  const rootfs::CgroupMountInfo cgroup_mounts = cgroup_mounts_for(ctx, *layout, cgroup.get());
 
   const oci::Hooks empty_hooks;
   const oci::Hooks& hooks = config.hooks ? *config.hooks : empty_hooks;
-  InitSpec spec;
-  spec.config = &config;
-  spec.rootfs.rootfs = ctx.rootfs;
-  spec.rootfs.no_pivot = options.no_pivot;
-  spec.rootfs.mounts.bundle = ctx.bundle;
-  spec.rootfs.mounts.in_user_ns = ctx.namespaces.has(CLONE_NEWUSER);
+  InitSpec spec = make_init_spec(ctx, options, *dir, dir_path->get());
   spec.rootfs.mounts.cgroups = &cgroup_mounts;
-  spec.namespaces = &ctx.namespaces;
-  spec.capabilities = ctx.capabilities;
-  spec.seccomp = ctx.seccomp ? &*ctx.seccomp : nullptr;
-  spec.state_dir_fd = dir_path->get();
-  spec.state_lock_fd = dir->fd();
-  spec.console_socket = console.valid() ? console.get() : options.console_fd;
-  spec.preserve_fds = options.preserve_fds;
-  if (!options.no_new_keyring)
-    spec.session_keyring = options.id;
-  spec.sync_runtime_hooks = !hooks.prestart.empty() || !hooks.create_runtime.empty();
-  spec.setgroups_allowed = !ctx.namespaces.new_user || ::geteuid() == 0;
-  // The init's state, for createContainer/startContainer hooks and a seccomp agent.
-  spec.report.state = oci::State{
-      std::string(oci::kOciVersion), options.id, "creating", 0, ctx.bundle, config.annotations};
-  auto reports = open_report_channels(
-      !hooks.create_container.empty() || !hooks.start_container.empty(),
-      config.linux && config.linux->seccomp ? &*config.linux->seccomp : nullptr,
-      ctx.seccomp && ctx.seccomp->uses_notify, spec.report);
+  spec.console_socket = console->valid() ? console->get() : options.console_fd;
+  auto reports = open_reports(ctx, options.id, hooks, spec.report);
   if (!reports)
     return fail(reports.error());
 
   auto channels = SyncChannel::make_pair();
   if (!channels)
     return fail(channels.error());
-  auto& [parent_end, child_end] = *channels;
+  // Named, not a structured binding: lambdas below capture them (clang 14 cannot).
+  SyncChannel& parent_end = channels->first;
+  SyncChannel& child_end = channels->second;
 
-  if (ctx.namespaces.join_pid.fd.valid() &&
-      ::setns(ctx.namespaces.join_pid.fd.get(), CLONE_NEWPID) != 0)
-    return fail(Error::sys("join pid namespace"));
-  if (ctx.namespaces.new_time && config.linux && !config.linux->time_offsets.empty()) {
-    if (auto r = enter_new_time_namespace(*config.linux); !r)
-      return fail(r.error());
-  }
+  if (auto r = enter_parent_namespaces(ctx); !r)
+    return fail(r.error());
 
   // The init places itself in the v1 hierarchies and is born in the cgroup2 one: see join.h.
   auto join = cgroups::open_join_handles(cgroup ? cgroup->paths() : cgroups::Paths{});
@@ -304,11 +376,7 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   if (spec.sync_runtime_hooks) {
     if (auto r = parent_end.expect(SyncMsg::kRuntimeHooks); !r)
       return child_failed(r.error());
-    const std::string state =
-        state_json(options.id, "creating", *pid, ctx.bundle, config.annotations);
-    if (auto r = run_hooks(hooks.prestart, "prestart", state); !r)
-      return fail(r.error());
-    if (auto r = run_hooks(hooks.create_runtime, "createRuntime", state); !r)
+    if (auto r = run_runtime_hooks(ctx, options.id, *pid, hooks); !r)
       return fail(r.error());
     if (auto r = parent_end.send(SyncMsg::kHooksDone); !r)
       return fail(r.error());
@@ -316,18 +384,7 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   if (auto r = parent_end.expect(SyncMsg::kReady); !r)
     return child_failed(r.error());
 
-  ContainerRecord record;
-  record.id = options.id;
-  record.pid = *pid;
-  record.pid_start_time = process_start_time(*pid);
-  record.bundle = ctx.bundle;
-  record.rootfs = ctx.rootfs;
-  record.created = now_rfc3339();
-  record.annotations = config.annotations;
-  record.has_hooks = config.hooks.has_value();
-  if (cgroup)
-    record.cgroup_paths = cgroup->paths();
-  if (auto r = dir->save(record); !r)
+  if (auto r = dir->save(make_record(ctx, options.id, *pid, cgroup.get())); !r)
     return fail(r.error());
   if (!options.pid_file.empty()) {
     if (auto r = fs::write_file_atomic(options.pid_file, std::to_string(*pid), 0644); !r)

@@ -145,6 +145,62 @@ Result<std::vector<JoinNamespace>> open_namespaces(const oci::RuntimeConfig& con
   return out;
 }
 
+// The container's filter, from the cache its init filled; nullopt when it has none.
+Result<std::optional<security::SeccompProgram>> prepare_exec_seccomp(
+    const oci::RuntimeConfig& config, const std::string& state_root) {
+  if (!config.linux || !config.linux->seccomp)
+    return std::optional<security::SeccompProgram>();
+  auto program = security::prepare_seccomp(*config.linux->seccomp,
+                                           state_root + "/" + security::kSeccompCacheDir);
+  if (!program)
+    return program.error();
+  return std::optional<security::SeccompProgram>(std::move(*program));
+}
+
+Result<void> resolve_exec_capabilities(const oci::Process& process, ExecChildSpec& spec) {
+  if (!process.capabilities)
+    return {};
+  auto caps = security::resolve_capabilities(*process.capabilities);
+  if (!caps)
+    return std::move(caps).error().context("process.capabilities");
+  spec.capabilities = *caps;
+  return {};
+}
+
+// A notifying filter's fd goes to the agent with the container's state, as the init's did.
+Result<ReportChannels> open_exec_reports(const ContainerRecord& record,
+                                         const oci::RuntimeConfig& config, const std::string& id,
+                                         Status status,
+                                         const std::optional<security::SeccompProgram>& seccomp,
+                                         InitReport& report) {
+  report.state = oci::State{std::string(oci::kOciVersion),
+                            id,
+                            status_name(status),
+                            record.pid,
+                            record.bundle,
+                            record.annotations};
+  report.agent_status = status_name(status);
+  return open_report_channels(
+      false, config.linux && config.linux->seccomp ? &*config.linux->seccomp : nullptr,
+      seccomp && seccomp->uses_notify, report);
+}
+
+// pid and time namespaces apply to children: the parent enters them and clones into them. The
+// rest are the child's to join.
+Result<std::vector<JoinNamespace>> enter_parent_side_namespaces(
+    std::vector<JoinNamespace> namespaces) {
+  std::vector<JoinNamespace> child_namespaces;
+  for (auto& ns : namespaces) {
+    if (ns.nstype == CLONE_NEWPID || ns.nstype == CLONE_NEWTIME) {
+      if (::setns(ns.fd.get(), ns.nstype) != 0)
+        return Error::sys("join the container's pid namespace");
+    } else {
+      child_namespaces.push_back(std::move(ns));
+    }
+  }
+  return child_namespaces;
+}
+
 }  // namespace
 
 Result<int> exec_in_container(const StateStore& store, const ExecOptions& o) {
@@ -175,50 +231,24 @@ Result<int> exec_in_container(const StateStore& store, const ExecOptions& o) {
     ExecChildSpec spec;
     spec.process = &*process;
     spec.preserve_fds = o.preserve_fds;
-    if (process->capabilities) {
-      auto caps = security::resolve_capabilities(*process->capabilities);
-      if (!caps)
-        return fail(std::move(caps).error().context("process.capabilities"));
-      spec.capabilities = *caps;
-    }
-    std::optional<security::SeccompProgram> seccomp;
-    if (config->linux && config->linux->seccomp) {
-      auto program = security::prepare_seccomp(*config->linux->seccomp,
-                                               store.root() + "/" + security::kSeccompCacheDir);
-      if (!program)
-        return fail(program.error());
-      seccomp = std::move(*program);
-      spec.seccomp = &*seccomp;
-    }
+    if (auto r = resolve_exec_capabilities(*process, spec); !r)
+      return fail(r.error());
+    auto seccomp = prepare_exec_seccomp(*config, store.root());
+    if (!seccomp)
+      return fail(seccomp.error());
+    spec.seccomp = *seccomp ? &**seccomp : nullptr;
     if (config->linux && config->linux->personality)
       spec.personality = &*config->linux->personality;
-    // A notifying filter's fd goes to the agent with the container's state, as the init's did.
-    spec.report.state = oci::State{std::string(oci::kOciVersion),
-                                   o.id,
-                                   status_name(status),
-                                   record->pid,
-                                   record->bundle,
-                                   record->annotations};
-    spec.report.agent_status = status_name(status);
-    auto reports = open_report_channels(
-        false, config->linux && config->linux->seccomp ? &*config->linux->seccomp : nullptr,
-        seccomp && seccomp->uses_notify, spec.report);
+    auto reports = open_exec_reports(*record, *config, o.id, status, *seccomp, spec.report);
     if (!reports)
       return fail(reports.error());
     auto namespaces = open_namespaces(*config, record->pid);
     if (!namespaces)
       return fail(namespaces.error());
-    // pid and time namespaces apply to children: the parent enters them and clones into them.
-    std::vector<JoinNamespace> child_namespaces;
-    for (auto& ns : *namespaces) {
-      if (ns.nstype == CLONE_NEWPID || ns.nstype == CLONE_NEWTIME) {
-        if (::setns(ns.fd.get(), ns.nstype) != 0)
-          return fail(Error::sys("join the container's pid namespace"));
-      } else {
-        child_namespaces.push_back(std::move(ns));
-      }
-    }
-    spec.namespaces = &child_namespaces;
+    auto child_namespaces = enter_parent_side_namespaces(std::move(*namespaces));
+    if (!child_namespaces)
+      return fail(child_namespaces.error());
+    spec.namespaces = &*child_namespaces;
     UniqueFd console;
     if (!o.console_socket.empty()) {
       auto sock = connect_unix(o.console_socket);
@@ -239,7 +269,9 @@ Result<int> exec_in_container(const StateStore& store, const ExecOptions& o) {
     auto channels = SyncChannel::make_pair();
     if (!channels)
       return fail(channels.error());
-    auto& [parent_end, child_end] = *channels;
+    // Named, not a structured binding: lambdas below capture them (clang 14 cannot).
+    SyncChannel& parent_end = channels->first;
+    SyncChannel& child_end = channels->second;
     // As in create: the child joins the v1 hierarchies itself and is born in the cgroup2 one.
     auto join = cgroups::open_join_handles(record->cgroup_paths);
     if (!join)
