@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <functional>
 #include <cerrno>
+#include <functional>
 #include <mutex>
 #include <thread>
 

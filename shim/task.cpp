@@ -141,7 +141,8 @@ Result<pid_t> Task::create(const CreateOptions& o) {
     return std::move(r).error();  // the runtime's own line already names the container
   }
   auto pid = read_pid_file(pid_file);
-  auto io = pid ? finish_io(loop_, stdio, *prepared) : std::move(pid).error();
+  auto io = pid ? finish_io(loop_, stdio, *prepared)
+                : Result<std::unique_ptr<io::ProcessIo>>(pid.error());
   if (!pid || !io) {
     if (auto removed = runtime->remove(o.id, true); !removed)
       spdlog::warn("create \"{}\": cleaning up: {}", o.id, removed.error().message());

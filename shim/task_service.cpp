@@ -65,6 +65,12 @@ io::StdioPaths stdio_of(const std::string& in, const std::string& out, const std
 }  // namespace
 
 void TaskService::register_with(ttrpc::Server& server) {
+  register_lifecycle(server);
+  register_queries(server);
+}
+
+// Create, Start, State, Kill, Exec, ResizePty, CloseIO, Wait: a process's life.
+void TaskService::register_lifecycle(ttrpc::Server& server) {
   handle<v2::CreateTaskRequest>(server, "Create", [this](const auto& req, const Reply& r) {
     CreateOptions o;
     o.id = req.id();
@@ -139,6 +145,10 @@ void TaskService::register_with(ttrpc::Server& server) {
     if (!waiting)
       reply_error(r, waiting.error());
   });
+}
+
+// Pids, Pause, Resume, Update, Delete, Stats, Checkpoint, Connect, Shutdown: the task as a whole.
+void TaskService::register_queries(ttrpc::Server& server) {
   handle<v2::PidsRequest>(server, "Pids", [this](const auto& req, const Reply& r) {
     auto pids = task_.pids(req.id());
     if (!pids)

@@ -21,6 +21,8 @@ class TaskService {
   void register_with(ttrpc::Server& server);
 
  private:
+  void register_lifecycle(ttrpc::Server& server);
+  void register_queries(ttrpc::Server& server);
   Task& task_;
   std::function<void()> on_shutdown_;
 };

@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "common/unique_fd.h"
+#include "manager/registry/platform.h"
 #include "manager/server/chunk_stream.h"
 #include "manager/server/image_filter.h"
 #include "manager/server/proto_time.h"
-#include "manager/registry/platform.h"
 #include "manager/server/status.h"
 
 namespace keel::manager::server {
@@ -222,8 +222,7 @@ grpc::Status ImagesService::Save(grpc::ServerContext* context, const keel::v1::S
   });
 }
 
-grpc::Status ImagesService::Pull(grpc::ServerContext* context,
-                                 const keel::v1::PullRequest* request,
+grpc::Status ImagesService::Pull(grpc::ServerContext* context, const keel::v1::PullRequest* request,
                                  grpc::ServerWriter<keel::v1::PullProgress>* writer) {
   return guarded([&] {
     images::PullOptions options;

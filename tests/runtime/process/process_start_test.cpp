@@ -1,11 +1,12 @@
 // Pins seal_inherited_fds (runtime/process/process_start.cpp): every fd from `first` on is marked
 // close-on-exec, none below it, and nothing is closed (the parent learns of execve through those).
+#include "runtime/process/process_start.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
-#include "runtime/process/process_start.h"
 #include "tests/runtime/security/forked_child.h"
 
 namespace keel::runtime {
@@ -22,7 +23,8 @@ bool cloexec(int fd) {
 TEST(SealInheritedFds, MarksEveryFdFromFirstOnAndClosesNone) {
   auto outcome = run_in_child([](Report& report) {
     // Inherited without CLOEXEC, as a careless caller would leave them, at fixed high numbers.
-    const int null = ::open("/dev/null", O_RDONLY);
+    // The dups are what is inherited: F_DUPFD never sets FD_CLOEXEC.
+    const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     const int below = ::fcntl(null, F_DUPFD, 500);
     const int first = ::fcntl(null, F_DUPFD, 600);
     const int later = ::fcntl(null, F_DUPFD, 900);
