@@ -35,4 +35,16 @@ class ChunkSink {
   UniqueFd file_;
 };
 
+// Writes every chunk a server stream sends into `sink`, then checks the call: a failed call
+// leaves no partial file. Chunk is the stream's message (a `data` field). The sink is opened by
+// the caller before the call, so a bad output path fails before keeld is asked anything.
+template <class Chunk, class Reader, class Client>
+void receive_chunks(Client& client, Reader& reader, ChunkSink& sink) {
+  Chunk chunk;
+  while (reader.Read(&chunk))
+    sink.write(chunk.data());
+  client.check(reader.Finish());
+  sink.finish();
+}
+
 }  // namespace keel::ctl

@@ -12,11 +12,7 @@ void export_rootfs(Client& client, const std::string& name, const std::string& o
   request.set_id(name);
   grpc::ClientContext context;
   auto reader = keel::v1::Containers::NewStub(client.channel())->Export(&context, request);
-  keel::v1::Chunk chunk;
-  while (reader->Read(&chunk))
-    sink.write(chunk.data());
-  client.check(reader->Finish());
-  sink.finish();
+  receive_chunks<keel::v1::Chunk>(client, *reader, sink);
 }
 
 }  // namespace

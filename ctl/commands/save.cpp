@@ -13,11 +13,7 @@ void save(Client& client, const std::vector<std::string>& refs, const std::strin
     request.add_refs(ref);
   grpc::ClientContext context;
   auto reader = keel::v1::Images::NewStub(client.channel())->Save(&context, request);
-  keel::v1::Chunk chunk;
-  while (reader->Read(&chunk))
-    sink.write(chunk.data());
-  client.check(reader->Finish());
-  sink.finish();
+  receive_chunks<keel::v1::Chunk>(client, *reader, sink);
 }
 
 }  // namespace
