@@ -19,10 +19,6 @@ bool report(const PullProgressFn& progress, PullProgress line) {
   return !progress || progress(line);
 }
 
-std::string short_id(const content::Digest& d) {
-  return d.hex().substr(0, 12);
-}
-
 // A small blob (a manifest or config) that must hash to `digest`, stored unless present.
 Result<void> store_verified(content::Store& content, std::string_view bytes,
                             const content::Digest& digest) {
@@ -42,7 +38,7 @@ Result<void> download_layer(registry::RegistryClient& client, content::Store& co
   auto writer = content.writer();
   if (!writer)
     return std::move(writer).error();
-  const std::string id = short_id(layer.digest);
+  const std::string id = layer.digest.short_id();
   const auto total = static_cast<std::uint64_t>(layer.size);
   std::uint64_t last_reported = 0;
   auto fetched = client.fetch_blob(
@@ -142,20 +138,20 @@ Result<Image> ImageService::pull(const PullOptions& options, const PullProgressF
 
   for (const auto& layer : manifest->layers) {
     if (content_.exists(layer.digest)) {
-      if (!report(progress, {short_id(layer.digest), "Already exists", 0, 0}))
+      if (!report(progress, {layer.digest.short_id(), "Already exists", 0, 0}))
         return cancelled();
       continue;
     }
     if (progress)
       progress(
-          {short_id(layer.digest), "Pulling fs layer", 0, static_cast<std::uint64_t>(layer.size)});
+          {layer.digest.short_id(), "Pulling fs layer", 0, static_cast<std::uint64_t>(layer.size)});
     KEEL_TRY(download_layer(client, content_, ref->path, layer, progress));
   }
   auto size = unpack_layers(*manifest, *config);
   if (!size)
     return std::move(size).error().context("pull " + ref->str());
   for (const auto& layer : manifest->layers)
-    (void)report(progress, {short_id(layer.digest), "Pull complete", 0, 0});  // nothing to stop
+    (void)report(progress, {layer.digest.short_id(), "Pull complete", 0, 0});  // nothing to stop
   Descriptor target;
   target.media_type = chosen.media_type;
   target.digest = chosen.digest;

@@ -92,11 +92,9 @@ std::vector<CgroupMount> parse_mountinfo(std::string_view text) {
 std::string below_mount_root(const std::string& path, const std::string& root) {
   if (root == "/" || root.empty())
     return path;
-  if (path == root)
-    return "/";
-  if (path.starts_with(root) && path[root.size()] == '/')
-    return path.substr(root.size());
-  return path;
+  if (!at_or_below(path, root))
+    return path;
+  return path == root ? "/" : path.substr(root.size());
 }
 
 struct ProcCgroup {
