@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   options.runtime = beside_keeld("keel");
   options.shim = beside_keeld("keel-shim");
   std::string log_level = "info";
+  std::string config_file(keel::manager::server::kDefaultConfigFile);
   CLI::App app{"keeld: the Keel manager daemon (images, snapshots, containers over gRPC)", "keeld"};
   app.set_version_flag("-v,--version", "keeld version " KEEL_VERSION);
   app.add_option("--root", options.root, "Directory for persistent data")->capture_default_str();
@@ -42,6 +44,9 @@ int main(int argc, char** argv) {
   app.add_option("--runtime", options.runtime, "The OCI runtime the shims run")
       ->capture_default_str();
   app.add_option("--shim", options.shim, "The per-container shim")->capture_default_str();
+  auto* config_option =
+      app.add_option("--config-file", config_file, "The daemon configuration file (JSON)")
+          ->capture_default_str();
   app.add_option("--log-level", log_level, "debug, info, warn or error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
@@ -56,6 +61,25 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "keeld: %s: %s\n", path->c_str(), ec.message().c_str());
       return 1;
     }
+  }
+
+  // A missing default file is no configuration; a file asked for by name must be there.
+  auto config = keel::manager::server::load_daemon_config(config_file, config_option->count() > 0);
+  if (!config) {
+    std::fprintf(stderr, "keeld: %s\n", config.error().message().c_str());
+    return 1;
+  }
+  options.config = std::move(*config);
+  // Not a daemon.json key: tests shorten it so that a registry that hangs fails in seconds.
+  if (const char* stall = std::getenv("KEELD_REGISTRY_STALL_TIMEOUT"); stall != nullptr) {
+    char* end = nullptr;
+    const long seconds = std::strtol(stall, &end, 10);
+    if (end == stall || *end != '\0' || seconds < 1) {
+      std::fprintf(stderr, "keeld: KEELD_REGISTRY_STALL_TIMEOUT=%s: not a number of seconds\n",
+                   stall);
+      return 1;
+    }
+    options.registry_stall_timeout = std::chrono::seconds(seconds);
   }
 
   spdlog::set_level(spdlog::level::from_str(log_level));

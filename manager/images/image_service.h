@@ -7,6 +7,7 @@
 // service's lease lock shared; GC takes it exclusively, so it never sweeps a half-loaded image.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -62,6 +63,12 @@ struct ImportOptions {
 struct RegistrySettings {
   registry::RegistryHostsConfig hosts;  // insecure registries, certs.d
   std::string credentials_path;         // docker's config.json; empty: anonymous
+  // docker.io is tried at each of these base URLs first, in order, then at docker.io itself.
+  std::vector<std::string> mirrors;
+  int max_concurrent_downloads = 3;  // layers downloading at once in one pull
+  int max_concurrent_uploads = 5;    // layers uploading at once in one push
+  // A transfer that moves no byte for this long fails (then is retried, resuming).
+  std::chrono::seconds stall_timeout{60};
 };
 
 // docker pull: what to pull.

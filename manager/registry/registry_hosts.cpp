@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "common/fs.h"
+#include "manager/registry/insecure_registries.h"
 
 namespace keel::manager::registry {
 namespace {
@@ -44,9 +45,7 @@ RegistryEndpoint resolve_endpoint(std::string_view domain, const RegistryHostsCo
   e.domain = std::string(domain);
   const std::string host = domain == "docker.io" ? "registry-1.docker.io" : std::string(domain);
   const bool insecure =
-      is_loopback_host(domain) ||
-      std::find(config.insecure_registries.begin(), config.insecure_registries.end(), domain) !=
-          config.insecure_registries.end();
+      is_loopback_host(domain) || is_listed_insecure(domain, config.insecure_registries);
   e.base_url = (insecure ? "http://" : "https://") + host;
   if (!config.certs_dir.empty()) {
     const std::string dir = config.certs_dir + "/" + std::string(domain);

@@ -20,7 +20,7 @@ struct RegistryEndpoint {
 
 struct RegistryHostsConfig {
   std::string certs_dir;                         // <config>/certs.d; empty: none
-  std::vector<std::string> insecure_registries;  // daemon.json "insecure-registries" (host[:port])
+  std::vector<std::string> insecure_registries;  // "insecure-registries": host[:port] or CIDR
 };
 
 // True for the hosts docker talks plain HTTP to without being told: loopback names and addresses.

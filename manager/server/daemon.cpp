@@ -135,9 +135,14 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options) {
       [containers = state->containers.get()] { return containers->gc_roots(); });
   // docker's layout under keeld's root: config.json (auths, written by `keelctl login`) and
   // certs.d/<host:port>/{ca.crt,client.cert,client.key}.
-  state->images->set_registry(images::RegistrySettings{
-      .hosts = {.certs_dir = (options.root / "certs.d").string(), .insecure_registries = {}},
-      .credentials_path = (options.root / "config.json").string()});
+  state->images->set_registry(
+      images::RegistrySettings{.hosts = {.certs_dir = (options.root / "certs.d").string(),
+                                         .insecure_registries = options.config.insecure_registries},
+                               .credentials_path = (options.root / "config.json").string(),
+                               .mirrors = options.config.registry_mirrors,
+                               .max_concurrent_downloads = options.config.max_concurrent_downloads,
+                               .max_concurrent_uploads = options.config.max_concurrent_uploads,
+                               .stall_timeout = options.registry_stall_timeout});
 
   state->version = std::make_unique<VersionService>(options.runtime);
   state->images_api = std::make_unique<ImagesService>(*state->images, state->bus);

@@ -2,11 +2,13 @@
 // services, and the gRPC server on one unix socket (mode 0600).
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
 
 #include "common/error.h"
+#include "manager/server/daemon_config.h"
 
 namespace keel::manager::server {
 
@@ -21,6 +23,10 @@ struct DaemonOptions {
   std::filesystem::path runtime;
   // The per-container shim (keel-shim).
   std::filesystem::path shim;
+  // From the configuration file (--config-file): mirrors, insecure registries, concurrency.
+  DaemonConfig config;
+  // A registry transfer that moves no byte for this long fails (and is retried, then reported).
+  std::chrono::seconds registry_stall_timeout{60};
 };
 
 class Daemon {
