@@ -21,9 +21,11 @@
 #include "common/error.h"
 #include "manager/content/store.h"
 #include "manager/images/image_store.h"
+#include "manager/images/inflight_blobs.h"
 #include "manager/images/layer_applier.h"
 #include "manager/images/oci.h"
 #include "manager/images/reference.h"
+#include "manager/registry/credentials.h"
 #include "manager/registry/platform.h"
 #include "manager/registry/registry_hosts.h"
 #include "manager/store/database.h"
@@ -126,6 +128,8 @@ struct GcResult {
   std::int64_t space_reclaimed = 0;  // bytes of removed blobs
 };
 
+class PullReporter;
+
 class ImageService {
  public:
   // Whether a container uses the image (by id); rmi refuses such an image unless forced.
@@ -185,6 +189,14 @@ class ImageService {
   [[nodiscard]] Result<Resolved> resolve(std::string_view ref);
   [[nodiscard]] Result<Image> describe(const std::vector<ImageRecord>& records);
   [[nodiscard]] Result<Image> image_by_manifest(const content::Digest& manifest);
+  // Where a reference's domain is pulled from: docker.io's mirrors first, then the registry.
+  [[nodiscard]] std::vector<registry::RegistryEndpoint> endpoints_for(
+      std::string_view domain) const;
+  // One pull attempt against one endpoint.
+  [[nodiscard]] Result<Image> pull_from(const registry::RegistryEndpoint& endpoint,
+                                        std::optional<registry::Credential> credential,
+                                        const Reference& ref, const PullOptions& options,
+                                        PullReporter& reporter);
   // load() under the shared lease; load() collects what a failure leaves behind.
   [[nodiscard]] Result<LoadResult> load_leased(int archive_fd);
   // Unpacks the manifest's layers not yet present, in order, from the content store.
@@ -207,6 +219,7 @@ class ImageService {
   InUseFn in_use_;
   GcRootsFn gc_roots_;
   RegistrySettings registry_;
+  InflightBlobs inflight_;  // blobs being downloaded, shared by concurrent pulls
   // Shared: imports and loads in flight; exclusive: GC's mark and sweep.
   std::shared_mutex lease_;
 };

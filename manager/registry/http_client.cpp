@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <mutex>
 
 #include <curl/curl.h>
@@ -98,7 +99,31 @@ struct HeaderList {
   }
 };
 
+// The errno that says how a transfer failed, for is_transient; 0 for failures a retry won't cure
+// (a bad URL, a TLS certificate that does not verify).
+int transport_errno(CURLcode rc) {
+  switch (rc) {
+    case CURLE_COULDNT_CONNECT:
+      return ECONNREFUSED;
+    case CURLE_PARTIAL_FILE:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+      return ECONNRESET;
+    default:
+      return 0;
+  }
+}
+
 }  // namespace
+
+bool is_transient(const Error& error) {
+  const int e = error.errnum();
+  return error.kind() == Errc::kUnavailable &&
+         (e == ECONNREFUSED || e == ECONNRESET || e == ETIMEDOUT);
+}
 
 void HttpClient::CurlDeleter::operator()(CURL* curl) const noexcept {
   curl_easy_cleanup(curl);
@@ -146,9 +171,10 @@ Result<HttpResponse> HttpClient::request(const HttpRequest& req) {
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-  // A stalled transfer (under 1 byte/s for 60 s) fails instead of hanging a pull forever.
+  // A stalled transfer (under 1 byte/s for the stall timeout, waiting for an answer included)
+  // fails instead of hanging a pull forever.
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, req.stall_timeout_seconds);
   curl_easy_setopt(c, CURLOPT_USERAGENT, "keel/" KEEL_VERSION);
   if (!range.empty())
     curl_easy_setopt(c, CURLOPT_RANGE, range.c_str());
@@ -173,9 +199,16 @@ Result<HttpResponse> HttpClient::request(const HttpRequest& req) {
   const CURLcode rc = curl_easy_perform(c);
   if (transfer.sink_error)
     return *transfer.sink_error;
+  if (rc == CURLE_OPERATION_TIMEDOUT)
+    return Error::with_errno(Errc::kUnavailable,
+                             req.method + " " + req.url + ": no data for " +
+                                 std::to_string(req.stall_timeout_seconds) +
+                                 " s, the registry stopped answering",
+                             ETIMEDOUT);
   if (rc != CURLE_OK)
-    return Error::of(Errc::kUnavailable,
-                     req.method + " " + req.url + ": " + curl_easy_strerror(rc));
+    return Error::with_errno(Errc::kUnavailable,
+                             req.method + " " + req.url + ": " + curl_easy_strerror(rc),
+                             transport_errno(rc));
   char* effective = nullptr;
   if (curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK && effective != nullptr)
     response.effective_url = effective;

@@ -38,6 +38,8 @@ struct HttpRequest {
   std::optional<std::uint64_t> range_from;  // "Range: bytes=N-", for resuming a download
   const TlsFiles* tls = nullptr;
   bool follow_redirects = true;  // blobs redirect to storage (S3, a CDN)
+  // No byte moving for this long (no answer at all, or a body that stops) fails the request.
+  long stall_timeout_seconds = 60;  // NOLINT(google-runtime-int): curl's type
 };
 
 struct HttpResponse {
@@ -60,7 +62,9 @@ class HttpClient {
   HttpClient& operator=(const HttpClient&) = delete;
 
   // A transport failure (refused, reset, TLS) is an error naming the URL; any HTTP status is a
-  // response. Never puts header values (tokens, passwords) in an error.
+  // response. Never puts header values (tokens, passwords) in an error. Transport failures that
+  // a retry may cure carry an errno: ECONNREFUSED (nobody listens), ECONNRESET (the connection
+  // broke, the body was cut short), ETIMEDOUT (the stall timeout); see is_transient().
   [[nodiscard]] Result<HttpResponse> request(const HttpRequest& request);
 
  private:
@@ -69,5 +73,8 @@ class HttpClient {
   };
   std::unique_ptr<CURL, CurlDeleter> curl_;
 };
+
+// True for the transport errors of request() worth another try.
+[[nodiscard]] bool is_transient(const Error& error);
 
 }  // namespace keel::manager::registry

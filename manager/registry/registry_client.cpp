@@ -1,8 +1,11 @@
 // RegistryClient: the distribution API's reads and the token flow of its auth.
 #include "manager/registry/registry_client.h"
 
+#include <thread>
+
 #include <curl/curl.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "manager/images/media_types.h"
 #include "manager/registry/auth_challenge.h"
@@ -45,6 +48,22 @@ std::string media_type_of(const HttpResponse& response) {
   return type;
 }
 
+// Four tries over about 3.5 s of backoff (0.5, 1, 2 s) unless the registry asks for longer.
+constexpr int kMaxAttempts = 4;
+constexpr std::chrono::milliseconds kFirstBackoff{500};
+// A Retry-After beyond this is a registry asking us to give up, which the last try's error says.
+constexpr std::chrono::seconds kLongestRetryAfter{30};
+
+// Retry-After in seconds (RFC 9110 also allows an HTTP date, which registries do not send).
+std::optional<std::chrono::milliseconds> retry_after(const HttpResponse& response) {
+  const std::string value = response.header("retry-after");
+  if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos ||
+      value.size() > 6)
+    return std::nullopt;
+  const std::chrono::seconds seconds(std::stol(value));
+  return std::min<std::chrono::milliseconds>(seconds, kLongestRetryAfter);
+}
+
 }  // namespace
 
 Error registry_error(const HttpRequest& request, const HttpResponse& response) {
@@ -83,6 +102,7 @@ Result<std::string> RegistryClient::fetch_token(const std::string& realm,
   if (!scope.empty())
     req.url += sep + std::string("scope=") + url_escape(scope);
   req.tls = &endpoint_.tls;
+  req.stall_timeout_seconds = static_cast<long>(stall_timeout_.count());  // NOLINT
   if (credential_ && !credential_->username.empty())
     req.headers.push_back("Authorization: Basic " +
                           base64_encode(credential_->username + ":" + credential_->password));
@@ -144,7 +164,40 @@ Result<std::string> RegistryClient::authorization_for(const std::string& challen
 }
 
 Result<HttpResponse> RegistryClient::send(HttpRequest request, const std::string& scope) {
+  // Counts what reached the caller's sink: once a body has begun, a retry from here would
+  // deliver its first bytes twice.
+  std::uint64_t delivered = 0;
+  if (request.sink) {
+    request.sink = [&delivered, sink = std::move(request.sink)](std::string_view chunk) {
+      delivered += chunk.size();
+      return sink(chunk);
+    };
+  }
+  for (int attempt = 1;; ++attempt) {
+    auto response = send_once(request, scope);
+    const bool last = attempt == kMaxAttempts || delivered > 0;
+    std::chrono::milliseconds wait = kFirstBackoff * (1 << (attempt - 1));
+    if (!response) {
+      if (last || !is_transient(response.error()))
+        return response;
+      spdlog::warn("{}; trying again in {} ms", response.error().message(), wait.count());
+    } else if (response->status == 429 || response->status >= 500) {
+      if (last)
+        return response;
+      if (const auto after = retry_after(*response))
+        wait = *after;
+      spdlog::warn("{} {}: registry answered {}; trying again in {} ms", request.method,
+                   request.url, response->status, wait.count());
+    } else {
+      return response;
+    }
+    std::this_thread::sleep_for(wait);
+  }
+}
+
+Result<HttpResponse> RegistryClient::send_once(HttpRequest request, const std::string& scope) {
   request.tls = &endpoint_.tls;
+  request.stall_timeout_seconds = static_cast<long>(stall_timeout_.count());  // NOLINT
   const auto known = last_authorization_.find(scope);
   const size_t plain_headers = request.headers.size();
   if (known != last_authorization_.end())

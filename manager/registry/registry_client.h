@@ -51,6 +51,9 @@ class RegistryClient {
                                         const std::function<Result<void>(std::string_view)>& sink,
                                         const std::function<Result<void>()>& restart);
 
+  // Applied to every request from now on (HttpRequest::stall_timeout_seconds).
+  void set_stall_timeout(std::chrono::seconds timeout) { stall_timeout_ = timeout; }
+
   // GET /v2/ with the credentials: what `login` checks before it stores them.
   [[nodiscard]] Result<void> check_login();
 
@@ -62,8 +65,12 @@ class RegistryClient {
     std::chrono::steady_clock::time_point expires;
   };
 
-  // Sends `request`, answering one 401 with a token for `scope` (empty: the registry's own).
+  // Sends `request`, answering one 401 with a token for `scope` (empty: the registry's own), and
+  // trying again with backoff after a 429 or 5xx (waiting as Retry-After says) or a transport
+  // failure that delivered nothing to the request's sink. A body cut short after some bytes
+  // reached the sink is returned as the error: the caller resumes from where it got to.
   [[nodiscard]] Result<HttpResponse> send(HttpRequest request, const std::string& scope);
+  [[nodiscard]] Result<HttpResponse> send_once(HttpRequest request, const std::string& scope);
   [[nodiscard]] Result<std::string> authorization_for(const std::string& challenge_header,
                                                       const std::string& scope);
   [[nodiscard]] Result<std::string> fetch_token(const std::string& realm,
@@ -74,6 +81,7 @@ class RegistryClient {
   RegistryEndpoint endpoint_;
   std::optional<Credential> credential_;
   HttpClient http_;
+  std::chrono::seconds stall_timeout_{60};
   std::map<std::string, CachedToken> tokens_;              // by scope
   std::map<std::string, std::string> last_authorization_;  // by scope, sent first next time
 };
