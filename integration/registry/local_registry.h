@@ -2,6 +2,7 @@
 // with its storage in a temp dir, and images put there with skopeo: what the registry tests pull.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -31,6 +32,31 @@ class LocalRegistry {
   // "127.0.0.1:PORT"
   [[nodiscard]] const std::string& host() const { return host_; }
 
+  // SIGTERM and wait; SIGKILL and reap (a registry dying mid-transfer); start again on the same
+  // port and storage, waiting until /v2/ answers.
+  void stop();
+  void kill();
+  void restart();
+
+  // The file the registry keeps a blob's bytes in (distribution's filesystem driver layout), to
+  // corrupt it in place and to repair it.
+  [[nodiscard]] std::filesystem::path blob_data_path(const std::string& digest) const;
+  // The access log (one combined-format line per request) of every run so far.
+  [[nodiscard]] std::string access_log() const;
+  // Successful GETs of the blob (200 whole, 206 a range), and the bytes each sent.
+  [[nodiscard]] std::vector<std::pair<int, std::uint64_t>> blob_gets(
+      const std::string& digest) const;
+  // GETs of any manifest of `repository`.
+  [[nodiscard]] int manifest_gets(const std::string& repository) const;
+
+  // An OCI index under <repository>:<tag> with one single-layer image (`files`) per platform
+  // ("linux/amd64", "linux/arm64"), each config naming its os and architecture. Returns the
+  // images in the order of `platforms`.
+  [[nodiscard]] std::vector<PushedImage> push_multi_platform(
+      const std::string& repository, const std::string& tag,
+      const std::vector<std::pair<std::string, std::string>>& files,
+      const std::vector<std::string>& platforms);
+
   // Writes an OCI layout holding one image (one layer with `files`: path → content) and copies
   // it to <host>/<repository>:<tag> with skopeo, digests preserved.
   [[nodiscard]] PushedImage push(const std::string& repository, const std::string& tag,
@@ -42,6 +68,9 @@ class LocalRegistry {
  private:
   [[nodiscard]] PushedImage push_layer(const std::string& repository, const std::string& tag,
                                        const std::string& layer);
+  void start();
+  void copy_layout(const std::filesystem::path& layout, const std::string& repository,
+                   const std::string& tag, bool all);
 
   std::filesystem::path dir_;
   std::string host_;
