@@ -9,7 +9,7 @@ packages=(
   # libraries
   nlohmann-json3-dev libseccomp-dev libcap-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev libarchive-dev libsqlite3-dev libcurl4-openssl-dev
-  libzstd-dev libssl-dev protobuf-compiler libprotobuf-dev libgrpc++-dev protobuf-compiler-grpc
+  libzstd-dev libisal-dev libssl-dev protobuf-compiler libprotobuf-dev libgrpc++-dev protobuf-compiler-grpc
   # container images and test tools
   busybox-static docker-registry iproute2 util-linux procps strace jq
   # peers for drop-in tests and benchmarks
