@@ -1,7 +1,8 @@
 // Pins keeld's pull against registries that misbehave: a blob whose stored bytes are not its
 // digest is refused with nothing committed, a registry killed mid-layer fails the pull and the
-// next pull resumes from the bytes already downloaded, and a registry that accepts connections
-// but never answers fails in the stall timeout with a line that says so.
+// next pull resumes from the bytes already downloaded (as after keeld itself is killed), and a
+// registry that accepts connections but never answers fails in the stall timeout with a line
+// that says so.
 #include <stdlib.h>
 
 #include <fstream>
@@ -113,6 +114,39 @@ TEST(PullFaults, RegistryKilledMidLayerFailsAndTheNextPullResumes) {
   EXPECT_LE(gets.back().second, pushed.layer.size() - kept) << registry.access_log();
   EXPECT_THAT(keeld.log(), HasSubstr("resuming the download at byte"));
   EXPECT_FALSE(std::filesystem::exists(ingest));
+}
+
+TEST(PullFaults, KeeldKilledMidLayerResumesAfterItsRestart) {
+  KEEL_SKIP_UNLESS_ROOT();
+  constexpr std::size_t kLayer = 32U << 20;
+  LocalRegistry registry;
+  const PushedImage pushed = registry.push("keel/big", "v2", {{"big.bin", random_bytes(kLayer)}});
+  TcpProxy proxy(registry.host(), TcpProxy::Mode::kForward, 8U << 20);
+  fixtures::Keeld keeld;
+  ASSERT_NO_FATAL_FAILURE(keeld.start());
+  const std::string ref = proxy.host() + "/keel/big:v2";
+  const auto ingest = keeld.root() / "content" / "ingest" / pushed.layer_digest.substr(7);
+
+  auto first = fixtures::start_command(
+      {fixtures::keelctl_path().string(), "--address", keeld.socket().string(), "pull", ref});
+  ASSERT_TRUE(fixtures::wait_until([&] { return file_size_or_zero(ingest) >= (8U << 20); },
+                                   std::chrono::seconds(30)))
+      << "the download never got going";
+  keeld.kill();  // a crash mid-layer
+  (void)first.wait(std::chrono::seconds(30));
+  const std::uint64_t kept = file_size_or_zero(ingest);
+  ASSERT_GE(kept, 8U << 20);
+
+  ASSERT_NO_FATAL_FAILURE(keeld.start());  // the same root: the partial ingest survives the open
+  EXPECT_EQ(file_size_or_zero(ingest), kept);
+  proxy.set_rate(0);
+  const auto second = keeld.ctl({"pull", ref});
+  ASSERT_EQ(second.exit_code, 0) << second;
+  EXPECT_EQ(keeld.ctl_ok({"images", "-q", "--no-trunc", ref}), pushed.config_digest + "\n");
+  const auto gets = registry.blob_gets(pushed.layer_digest);
+  ASSERT_FALSE(gets.empty()) << registry.access_log();
+  EXPECT_EQ(gets.back().first, 206) << registry.access_log();
+  EXPECT_LE(gets.back().second, pushed.layer.size() - kept) << registry.access_log();
 }
 
 TEST(PullFaults, RegistryThatNeverAnswersTimesOutWithAClearLine) {
