@@ -8,6 +8,7 @@
 
 #include "integration/fixtures/skip.h"
 #include "integration/registry/local_registry.h"
+#include "integration/registry/tcp_proxy.h"
 
 namespace keel::it {
 namespace {
@@ -131,6 +132,39 @@ TEST_F(RegistryClientTest, ARegistryThatIsNotThereIsOneLineNamingTheUrl) {
   EXPECT_EQ(r.error().kind(), Errc::kUnavailable);
   EXPECT_NE(r.error().message().find("http://127.0.0.1:1/v2/"), std::string::npos)
       << r.error().message();
+}
+
+}  // namespace
+}  // namespace keel::it
+
+namespace keel::it {
+namespace {
+
+// An overloaded registry: the client waits as Retry-After says, backs off after a 503, and
+// gives up with the registry's answer after its last try.
+TEST_F(RegistryClientTest, TooManyRequestsAndUnavailableAreTriedAgainHonouringRetryAfter) {
+  TcpProxy proxy(registry_->host(), TcpProxy::Mode::kForward);
+  proxy.answer_next(2,
+                    "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 2\r\nContent-Length: 0\r\n"
+                    "Connection: close\r\n\r\n");
+  RegistryClient via_proxy(resolve_endpoint(proxy.host(), {}), std::nullopt);
+  const auto start = std::chrono::steady_clock::now();
+  auto m = via_proxy.get_manifest("keel/test", "v1");
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(m) << m.error().message();
+  EXPECT_EQ(m->digest.str(), image_->manifest_digest);
+  EXPECT_GE(took, std::chrono::seconds(4));  // twice the 2 s asked for
+  EXPECT_LT(took, std::chrono::seconds(10));
+
+  proxy.answer_next(100,
+                    "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
+                    "Connection: close\r\n\r\n");
+  // A new client: the first one's kept-alive connection would bypass the canned answers.
+  RegistryClient overloaded(resolve_endpoint(proxy.host(), {}), std::nullopt);
+  auto refused = overloaded.get_manifest("keel/test", "v1");
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message().find("answered 503"), std::string::npos)
+      << refused.error().message();
 }
 
 }  // namespace

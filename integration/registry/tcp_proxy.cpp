@@ -67,6 +67,12 @@ TcpProxy::~TcpProxy() {
     t.join();
 }
 
+void TcpProxy::answer_next(int count, std::string response) {
+  const std::lock_guard lock(mu_);
+  canned_left_ = count;
+  canned_ = std::move(response);
+}
+
 void TcpProxy::accept_loop() {
   for (;;) {
     pollfd fds[2] = {{listener_.get(), POLLIN, 0}, {stop_read_.get(), POLLIN, 0}};
@@ -82,6 +88,15 @@ void TcpProxy::accept_loop() {
     const std::lock_guard lock(mu_);
     if (mode_ == Mode::kHang) {
       hung_.push_back(std::move(client));
+      continue;
+    }
+    if (canned_left_ > 0) {
+      --canned_left_;
+      connections_.emplace_back([c = std::move(client), response = canned_]() {
+        std::vector<char> request(kChunk);
+        (void)::recv(c.get(), request.data(), request.size(), 0);  // one request's head
+        (void)write_all(c.get(), response.data(), response.size());
+      });
       continue;
     }
     connections_.emplace_back([this, c = std::move(client)]() mutable { forward(std::move(c)); });

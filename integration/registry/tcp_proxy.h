@@ -30,6 +30,9 @@ class TcpProxy {
   [[nodiscard]] const std::string& host() const { return host_; }
   // Applies to connections from now on, and to the open ones at their next chunk.
   void set_rate(std::uint64_t bytes_per_second) { rate_ = bytes_per_second; }
+  // The next `count` connections get `response` (a whole HTTP response) to their first request
+  // and are closed, as an overloaded registry or its load balancer does (429, 503).
+  void answer_next(int count, std::string response);
 
  private:
   void accept_loop();
@@ -46,6 +49,8 @@ class TcpProxy {
   std::mutex mu_;
   std::vector<std::thread> connections_;
   std::vector<UniqueFd> hung_;  // kHang: held open, never read
+  int canned_left_ = 0;         // under mu_
+  std::string canned_;
 };
 
 }  // namespace keel::it
