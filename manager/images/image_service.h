@@ -152,10 +152,12 @@ class ImageService {
   // OCI-archive, itself plain or compressed, from a pipe or file.
   [[nodiscard]] Result<LoadResult> load(int archive_fd);
   // docker pull: the manifest (for this platform, from an index) and its config and layers
-  // from the registry into the content store, each verified against its digest before it is
-  // committed; the layers unpacked into snapshots; then the name, in one transaction. Blobs
-  // already stored are not downloaded again, and those a failed pull verified are kept for the
-  // next try.
+  // from the registry (docker.io: its mirrors first) into the content store, each verified
+  // against its digest before it is committed; the layers downloaded side by side (at most
+  // max-concurrent-downloads) and unpacked into snapshots as their bytes arrive, committed in
+  // order; then the name, in one transaction. Blobs already stored are not downloaded again,
+  // those a failed pull verified are kept, a download cut short is resumed by the next try, and
+  // concurrent pulls of one blob share its download.
   [[nodiscard]] Result<Image> pull(const PullOptions& options, const PullProgressFn& progress);
   // docker save: a docker-archive tar (manifest.json with Config, RepoTags and Layers, plus
   // repositories; plain layer tars) of the named images, written to out_fd.
