@@ -38,9 +38,11 @@ demo: build
 
 # The benchmarks measure the binaries `make build` makes, in the same build tree.
 bench: configure
+	@scripts/install-bench-deps.sh
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(BINARIES) keel_tree_timer \
 		keel_valgrind_preload keel_micro_bench
 	bench/run.sh $(BUILD_DIR)/bin
+	bench/pull.sh $(BUILD_DIR)/bin
 
 clean:
 	rm -rf $(BUILD_DIR)
