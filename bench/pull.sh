@@ -259,9 +259,12 @@ for ((r = 1; r <= rounds; r++)); do
   done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | grep -v '^-$' | sort -n | awk '{ a[NR] = $1 }
-  END { if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2];
-        else print int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+# The median of the numbers among the words read; "-" when there is none.
+median() {
+  tr ' ' '\n' | awk '/^[0-9]+$/ { print }' | sort -n | awk '{ a[NR] = $1 }
+    END { if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2];
+          else print int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'
+}
 
 fastest_peer=
 fastest_ms=
@@ -283,7 +286,7 @@ keel_ms=$(median <<<"${times[keel]:-}")
     "$((compressed_total >> 20)) MB compressed, from docker-registry on 127.0.0.1; each round" \
     "starts every daemon on an empty root; $rounds rounds, medians."
   echo
-  echo "| peer | pull wall ms (median) | all rounds | daemon peak RSS MiB (median) | ratio to keel |"
+  echo "| peer | pull wall ms (median) | all rounds | daemon peak RSS MiB (median) | keel / peer |"
   echo "|---|---|---|---|---|"
   for peer in "${available[@]}"; do
     m=$(median <<<"${times[$peer]}")
