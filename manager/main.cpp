@@ -2,6 +2,7 @@
 // manager/server (Daemon) and the libraries under it.
 #include <limits.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -56,6 +57,14 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "keeld: %s: %s\n", path->c_str(), ec.message().c_str());
       return 1;
     }
+  }
+
+  // Each running container holds a few of keeld's fds (its shim's event connection, a pidfd on
+  // the shim): the soft limit's usual 1024 would cap keeld at a few hundred containers. Raising
+  // the soft limit to the hard one needs no privilege.
+  if (rlimit files{}; ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    (void)::setrlimit(RLIMIT_NOFILE, &files);
   }
 
   spdlog::set_level(spdlog::level::from_str(log_level));
