@@ -87,7 +87,8 @@ manager::registry::FetchedManifest fetch_manifest(const LocalRegistry& registry,
 
 std::vector<std::string> layer_digests_of(const std::string& manifest) {
   std::vector<std::string> out;
-  for (const auto& layer : nlohmann::json::parse(manifest)["layers"])
+  const auto doc = nlohmann::json::parse(manifest);
+  for (const auto& layer : doc["layers"])
     out.push_back(layer["digest"]);
   return out;
 }
@@ -208,9 +209,9 @@ TEST(KeelctlPush, SkopeoCopiesBackAndPodmanPullsAndRunsWhatKeelPushed) {
   }
 
   const auto layout = tmp.path() / "copied";
-  const auto copy =
-      fixtures::run_command({"/usr/bin/skopeo", "copy", "--quiet", "--src-tls-verify=false",
-                             "docker://" + to, "oci:" + layout.string() + ":v1"});
+  const auto copy = fixtures::run_command({"/usr/bin/skopeo", "copy", "--quiet",
+                                           "--preserve-digests", "--src-tls-verify=false",
+                                           "docker://" + to, "oci:" + layout.string() + ":v1"});
   ASSERT_EQ(copy.exit_code, 0) << copy;
   const auto index = nlohmann::json::parse(fixtures::read_text(layout / "index.json"));
   ASSERT_EQ(index["manifests"].size(), 1U);
@@ -218,9 +219,10 @@ TEST(KeelctlPush, SkopeoCopiesBackAndPodmanPullsAndRunsWhatKeelPushed) {
   for (const auto& digest : original.layer_digests)
     EXPECT_TRUE(std::filesystem::exists(layout / "blobs" / "sha256" / digest.substr(7))) << digest;
 
-  const auto pulled =
-      fixtures::run_command(podman(tmp.path(), {"pull", "--quiet", "--tls-verify=false", to}),
-                            {.timeout = std::chrono::seconds(120)});
+  fixtures::RunOptions slow;  // podman pulls and unpacks 20 MiB into vfs storage
+  slow.timeout = std::chrono::seconds(120);
+  const auto pulled = fixtures::run_command(
+      podman(tmp.path(), {"pull", "--quiet", "--tls-verify=false", to}), slow);
   ASSERT_EQ(pulled.exit_code, 0) << pulled;
   const auto digest = fixtures::run_command(
       podman(tmp.path(), {"image", "inspect", "--format", "{{.Digest}}", to}));
@@ -230,7 +232,7 @@ TEST(KeelctlPush, SkopeoCopiesBackAndPodmanPullsAndRunsWhatKeelPushed) {
   const auto ran = fixtures::run_command(
       podman(tmp.path(), {"run", "--rm", "--network", "none", "--ulimit", "nofile=1024:1024",
                           "--ulimit", "nproc=1024:1024", to, "cat", "/etc/keel/message"}),
-      {.timeout = std::chrono::seconds(120)});
+      slow);
   EXPECT_EQ(ran.exit_code, 0) << ran;
   EXPECT_EQ(ran.out, "pushed by keel\n") << ran;
   (void)fixtures::run_command(podman(tmp.path(), {"rmi", "--all", "--force"}));

@@ -123,11 +123,13 @@ PushedImage LocalRegistry::push_layers(const std::string& repository, const std:
       continue;
     }
     const bool gzip = layer.compression == LayerCompression::kGzip;
+    fixtures::RunOptions pipe;
+    pipe.stdin_data = blob.bytes;
     // -n: no name or time in the gzip header, so the same tree gives the same blob.
     const auto packed =
         fixtures::run_command(gzip ? std::vector<std::string>{"/bin/gzip", "-n", "-c"}
                                    : std::vector<std::string>{"/usr/bin/zstd", "-q", "-c"},
-                              {.stdin_data = blob.bytes});
+                              pipe);
     if (packed.exit_code != 0)
       throw std::runtime_error("compress the layer: " + packed.err);
     blob.bytes = packed.out;

@@ -64,7 +64,7 @@ struct RegistrySettings {
   registry::RegistryHostsConfig hosts;  // insecure registries, certs.d
   std::string credentials_path;         // docker's config.json; empty: anonymous
   int max_concurrent_uploads = 5;       // daemon.json "max-concurrent-uploads", docker's default
-  registry::UploadChunking upload_chunking;
+  registry::UploadChunking upload_chunking{};  // one PUT up to 16 MiB, else 8 MiB PATCHes
 };
 
 // docker pull: what to pull.
