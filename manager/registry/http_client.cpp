@@ -19,7 +19,7 @@ void global_init_once() {
 struct Transfer {
   const HttpRequest* request = nullptr;
   HttpResponse* response = nullptr;
-  std::optional<Error> sink_error;
+  std::optional<Error> callback_error;  // from the sink or the source: what request() returns
   std::size_t sent = 0;
   bool started = false;
 };
@@ -32,13 +32,13 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
     if (!t->started && t->request->on_start) {
       t->started = true;
       if (auto r = t->request->on_start(t->response->status); !r) {
-        t->sink_error = std::move(r).error();
+        t->callback_error = std::move(r).error();
         return 0;
       }
     }
     auto r = t->request->sink(std::string_view(data, n));
     if (!r) {
-      t->sink_error = std::move(r).error();
+      t->callback_error = std::move(r).error();
       return 0;  // aborts the transfer: CURLE_WRITE_ERROR
     }
     return n;
@@ -86,11 +86,11 @@ size_t on_upload(char* buffer, size_t size, size_t count, void* user) {
       return 0;
     auto n = t->request->source(t->sent, std::span<char>(buffer, want));
     if (!n) {
-      t->sink_error = std::move(n).error();
+      t->callback_error = std::move(n).error();
       return CURL_READFUNC_ABORT;
     }
     if (*n == 0) {
-      t->sink_error =
+      t->callback_error =
           Error::of(Errc::kInternal, "request body ended " + std::to_string(left) + " bytes early");
       return CURL_READFUNC_ABORT;
     }
@@ -190,8 +190,8 @@ Result<HttpResponse> HttpClient::request(const HttpRequest& req) {
   }
 
   const CURLcode rc = curl_easy_perform(c);
-  if (transfer.sink_error)
-    return *transfer.sink_error;
+  if (transfer.callback_error)
+    return *transfer.callback_error;
   if (rc != CURLE_OK)
     return Error::of(Errc::kUnavailable,
                      req.method + " " + req.url + ": " + curl_easy_strerror(rc));
