@@ -1,6 +1,7 @@
 // One HTTP/1.1 connection pool for talking to registries, over libcurl's easy interface: requests
 // on one HttpClient reuse its connections (keep-alive, TLS sessions). A body can stream into a
-// sink as it arrives, so a layer is verified and unpacked without being held in memory.
+// sink as it arrives, and a request's body can be read from a source as it is sent, so a layer is
+// verified and unpacked, or uploaded, without being held in memory.
 #pragma once
 
 #include <cstdint>
