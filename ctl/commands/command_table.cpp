@@ -21,7 +21,7 @@ constexpr AddVerb kContainerVerbs[] = {
 };
 // Verbs at both levels: `keelctl images` and `keelctl image ls`.
 constexpr AddVerb kImageVerbs[] = {
-    add_images, add_pull, add_load, add_save, add_import, add_tag, add_rmi, add_history,
+    add_images, add_pull, add_push, add_load, add_save, add_import, add_tag, add_rmi, add_history,
 };
 constexpr AddVerb kImageOnlyVerbs[] = {add_image_prune, add_image_inspect};
 constexpr AddVerb kSystemOnlyVerbs[] = {add_system_prune};

@@ -62,6 +62,7 @@ void add_export(CLI::App& parent, Client& client, bool grouped);
 void add_images(CLI::App& parent, Client& client, bool grouped);
 void add_load(CLI::App& parent, Client& client, bool grouped);
 void add_pull(CLI::App& parent, Client& client, bool grouped);
+void add_push(CLI::App& parent, Client& client, bool grouped);
 void add_save(CLI::App& parent, Client& client, bool grouped);
 void add_import(CLI::App& parent, Client& client, bool grouped);
 void add_tag(CLI::App& parent, Client& client, bool grouped);

@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "ctl/commands/commands.h"
-#include "ctl/pull_progress.h"
+#include "ctl/layer_progress.h"
 #include "keel/v1/images.grpc.pb.h"
 
 namespace keel::ctl {
@@ -16,7 +16,7 @@ void pull(Client& client, const std::string& ref, const std::string& platform, b
   request.set_ref(ref);
   request.set_platform(platform);
   auto reader = keel::v1::Images::NewStub(client.channel())->Pull(&context, request);
-  PullDisplay display(::isatty(STDOUT_FILENO) == 1);
+  LayerProgressDisplay display(::isatty(STDOUT_FILENO) == 1);
   keel::v1::PullProgress line;
   keel::v1::Image image;
   bool downloaded = false;

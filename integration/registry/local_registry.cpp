@@ -92,30 +92,72 @@ std::string tar_of(const std::filesystem::path& tree) {
 
 }  // namespace
 
+LocalRegistry::Blob uncompressed(std::string tar) {
+  LocalRegistry::Blob blob;
+  blob.diff_id = manager::content::Digest::of(tar).str();
+  blob.media_type = "application/vnd.oci.image.layer.v1.tar";
+  blob.bytes = std::move(tar);
+  return blob;
+}
+
 PushedImage LocalRegistry::push(const std::string& repository, const std::string& tag,
                                 const std::vector<std::pair<std::string, std::string>>& files) {
   const auto tree = dir_ / ("tree-" + tag);
   for (const auto& [path, content] : files)
     write(tree / path, content);
-  return push_layer(repository, tag, tar_of(tree));
+  return push_blobs(repository, tag, {uncompressed(tar_of(tree))});
 }
 
 PushedImage LocalRegistry::push_directory(const std::string& repository, const std::string& tag,
                                           const std::filesystem::path& dir) {
-  return push_layer(repository, tag, tar_of(dir));
+  return push_blobs(repository, tag, {uncompressed(tar_of(dir))});
 }
 
-PushedImage LocalRegistry::push_layer(const std::string& repository, const std::string& tag,
-                                      const std::string& layer) {
+PushedImage LocalRegistry::push_layers(const std::string& repository, const std::string& tag,
+                                       const std::vector<LayerTree>& layers) {
+  std::vector<Blob> blobs;
+  for (const auto& layer : layers) {
+    Blob blob = uncompressed(tar_of(layer.dir));
+    if (layer.compression == LayerCompression::kNone) {
+      blobs.push_back(std::move(blob));
+      continue;
+    }
+    const bool gzip = layer.compression == LayerCompression::kGzip;
+    fixtures::RunOptions pipe;
+    pipe.stdin_data = blob.bytes;
+    // -n: no name or time in the gzip header, so the same tree gives the same blob.
+    const auto packed =
+        fixtures::run_command(gzip ? std::vector<std::string>{"/bin/gzip", "-n", "-c"}
+                                   : std::vector<std::string>{"/usr/bin/zstd", "-q", "-c"},
+                              pipe);
+    if (packed.exit_code != 0)
+      throw std::runtime_error("compress the layer: " + packed.err);
+    blob.bytes = packed.out;
+    blob.media_type += gzip ? "+gzip" : "+zstd";
+    blobs.push_back(std::move(blob));
+  }
+  return push_blobs(repository, tag, blobs);
+}
+
+PushedImage LocalRegistry::push_blobs(const std::string& repository, const std::string& tag,
+                                      const std::vector<Blob>& layers) {
   PushedImage image;
   const auto layout = dir_ / ("layout-" + std::to_string(::getpid()) + "-" + tag);
-  image.layer = layer;
-  image.layer_digest = blob(layout, image.layer);
-  const nlohmann::json config = {
-      {"architecture", "amd64"},
-      {"os", "linux"},
-      {"config", {{"Cmd", {"/bin/sh"}}}},
-      {"rootfs", {{"type", "layers"}, {"diff_ids", {image.layer_digest}}}}};
+  nlohmann::json diff_ids = nlohmann::json::array();
+  nlohmann::json descriptors = nlohmann::json::array();
+  for (const auto& layer : layers) {
+    image.layer_digests.push_back(blob(layout, layer.bytes));
+    diff_ids.push_back(layer.diff_id);
+    descriptors.push_back({{"mediaType", layer.media_type},
+                           {"digest", image.layer_digests.back()},
+                           {"size", layer.bytes.size()}});
+  }
+  image.layer = layers.front().bytes;
+  image.layer_digest = image.layer_digests.front();
+  const nlohmann::json config = {{"architecture", "amd64"},
+                                 {"os", "linux"},
+                                 {"config", {{"Cmd", {"/bin/sh"}}}},
+                                 {"rootfs", {{"type", "layers"}, {"diff_ids", diff_ids}}}};
   const std::string config_bytes = config.dump();
   image.config_digest = blob(layout, config_bytes);
   const nlohmann::json manifest = {{"schemaVersion", 2},
@@ -124,10 +166,7 @@ PushedImage LocalRegistry::push_layer(const std::string& repository, const std::
                                     {{"mediaType", "application/vnd.oci.image.config.v1+json"},
                                      {"digest", image.config_digest},
                                      {"size", config_bytes.size()}}},
-                                   {"layers",
-                                    {{{"mediaType", "application/vnd.oci.image.layer.v1.tar"},
-                                      {"digest", image.layer_digest},
-                                      {"size", image.layer.size()}}}}};
+                                   {"layers", descriptors}};
   image.manifest = manifest.dump();
   image.manifest_digest = blob(layout, image.manifest);
   const nlohmann::json index = {

@@ -16,12 +16,28 @@ struct PushedImage {
   std::string manifest;         // bytes
   std::string manifest_digest;  // "sha256:..."
   std::string config_digest;
-  std::string layer;  // the layer blob's bytes (an uncompressed tar)
+  std::string layer;  // the first layer blob's bytes
   std::string layer_digest;
+  std::vector<std::string> layer_digests;  // every layer blob, base first
+};
+
+enum class LayerCompression { kNone, kGzip, kZstd };
+
+// One layer of an image the registry is given: a directory's tar, compressed or not.
+struct LayerTree {
+  std::filesystem::path dir;
+  LayerCompression compression = LayerCompression::kNone;
 };
 
 class LocalRegistry {
  public:
+  // A layer blob as it goes into the OCI layout.
+  struct Blob {
+    std::string bytes;
+    std::string media_type;
+    std::string diff_id;  // of the uncompressed tar
+  };
+
   // Starts the registry and waits until /v2/ answers; throws std::runtime_error when it cannot.
   LocalRegistry();
   ~LocalRegistry();
@@ -38,10 +54,14 @@ class LocalRegistry {
   // The same with the layer tar of a directory (the busybox rootfs, for images that run).
   [[nodiscard]] PushedImage push_directory(const std::string& repository, const std::string& tag,
                                            const std::filesystem::path& dir);
+  // An image of several layers, each a directory's tar compressed as asked (media types
+  // tar, tar+gzip, tar+zstd), copied to <host>/<repository>:<tag> with digests preserved.
+  [[nodiscard]] PushedImage push_layers(const std::string& repository, const std::string& tag,
+                                        const std::vector<LayerTree>& layers);
 
  private:
-  [[nodiscard]] PushedImage push_layer(const std::string& repository, const std::string& tag,
-                                       const std::string& layer);
+  [[nodiscard]] PushedImage push_blobs(const std::string& repository, const std::string& tag,
+                                       const std::vector<Blob>& layers);
 
   std::filesystem::path dir_;
   std::string host_;

@@ -19,7 +19,7 @@ void global_init_once() {
 struct Transfer {
   const HttpRequest* request = nullptr;
   HttpResponse* response = nullptr;
-  std::optional<Error> sink_error;
+  std::optional<Error> callback_error;  // from the sink or the source: what request() returns
   std::size_t sent = 0;
   bool started = false;
 };
@@ -32,13 +32,13 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
     if (!t->started && t->request->on_start) {
       t->started = true;
       if (auto r = t->request->on_start(t->response->status); !r) {
-        t->sink_error = std::move(r).error();
+        t->callback_error = std::move(r).error();
         return 0;
       }
     }
     auto r = t->request->sink(std::string_view(data, n));
     if (!r) {
-      t->sink_error = std::move(r).error();
+      t->callback_error = std::move(r).error();
       return 0;  // aborts the transfer: CURLE_WRITE_ERROR
     }
     return n;
@@ -79,6 +79,24 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
 
 size_t on_upload(char* buffer, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
+  if (t->request->source) {
+    const std::uint64_t left = t->request->source_size - t->sent;
+    const size_t want = static_cast<size_t>(std::min<std::uint64_t>(size * count, left));
+    if (want == 0)
+      return 0;
+    auto n = t->request->source(t->sent, std::span<char>(buffer, want));
+    if (!n) {
+      t->callback_error = std::move(n).error();
+      return CURL_READFUNC_ABORT;
+    }
+    if (*n == 0) {
+      t->callback_error =
+          Error::of(Errc::kInternal, "request body ended " + std::to_string(left) + " bytes early");
+      return CURL_READFUNC_ABORT;
+    }
+    t->sent += *n;
+    return *n;
+  }
   const std::string& body = t->request->body;
   const size_t n = std::min(size * count, body.size() - t->sent);
   std::copy_n(body.data() + t->sent, n, buffer);
@@ -125,7 +143,7 @@ Result<HttpResponse> HttpClient::request(const HttpRequest& req) {
       return Error::of(Errc::kInternal, "http: out of memory for headers");
   }
   // A body we send ourselves: no "Expect: 100-continue" round trip.
-  if (!req.body.empty() && !headers.add("Expect:"))
+  if ((!req.body.empty() || req.source) && !headers.add("Expect:"))
     return Error::of(Errc::kInternal, "http: out of memory for headers");
   std::string range;
   if (req.range_from)
@@ -167,12 +185,13 @@ Result<HttpResponse> HttpClient::request(const HttpRequest& req) {
     curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(c, CURLOPT_READFUNCTION, on_upload);
     curl_easy_setopt(c, CURLOPT_READDATA, &transfer);
-    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+    const std::uint64_t length = req.source ? req.source_size : req.body.size();
+    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(length));
   }
 
   const CURLcode rc = curl_easy_perform(c);
-  if (transfer.sink_error)
-    return *transfer.sink_error;
+  if (transfer.callback_error)
+    return *transfer.callback_error;
   if (rc != CURLE_OK)
     return Error::of(Errc::kUnavailable,
                      req.method + " " + req.url + ": " + curl_easy_strerror(rc));

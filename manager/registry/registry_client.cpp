@@ -1,6 +1,9 @@
 // RegistryClient: the distribution API's reads and the token flow of its auth.
 #include "manager/registry/registry_client.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include <curl/curl.h>
 #include <nlohmann/json.hpp>
 
@@ -62,6 +65,22 @@ Error registry_error(const HttpRequest& request, const HttpResponse& response) {
   return Error::of(kind_of(response.status), what);
 }
 
+Error push_error(const HttpRequest& request, const HttpResponse& response) {
+  std::string what = request.method + " " + request.url + ": ";
+  const auto body = nlohmann::json::parse(response.body, nullptr, false);
+  if (!body.is_discarded() && body.is_object() && body.contains("errors") &&
+      body["errors"].is_array() && !body["errors"].empty() && body["errors"][0].is_object()) {
+    const auto& first = body["errors"][0];
+    std::string code = first.value("code", std::string());
+    std::transform(code.begin(), code.end(), code.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    what += code + ": " + first.value("message", std::string());
+  } else {
+    what += "registry answered " + std::to_string(response.status);
+  }
+  return Error::of(kind_of(response.status), what);
+}
+
 RegistryClient::RegistryClient(RegistryEndpoint endpoint, std::optional<Credential> credential)
     : endpoint_(std::move(endpoint)), credential_(std::move(credential)) {}
 
@@ -80,8 +99,17 @@ Result<std::string> RegistryClient::fetch_token(const std::string& realm,
     req.url += sep + std::string("service=") + url_escape(service);
     sep = '&';
   }
-  if (!scope.empty())
-    req.url += sep + std::string("scope=") + url_escape(scope);
+  // Several scopes (a mount reads another repository) are several scope parameters.
+  std::string_view scopes = scope;
+  while (!scopes.empty()) {
+    const auto space = scopes.find(' ');
+    const std::string one(scopes.substr(0, space));
+    if (!one.empty()) {
+      req.url += sep + std::string("scope=") + url_escape(one);
+      sep = '&';
+    }
+    scopes = space == std::string_view::npos ? std::string_view() : scopes.substr(space + 1);
+  }
   req.tls = &endpoint_.tls;
   if (credential_ && !credential_->username.empty())
     req.headers.push_back("Authorization: Basic " +
