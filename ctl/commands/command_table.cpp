@@ -32,6 +32,7 @@ const TopLevelVerb kTopLevelVerbs[] = {
     {{"version"}, add_version},
     {{"images"}, add_images},
     {{"pull"}, add_pull},
+    {{"push"}, add_push},
     {{"load"}, add_load},
     {{"save"}, add_save},
     {{"import"}, add_import},
