@@ -43,6 +43,7 @@ bench: configure
 		keel_valgrind_preload keel_micro_bench
 	bench/run.sh $(BUILD_DIR)/bin
 	bench/pull.sh $(BUILD_DIR)/bin
+	bench/manager.sh $(BUILD_DIR)/bin
 
 clean:
 	rm -rf $(BUILD_DIR)
