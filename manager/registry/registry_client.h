@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/error.h"
 #include "manager/content/digest.h"
@@ -51,8 +52,12 @@ class RegistryClient {
                                         const std::function<Result<void>(std::string_view)>& sink,
                                         const std::function<Result<void>()>& restart);
 
-  // GET /v2/ with the credentials: what `login` checks before it stores them.
+  // GET /v2/ with the credentials: what `login` checks before it stores them. Behind a bearer
+  // realm the token server must issue a token for them.
   [[nodiscard]] Result<void> check_login();
+
+  // GET /v2/<repository>/tags/list, following the Link header's next page to the end.
+  [[nodiscard]] Result<std::vector<std::string>> list_tags(std::string_view repository);
 
   [[nodiscard]] const RegistryEndpoint& endpoint() const { return endpoint_; }
 
@@ -64,6 +69,10 @@ class RegistryClient {
 
   // Sends `request`, answering one 401 with a token for `scope` (empty: the registry's own).
   [[nodiscard]] Result<HttpResponse> send(HttpRequest request, const std::string& scope);
+  // One request to the registry itself. While the endpoint may still fall back to plain HTTP,
+  // a first TLS attempt that finds no TLS server moves this client to plain HTTP for good; one
+  // that succeeds settles TLS for good.
+  [[nodiscard]] Result<HttpResponse> transmit(HttpRequest& request);
   [[nodiscard]] Result<std::string> authorization_for(const std::string& challenge_header,
                                                       const std::string& scope);
   [[nodiscard]] Result<std::string> fetch_token(const std::string& realm,
