@@ -12,7 +12,7 @@ namespace keel::ctl {
 
 struct PulledImage {
   keel::v1::Image image;
-  std::string name;  // the image's first repo tag, else the reference asked for
+  std::string name;         // the image's first repo tag, else the reference asked for
   bool downloaded = false;  // false: every layer was there already
 };
 

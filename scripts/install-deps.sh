@@ -12,6 +12,8 @@ packages=(
   libzstd-dev libssl-dev protobuf-compiler libprotobuf-dev libgrpc++-dev protobuf-compiler-grpc
   # container images and test tools
   busybox-static docker-registry iproute2 util-linux procps strace jq
+  # registry auth tests: htpasswd (bcrypt users), Boost.Beast (the token server), openssl (test CAs)
+  apache2-utils libboost-dev openssl
   # peers for drop-in tests and benchmarks
   runc crun hyperfine containerd podman conmon skopeo umoci
 )

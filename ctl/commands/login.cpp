@@ -59,7 +59,8 @@ std::string prompt_line(const std::string& prompt, bool echo) {
 
 // docker's trimming of --password-stdin: the trailing newline(s) only, not other spaces.
 std::string read_password_stdin() {
-  std::string password((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+  std::string password((std::istreambuf_iterator<char>(std::cin)),
+                       std::istreambuf_iterator<char>());
   while (!password.empty() && (password.back() == '\n' || password.back() == '\r'))
     password.pop_back();
   return password;

@@ -43,14 +43,12 @@ void pull_all_tags(Client& client, const PullFlags& flags) {
   keel::v1::ListTagsResponse tags;
   {
     grpc::ClientContext context;
-    client.check(
-        keel::v1::Registry::NewStub(client.channel())->ListTags(&context, request, &tags));
+    client.check(keel::v1::Registry::NewStub(client.channel())->ListTags(&context, request, &tags));
   }
   bool downloaded = false;
   for (const auto& tag : tags.tags()) {
-    const PulledImage pulled =
-        pull_image(client, tags.name() + ":" + tag, flags.platform, flags.quiet, std::cout,
-                   ::isatty(STDOUT_FILENO) == 1);
+    const PulledImage pulled = pull_image(client, tags.name() + ":" + tag, flags.platform,
+                                          flags.quiet, std::cout, ::isatty(STDOUT_FILENO) == 1);
     downloaded = downloaded || pulled.downloaded;
     if (!flags.quiet)
       std::cout << "Digest: " << pulled.image.target().digest() << "\n";

@@ -5,10 +5,10 @@
 #include <iostream>
 
 #include "ctl/commands/commands.h"
-#include "ctl/image_pull.h"
 #include "ctl/container_attach.h"
 #include "ctl/container_config.h"
 #include "ctl/container_helpers.h"
+#include "ctl/image_pull.h"
 #include "keel/v1/containers.grpc.pb.h"
 #include "keel/v1/tasks.grpc.pb.h"
 

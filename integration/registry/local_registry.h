@@ -20,10 +20,36 @@ struct PushedImage {
   std::string layer_digest;
 };
 
+struct RegistryUser {
+  std::string name;
+  std::string password;
+};
+
+// The registry's `auth: token` settings: tokens from `realm`, signed by the holder of a
+// certificate in `rootcertbundle`.
+struct RegistryTokenAuth {
+  std::string realm;
+  std::string service;
+  std::string issuer;
+  std::filesystem::path rootcertbundle;
+};
+
+// How the registry is served; the default is anonymous plain HTTP.
+struct LocalRegistryOptions {
+  // `auth: htpasswd` with this one user (a bcrypt line from `htpasswd -Bbn`).
+  std::optional<RegistryUser> htpasswd;
+  std::optional<RegistryTokenAuth> token;
+  // `http: tls`: served over HTTPS with this certificate and key.
+  std::optional<std::pair<std::filesystem::path, std::filesystem::path>> tls;
+  // What skopeo pushes with when the registry needs credentials; defaults to the htpasswd user.
+  std::optional<RegistryUser> push_as;
+};
+
 class LocalRegistry {
  public:
-  // Starts the registry and waits until /v2/ answers; throws std::runtime_error when it cannot.
-  LocalRegistry();
+  // Starts the registry and waits until /v2/ answers (any status: with auth it is a 401);
+  // throws std::runtime_error when it cannot.
+  explicit LocalRegistry(LocalRegistryOptions options = {});
   ~LocalRegistry();
   LocalRegistry(const LocalRegistry&) = delete;
   LocalRegistry& operator=(const LocalRegistry&) = delete;
@@ -43,6 +69,7 @@ class LocalRegistry {
   [[nodiscard]] PushedImage push_layer(const std::string& repository, const std::string& tag,
                                        const std::string& layer);
 
+  LocalRegistryOptions options_;
   std::filesystem::path dir_;
   std::string host_;
   std::optional<fixtures::RunningCommand> server_;

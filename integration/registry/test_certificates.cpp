@@ -32,8 +32,8 @@ TestCa make_test_ca(const std::filesystem::path& dir) {
            "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", ca.server_key.string(), "-out",
            csr.string()});
   openssl({"x509", "-req", "-in", csr.string(), "-CA", ca.ca_cert.string(), "-CAkey",
-           ca_key.string(), "-set_serial", "2", "-days", "2", "-copy_extensions", "copyall",
-           "-out", ca.server_cert.string()});
+           ca_key.string(), "-set_serial", "2", "-days", "2", "-copy_extensions", "copyall", "-out",
+           ca.server_cert.string()});
   return ca;
 }
 

@@ -52,8 +52,8 @@ std::string base64url(std::string_view data) {
 
 // The x5c header's form of the certificate: standard base64 of its DER.
 std::string cert_der_base64(const std::string& pem) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())),
-                                               BIO_free);
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
   std::unique_ptr<X509, decltype(&X509_free)> cert(
       PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), X509_free);
   if (!cert)
@@ -76,7 +76,8 @@ std::string sign_rs256(const std::string& key_pem, std::string_view input) {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   size_t len = 0;
   const auto* data = reinterpret_cast<const unsigned char*>(input.data());
-  if (!key || !ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) != 1 ||
+  if (!key || !ctx ||
+      EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) != 1 ||
       EVP_DigestSign(ctx.get(), nullptr, &len, data, input.size()) != 1)
     throw std::runtime_error("token server: cannot sign");
   std::string signature(len, '\0');
@@ -259,8 +260,8 @@ void TokenServer::serve() {
       const std::string token =
           signing_input + "." + base64url(sign_rs256(private_key_pem_, signing_input));
       response.result(http::status::ok);
-      response.body() = nlohmann::json{{"token", token}, {"access_token", token}, {"expires_in", 300}}
-                            .dump();
+      response.body() =
+          nlohmann::json{{"token", token}, {"access_token", token}, {"expires_in", 300}}.dump();
     }
     response.prepare_payload();
     http::write(socket, response, ec);

@@ -18,7 +18,7 @@ Result<std::string> Logins::login(std::string_view server, const std::string& us
   Credential credential{.username = username, .password = password, .identity_token = {}};
   RegistryClient client(resolve_endpoint(domain, hosts_), credential);
   if (auto checked = client.check_login(); !checked)
-    return std::move(checked).error().context("login " + domain);
+    return std::move(checked).error().context("login");  // the error names the registry
 
   const std::lock_guard lock(write_mutex_);
   auto store = CredentialStore::load(credentials_path_);

@@ -49,8 +49,6 @@ std::string media_type_of(const HttpResponse& response) {
   return type;
 }
 
-}  // namespace
-
 // The first of a distribution error body's errors as docker prints it: the code in lower case
 // with spaces ("MANIFEST_UNKNOWN" → "manifest unknown"), then the message. Token servers that
 // answer {"details": "..."} (Docker Hub) get "unauthorized: <details>" for a 401. Empty when the
@@ -72,6 +70,25 @@ std::string distribution_error_text(long status, const std::string& body_text) {
     return (status == 401 ? "unauthorized: " : "") + details->get<std::string>();
   return {};
 }
+
+// RFC 5988's Link header as the distribution spec uses it for pages:
+// `</v2/name/tags/list?n=100&last=x>; rel="next"` → "/v2/name/tags/list?n=100&last=x". Only a
+// path on the same registry is followed; empty when there is no next page.
+std::string next_page(const std::string& link) {
+  if (link.find("rel=\"next\"") == std::string::npos || !link.starts_with('<'))
+    return {};
+  const auto close = link.find('>');
+  if (close == std::string::npos)
+    return {};
+  std::string target = link.substr(1, close - 1);
+  if (const auto scheme = target.find("://"); scheme != std::string::npos) {
+    const auto path = target.find('/', scheme + 3);
+    target = path == std::string::npos ? std::string() : target.substr(path);
+  }
+  return target.starts_with("/v2/") ? target : std::string();
+}
+
+}  // namespace
 
 Error registry_error(const HttpRequest& request, const HttpResponse& response) {
   std::string what =
@@ -184,7 +201,7 @@ Result<HttpResponse> RegistryClient::transmit(HttpRequest& request) {
   return http_.request(request);
 }
 
-Result<HttpResponse> RegistryClient::send(HttpRequest request, const std::string& scope) {
+Result<HttpResponse> RegistryClient::send(HttpRequest& request, const std::string& scope) {
   request.tls = &endpoint_.tls;
   const auto known = last_authorization_.find(scope);
   const size_t plain_headers = request.headers.size();
@@ -274,9 +291,12 @@ Result<void> RegistryClient::fetch_blob(std::string_view repository, const conte
   return {};
 }
 
-Result<std::vector<std::string>> RegistryClient::list_tags(std::string_view repository) {
+Result<std::vector<std::string>> RegistryClient::list_tags(std::string_view repository,
+                                                           std::size_t page_size) {
   std::vector<std::string> tags;
   std::string next = "/v2/" + std::string(repository) + "/tags/list";
+  if (page_size > 0)
+    next += "?n=" + std::to_string(page_size);
   // A registry that pages forever is a broken one: a generous bound instead of a hang.
   for (int page = 0; !next.empty(); ++page) {
     if (page == 10000)
