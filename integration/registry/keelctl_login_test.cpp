@@ -21,6 +21,12 @@
 namespace keel::it {
 namespace {
 
+fixtures::RunOptions with_stdin(std::string data) {
+  fixtures::RunOptions options;
+  options.stdin_data = std::move(data);
+  return options;
+}
+
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
@@ -49,7 +55,7 @@ void login_pull_logout(const LocalRegistry& registry, const fixtures::Keeld& kee
 
   seed_other_entry(keeld);
   const auto wrong = keeld.ctl({"login", "-u", kUser.name, "--password-stdin", registry.host()},
-                               {.stdin_data = "not-the-password\n"});
+                               with_stdin("not-the-password\n"));
   EXPECT_EQ(wrong.exit_code, 1) << wrong;
   ASSERT_EQ(wrong.err_lines().size(), 1U) << wrong;
   EXPECT_THAT(wrong.err, StartsWith("Error response from daemon: ")) << wrong;
@@ -58,7 +64,7 @@ void login_pull_logout(const LocalRegistry& registry, const fixtures::Keeld& kee
   EXPECT_FALSE(read_config(keeld)["auths"].contains(registry.host()));
 
   const auto right = keeld.ctl({"login", "-u", kUser.name, "--password-stdin", registry.host()},
-                               {.stdin_data = kUser.password + "\n"});
+                               with_stdin(kUser.password + "\n"));
   ASSERT_EQ(right.exit_code, 0) << right;
   EXPECT_EQ(right.out, "Login Succeeded\n") << right;
   struct stat st {};

@@ -3,6 +3,8 @@
 // progress on stderr, stdout left to the container; never refuses with docker's "No such image";
 // always fetches the registry's current image even when one is here; -a pulls every tag,
 // following the tag list's pages.
+#include <algorithm>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -91,6 +93,7 @@ TEST(KeelctlPullPolicy, AllTagsPullsEveryTag) {
                                            std::nullopt);
   auto paged = client.list_tags("keel/many", 2);
   ASSERT_TRUE(paged) << paged.error().message();
+  std::sort(paged->begin(), paged->end());  // the registry's order is its storage's
   EXPECT_EQ(*paged, (std::vector<std::string>{"a", "b", "c", "d", "e"}));
 
   fixtures::Keeld keeld;

@@ -15,6 +15,12 @@
 namespace keel::it {
 namespace {
 
+fixtures::RunOptions with_stdin(std::string data) {
+  fixtures::RunOptions options;
+  options.stdin_data = std::move(data);
+  return options;
+}
+
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -58,11 +64,13 @@ TEST(KeelctlRegistryTls, ConfigDirHoldsCertsDAndLogins) {
   (void)registry.push("keel/tls", "v1", {{"etc/motd", "over tls\n"}});
   std::filesystem::create_directories(config.path() / "certs.d" / registry.host());
   std::filesystem::copy_file(ca.ca_cert, config.path() / "certs.d" / registry.host() / "ca.crt");
-  fixtures::Keeld keeld({.extra_args = {"--config-dir", config.path().string()}});
+  fixtures::KeeldOptions options;
+  options.extra_args = {"--config-dir", config.path().string()};
+  fixtures::Keeld keeld(options);
   ASSERT_NO_FATAL_FAILURE(keeld.start());
 
   const auto login = keeld.ctl({"login", "-u", "tls-user", "--password-stdin", registry.host()},
-                               {.stdin_data = "tls-pa55"});
+                               with_stdin("tls-pa55"));
   ASSERT_EQ(login.exit_code, 0) << login;
   EXPECT_TRUE(std::filesystem::exists(config.path() / "config.json"));
   EXPECT_FALSE(std::filesystem::exists(keeld.root() / "config.json"));

@@ -183,9 +183,8 @@ Result<HttpResponse> HttpClient::request(const HttpRequest& req) {
   if (rc != CURLE_OK) {
     // curl's own words ("SSL certificate problem: unable to get local issuer certificate") say
     // more than the code's; neither holds a header value.
-    std::string what = req.method + " " + req.url + ": " + curl_easy_strerror(rc);
-    if (reason[0] != '\0')
-      what += " (" + std::string(reason) + ")";
+    const std::string what = req.method + " " + req.url + ": " +
+                             (reason[0] != '\0' ? std::string(reason) : curl_easy_strerror(rc));
     if (rc == CURLE_COULDNT_CONNECT)
       return Error::with_errno(Errc::kUnavailable, what, ECONNREFUSED);
     if (rc == CURLE_SSL_CONNECT_ERROR)

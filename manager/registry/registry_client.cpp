@@ -176,12 +176,12 @@ Result<std::string> RegistryClient::authorization_for(const std::string& challen
     if (c.scheme != "basic")
       continue;
     if (!credential_ || credential_->username.empty())
+      // docker's words; send() names the registry. Logging in is the way out.
       return Error::of(Errc::kPermissionDenied,
-                       "registry " + endpoint_.domain + ": authentication required (log in)");
+                       "unauthorized: authentication required (no login stored for it)");
     return "Basic " + base64_encode(credential_->username + ":" + credential_->password);
   }
-  return Error::of(Errc::kPermissionDenied,
-                   "registry " + endpoint_.domain + ": no supported auth scheme offered");
+  return Error::of(Errc::kPermissionDenied, "no supported auth scheme offered");
 }
 
 Result<HttpResponse> RegistryClient::transmit(HttpRequest& request) {
