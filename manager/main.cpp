@@ -43,14 +43,18 @@ int main(int argc, char** argv) {
   app.add_option("--runtime", options.runtime, "The OCI runtime the shims run")
       ->capture_default_str();
   app.add_option("--shim", options.shim, "The per-container shim")->capture_default_str();
+  app.add_option("--config-dir", options.config_dir,
+                 "Registry logins (config.json) and certificates (certs.d); default: the root");
   app.add_option("--log-level", log_level, "debug, info, warn or error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   // Resolved once, against keeld's own cwd: shims run in their bundle directories and a
   // container's spec needs an absolute rootfs, so a relative path would break every `run`.
-  for (auto* path :
-       {&options.root, &options.state, &options.address, &options.runtime, &options.shim}) {
+  for (auto* path : {&options.root, &options.state, &options.address, &options.runtime,
+                     &options.shim, &options.config_dir}) {
+    if (path->empty())
+      continue;
     std::error_code ec;
     *path = std::filesystem::absolute(*path, ec).lexically_normal();
     if (ec) {

@@ -14,6 +14,8 @@ packages=(
   libacl1-dev liblz4-dev libxml2-dev libicu-dev nettle-dev liblzma-dev libbz2-dev zlib1g-dev
   # container images and test tools
   busybox-static docker-registry iproute2 util-linux procps strace jq
+  # registry auth tests: htpasswd (bcrypt users), Boost.Beast (the token server), openssl (test CAs)
+  apache2-utils libboost-dev openssl
   # peers for drop-in tests and benchmarks
   runc crun hyperfine containerd podman conmon skopeo umoci
 )

@@ -116,6 +116,8 @@ void add_all_commands(CLI::App& app, Client& client) {
     add(image, client, true);
 
   add_events(app, client, false);
+  add_login(app, client, false);
+  add_logout(app, client, false);
 
   for (const AddVerb add : kContainerVerbs)
     add(app, client, false);

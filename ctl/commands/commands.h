@@ -78,5 +78,7 @@ void add_system_prune(CLI::App& parent, Client& client, bool grouped);
 // Only at the top level.
 void add_version(CLI::App& parent, Client& client, bool grouped);
 void add_events(CLI::App& parent, Client& client, bool grouped);
+void add_login(CLI::App& parent, Client& client, bool grouped);
+void add_logout(CLI::App& parent, Client& client, bool grouped);
 
 }  // namespace keel::ctl

@@ -15,7 +15,7 @@
 #include "common/unique_fd.h"
 #include "integration/fixtures/wait.h"
 #include "manager/content/digest.h"
-#include "manager/registry/registry_client.h"
+#include "manager/registry/http_client.h"
 
 namespace keel::it {
 namespace {
@@ -47,25 +47,53 @@ std::string blob(const std::filesystem::path& layout, const std::string& bytes) 
 
 }  // namespace
 
-LocalRegistry::LocalRegistry() {
+LocalRegistry::LocalRegistry(LocalRegistryOptions options) : options_(std::move(options)) {
   char tmpl[] = "/tmp/keel-registry-XXXXXX";
   if (::mkdtemp(tmpl) == nullptr)
     throw std::runtime_error("mkdtemp for the registry");
   dir_ = tmpl;
   host_ = "127.0.0.1:" + std::to_string(free_loopback_port());
-  write(dir_ / "config.yml",
-        "version: 0.1\n"
-        "log:\n  level: error\n"
-        "storage:\n  filesystem:\n    rootdirectory: " +
-            (dir_ / "storage").string() +
-            "\n  delete:\n    enabled: true\n"
-            "http:\n  addr: " +
-            host_ + "\n");
+  std::string config =
+      "version: 0.1\n"
+      "log:\n  level: error\n"
+      "storage:\n  filesystem:\n    rootdirectory: " +
+      (dir_ / "storage").string() +
+      "\n  delete:\n    enabled: true\n"
+      "http:\n  addr: " +
+      host_ + "\n";
+  if (options_.tls) {
+    config += "  tls:\n    certificate: " + options_.tls->first.string() +
+              "\n    key: " + options_.tls->second.string() + "\n";
+  }
+  if (options_.htpasswd) {
+    const auto line = fixtures::run_command(
+        {"/usr/bin/htpasswd", "-Bbn", options_.htpasswd->name, options_.htpasswd->password}, {});
+    if (line.exit_code != 0)
+      throw std::runtime_error("htpasswd: " + line.err);
+    write(dir_ / "htpasswd", line.out);
+    config +=
+        "auth:\n  htpasswd:\n    realm: keel-test\n    path: " + (dir_ / "htpasswd").string() +
+        "\n";
+    if (!options_.push_as)
+      options_.push_as = options_.htpasswd;
+  } else if (options_.token) {
+    config += "auth:\n  token:\n    realm: " + options_.token->realm +
+              "\n    service: " + options_.token->service +
+              "\n    issuer: " + options_.token->issuer +
+              "\n    rootcertbundle: " + options_.token->rootcertbundle.string() + "\n";
+  }
+  write(dir_ / "config.yml", config);
   server_.emplace(fixtures::start_command(
       {"/usr/bin/docker-registry", "serve", (dir_ / "config.yml").string()}, {}));
-  manager::registry::RegistryClient client(manager::registry::resolve_endpoint(host_, {}),
-                                           std::nullopt);
-  if (!fixtures::wait_until([&] { return static_cast<bool>(client.check_login()); },
+  // Any HTTP answer means it is serving: with auth, /v2/ is a 401.
+  manager::registry::HttpClient http;
+  manager::registry::TlsFiles tls;
+  if (options_.tls)
+    tls.skip_verify = true;
+  manager::registry::HttpRequest probe;
+  probe.url = (options_.tls ? "https://" : "http://") + host_ + "/v2/";
+  probe.tls = &tls;
+  if (!fixtures::wait_until([&] { return static_cast<bool>(http.request(probe)); },
                             std::chrono::seconds(20)))
     throw std::runtime_error("docker-registry did not answer on " + host_);
 }
@@ -178,10 +206,13 @@ PushedImage LocalRegistry::push_blobs(const std::string& repository, const std::
          {"annotations", {{"org.opencontainers.image.ref.name", tag}}}}}}};
   write(layout / "index.json", index.dump());
   write(layout / "oci-layout", R"({"imageLayoutVersion":"1.0.0"})");
-  const auto copy = fixtures::run_command(
-      {"/usr/bin/skopeo", "copy", "--quiet", "--preserve-digests", "--dest-tls-verify=false",
-       "oci:" + layout.string() + ":" + tag, "docker://" + host_ + "/" + repository + ":" + tag},
-      {});
+  std::vector<std::string> argv{"/usr/bin/skopeo", "copy", "--quiet", "--preserve-digests",
+                                "--dest-tls-verify=false"};
+  if (options_.push_as)
+    argv.push_back("--dest-creds=" + options_.push_as->name + ":" + options_.push_as->password);
+  argv.push_back("oci:" + layout.string() + ":" + tag);
+  argv.push_back("docker://" + host_ + "/" + repository + ":" + tag);
+  const auto copy = fixtures::run_command(argv, {});
   if (copy.exit_code != 0)
     throw std::runtime_error("skopeo copy: " + copy.err);
   return image;

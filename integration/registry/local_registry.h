@@ -29,6 +29,31 @@ struct LayerTree {
   LayerCompression compression = LayerCompression::kNone;
 };
 
+struct RegistryUser {
+  std::string name;
+  std::string password;
+};
+
+// The registry's `auth: token` settings: tokens from `realm`, signed by the holder of a
+// certificate in `rootcertbundle`.
+struct RegistryTokenAuth {
+  std::string realm;
+  std::string service;
+  std::string issuer;
+  std::filesystem::path rootcertbundle;
+};
+
+// How the registry is served; the default is anonymous plain HTTP.
+struct LocalRegistryOptions {
+  // `auth: htpasswd` with this one user (a bcrypt line from `htpasswd -Bbn`).
+  std::optional<RegistryUser> htpasswd;
+  std::optional<RegistryTokenAuth> token;
+  // `http: tls`: served over HTTPS with this certificate and key.
+  std::optional<std::pair<std::filesystem::path, std::filesystem::path>> tls;
+  // What skopeo pushes with when the registry needs credentials; defaults to the htpasswd user.
+  std::optional<RegistryUser> push_as;
+};
+
 class LocalRegistry {
  public:
   // A layer blob as it goes into the OCI layout.
@@ -38,8 +63,9 @@ class LocalRegistry {
     std::string diff_id;  // of the uncompressed tar
   };
 
-  // Starts the registry and waits until /v2/ answers; throws std::runtime_error when it cannot.
-  LocalRegistry();
+  // Starts the registry and waits until /v2/ answers (any status: with auth it is a 401);
+  // throws std::runtime_error when it cannot.
+  explicit LocalRegistry(LocalRegistryOptions options = {});
   ~LocalRegistry();
   LocalRegistry(const LocalRegistry&) = delete;
   LocalRegistry& operator=(const LocalRegistry&) = delete;
@@ -63,6 +89,7 @@ class LocalRegistry {
   [[nodiscard]] PushedImage push_blobs(const std::string& repository, const std::string& tag,
                                        const std::vector<Blob>& layers);
 
+  LocalRegistryOptions options_;
   std::filesystem::path dir_;
   std::string host_;
   std::optional<fixtures::RunningCommand> server_;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <mutex>
 
 #include <curl/curl.h>
@@ -149,6 +150,8 @@ Result<HttpResponse> HttpClient::request(const HttpRequest& req) {
   if (req.range_from)
     range = std::to_string(*req.range_from) + "-";
 
+  char reason[CURL_ERROR_SIZE] = {};
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, reason);
   curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.list);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
@@ -177,6 +180,10 @@ Result<HttpResponse> HttpClient::request(const HttpRequest& req) {
       curl_easy_setopt(c, CURLOPT_SSLCERT, req.tls->client_cert.c_str());
     if (!req.tls->client_key.empty())
       curl_easy_setopt(c, CURLOPT_SSLKEY, req.tls->client_key.c_str());
+    if (req.tls->skip_verify) {
+      curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+      curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
   }
   if (req.method == "HEAD") {
     curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
@@ -192,9 +199,17 @@ Result<HttpResponse> HttpClient::request(const HttpRequest& req) {
   const CURLcode rc = curl_easy_perform(c);
   if (transfer.callback_error)
     return *transfer.callback_error;
-  if (rc != CURLE_OK)
-    return Error::of(Errc::kUnavailable,
-                     req.method + " " + req.url + ": " + curl_easy_strerror(rc));
+  if (rc != CURLE_OK) {
+    // curl's own words ("SSL certificate problem: unable to get local issuer certificate") say
+    // more than the code's; neither holds a header value.
+    const std::string what = req.method + " " + req.url + ": " +
+                             (reason[0] != '\0' ? std::string(reason) : curl_easy_strerror(rc));
+    if (rc == CURLE_COULDNT_CONNECT)
+      return Error::with_errno(Errc::kUnavailable, what, ECONNREFUSED);
+    if (rc == CURLE_SSL_CONNECT_ERROR)
+      return Error::with_errno(Errc::kUnavailable, what, EPROTO);
+    return Error::of(Errc::kUnavailable, what);
+  }
   char* effective = nullptr;
   if (curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK && effective != nullptr)
     response.effective_url = effective;

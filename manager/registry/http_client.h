@@ -25,6 +25,8 @@ struct TlsFiles {
   std::string ca_file;      // ca.crt, trusted in addition to the system's CAs
   std::string client_cert;  // client.cert
   std::string client_key;   // client.key
+  // A registry listed in insecure-registries: its certificate is not checked, as docker does.
+  bool skip_verify = false;
 };
 
 struct HttpRequest {
@@ -66,8 +68,11 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  // A transport failure (refused, reset, TLS) is an error naming the URL; any HTTP status is a
-  // response. Never puts header values (tokens, passwords) in an error.
+  // A transport failure (refused, reset, TLS) is an error naming the URL and curl's reason; any
+  // HTTP status is a response. Never puts header values (tokens, passwords) in an error. Two
+  // failures carry an errno so a caller can try plain HTTP instead: ECONNREFUSED (nothing
+  // listens) and EPROTO (the TLS handshake failed, e.g. the server speaks plain HTTP). A
+  // certificate that does not verify carries none: that is never a reason to drop TLS.
   [[nodiscard]] Result<HttpResponse> request(const HttpRequest& request);
 
  private:

@@ -15,6 +15,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/error.h"
 #include "manager/content/digest.h"
@@ -98,8 +99,14 @@ class RegistryClient {
                                                      std::string_view media_type,
                                                      const std::string& bytes);
 
-  // GET /v2/ with the credentials: what `login` checks before it stores them.
+  // GET /v2/ with the credentials: what `login` checks before it stores them. Behind a bearer
+  // realm the token server must issue a token for them.
   [[nodiscard]] Result<void> check_login();
+
+  // GET /v2/<repository>/tags/list, following the Link header's next page to the end.
+  // page_size asks for pages of at most that many tags (`?n=`); 0 leaves it to the registry.
+  [[nodiscard]] Result<std::vector<std::string>> list_tags(std::string_view repository,
+                                                           std::size_t page_size = 0);
 
   [[nodiscard]] const RegistryEndpoint& endpoint() const { return endpoint_; }
 
@@ -110,7 +117,13 @@ class RegistryClient {
   };
 
   // Sends `request`, answering one 401 with a token for `scope` (empty: the registry's own).
-  [[nodiscard]] Result<HttpResponse> send(HttpRequest request, const std::string& scope);
+  // `request` is left as last sent (its URL on plain HTTP after a fallback), so an error built
+  // from it names what was really asked.
+  [[nodiscard]] Result<HttpResponse> send(HttpRequest& request, const std::string& scope);
+  // One request to the registry itself. While the endpoint may still fall back to plain HTTP,
+  // a first TLS attempt that finds no TLS server moves this client to plain HTTP for good; one
+  // that succeeds settles TLS for good.
+  [[nodiscard]] Result<HttpResponse> transmit(HttpRequest& request);
   [[nodiscard]] Result<std::string> authorization_for(const std::string& challenge_header,
                                                       const std::string& scope);
   [[nodiscard]] Result<std::string> fetch_token(const std::string& realm,

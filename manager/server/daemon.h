@@ -21,6 +21,8 @@ struct DaemonOptions {
   std::filesystem::path runtime;
   // The per-container shim (keel-shim).
   std::filesystem::path shim;
+  // docker's client config layout: config.json (registry logins) and certs.d/. Empty: the root.
+  std::filesystem::path config_dir;
 };
 
 class Daemon {
