@@ -2,6 +2,7 @@
 // manager/server (Daemon) and the libraries under it.
 #include <limits.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -47,14 +48,18 @@ int main(int argc, char** argv) {
   auto* config_option =
       app.add_option("--config-file", config_file, "The daemon configuration file (JSON)")
           ->capture_default_str();
+  app.add_option("--config-dir", options.config_dir,
+                 "Registry logins (config.json) and certificates (certs.d); default: the root");
   app.add_option("--log-level", log_level, "debug, info, warn or error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   // Resolved once, against keeld's own cwd: shims run in their bundle directories and a
   // container's spec needs an absolute rootfs, so a relative path would break every `run`.
-  for (auto* path :
-       {&options.root, &options.state, &options.address, &options.runtime, &options.shim}) {
+  for (auto* path : {&options.root, &options.state, &options.address, &options.runtime,
+                     &options.shim, &options.config_dir}) {
+    if (path->empty())
+      continue;
     std::error_code ec;
     *path = std::filesystem::absolute(*path, ec).lexically_normal();
     if (ec) {
@@ -80,6 +85,14 @@ int main(int argc, char** argv) {
       return 1;
     }
     options.registry_stall_timeout = std::chrono::seconds(seconds);
+  }
+
+  // Each running container holds a few of keeld's fds (its shim's event connection, a pidfd on
+  // the shim): the soft limit's usual 1024 would cap keeld at a few hundred containers. Raising
+  // the soft limit to the hard one needs no privilege.
+  if (rlimit files{}; ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    (void)::setrlimit(RLIMIT_NOFILE, &files);
   }
 
   spdlog::set_level(spdlog::level::from_str(log_level));

@@ -27,6 +27,7 @@
 #include "manager/images/reference.h"
 #include "manager/registry/credentials.h"
 #include "manager/registry/platform.h"
+#include "manager/registry/registry_client.h"
 #include "manager/registry/registry_hosts.h"
 #include "manager/store/database.h"
 
@@ -71,6 +72,7 @@ struct RegistrySettings {
   int max_concurrent_uploads = 5;    // layers uploading at once in one push
   // A transfer that moves no byte for this long fails (then is retried, resuming).
   std::chrono::seconds stall_timeout{60};
+  registry::UploadChunking upload_chunking{};  // one PUT up to 16 MiB, else 8 MiB PATCHes
 };
 
 // docker pull: what to pull.
@@ -89,6 +91,23 @@ struct PullProgress {
 };
 // False cancels the pull (the client went away): it stops at the next chunk.
 using PullProgressFn = std::function<bool(const PullProgress&)>;
+
+// docker push: which local image, under which name, goes to the registry the name is on.
+struct PushOptions {
+  std::string ref;  // "localhost:5000/a:v1"; a missing tag is "latest", as docker's
+};
+
+// docker push's lines have pull's shape: a layer's short id and "Preparing", "Waiting",
+// "Pushing" (current/total), "Pushed", "Layer already exists", "Mounted from <repository>".
+using PushProgress = PullProgress;
+using PushProgressFn = PullProgressFn;
+
+// docker push's last line: "<tag>: digest: <digest> size: <size>".
+struct PushResult {
+  std::string tag;  // the tag pushed, or the manifest digest for a reference by digest
+  content::Digest digest;
+  std::uint64_t size = 0;  // of the manifest
+};
 
 struct LoadResult {
   std::vector<std::string> loaded;  // "Loaded image: busybox:latest" / "Loaded image ID: sha256:…"
@@ -159,6 +178,11 @@ class ImageService {
   // those a failed pull verified are kept, a download cut short is resumed by the next try, and
   // concurrent pulls of one blob share its download.
   [[nodiscard]] Result<Image> pull(const PullOptions& options, const PullProgressFn& progress);
+  // docker push: the image's config and layers (those the repository lacks: HEAD first; a
+  // mount from another repository of the same registry the image is named in; else an upload,
+  // up to max_concurrent_uploads at a time), then its manifest, bytes unchanged, so every digest
+  // on the registry is the local one.
+  [[nodiscard]] Result<PushResult> push(const PushOptions& options, const PushProgressFn& progress);
   // docker save: a docker-archive tar (manifest.json with Config, RepoTags and Layers, plus
   // repositories; plain layer tars) of the named images, written to out_fd.
   [[nodiscard]] Result<void> save(std::span<const std::string> refs, int out_fd);

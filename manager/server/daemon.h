@@ -27,6 +27,8 @@ struct DaemonOptions {
   DaemonConfig config;
   // A registry transfer that moves no byte for this long fails (and is retried, then reported).
   std::chrono::seconds registry_stall_timeout{60};
+  // docker's client config layout: config.json (registry logins) and certs.d/. Empty: the root.
+  std::filesystem::path config_dir;
 };
 
 class Daemon {
