@@ -161,8 +161,8 @@ void ExitMonitor::run() {
   std::array<epoll_event, 64> events{};
   int timeout_ms = -1;
   for (;;) {
-    const int n = ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()),
-                               timeout_ms);
+    const int n =
+        ::epoll_wait(epoll_.get(), events.data(), static_cast<int>(events.size()), timeout_ms);
     if (n < 0 && errno != EINTR) {
       spdlog::error("exit monitor: epoll_wait: {}", std::strerror(errno));
       return;

@@ -1,9 +1,9 @@
 // The table that lets a call register only the verb it names must list exactly what each hook
 // adds: a missing name would make that verb look unknown, a stale one would register nothing.
-#include <gtest/gtest.h>
-
 #include <set>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "ctl/commands/commands.h"
 
