@@ -40,6 +40,8 @@ const TopLevelVerb kTopLevelVerbs[] = {
     {{"rmi"}, add_rmi},
     {{"history"}, add_history},
     {{"events"}, add_events},
+    {{"login"}, add_login},
+    {{"logout"}, add_logout},
     {{"run", "create"}, add_run},
     {{"start"}, add_start},
     {{"attach"}, add_attach},

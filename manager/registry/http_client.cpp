@@ -224,8 +224,8 @@ Result<HttpResponse> HttpClient::request(const HttpRequest& req) {
   }
 
   const CURLcode rc = curl_easy_perform(c);
-  if (transfer.sink_error)
-    return *transfer.sink_error;
+  if (transfer.callback_error)
+    return *transfer.callback_error;
   if (rc == CURLE_OPERATION_TIMEDOUT)
     return Error::with_errno(Errc::kUnavailable,
                              req.method + " " + req.url + ": no data for " +

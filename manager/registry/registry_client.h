@@ -119,6 +119,19 @@ class RegistryClient {
     std::chrono::steady_clock::time_point expires;
   };
 
+  // Sends `request`, answering one 401 with a token for `scope` (empty: the registry's own), and
+  // trying again with backoff after a 429 or 5xx (waiting as Retry-After says) or a transport
+  // failure that delivered nothing to the request's sink. A body cut short after some bytes
+  // reached the sink is returned as the error: the caller resumes from where it got to.
+  // `request` is left as last sent (its URL on plain HTTP after a fallback), so an error built
+  // from it names what was really asked.
+  [[nodiscard]] Result<HttpResponse> send(HttpRequest& request, const std::string& scope);
+  // One try of send(): the token dance, over transmit().
+  [[nodiscard]] Result<HttpResponse> send_once(HttpRequest& request, const std::string& scope);
+  // One request to the registry itself. While the endpoint may still fall back to plain HTTP,
+  // a first TLS attempt that finds no TLS server moves this client to plain HTTP for good; one
+  // that succeeds settles TLS for good.
+  [[nodiscard]] Result<HttpResponse> transmit(HttpRequest& request);
   [[nodiscard]] Result<std::string> authorization_for(const std::string& challenge_header,
                                                       const std::string& scope);
   [[nodiscard]] Result<std::string> fetch_token(const std::string& realm,
