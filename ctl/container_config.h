@@ -38,6 +38,7 @@ struct RunFlags {
   std::vector<std::string> cap_drop;
   bool privileged = false;
   std::string network;
+  std::vector<std::string> publish;  // -p, parsed by keeld
   std::string restart;
   std::vector<std::string> labels;
   std::vector<std::string> security_opts;

@@ -12,6 +12,9 @@ packages=(
   libzstd-dev libssl-dev protobuf-compiler libprotobuf-dev libgrpc++-dev protobuf-compiler-grpc
   # container images and test tools
   busybox-static docker-registry iproute2 util-linux procps strace jq
+  # container networks: the CNI plugins keeld runs (bridge, host-local, loopback, portmap,
+  # firewall, tuning) and the iptables they program
+  containernetworking-plugins iptables
   # peers for drop-in tests and benchmarks
   runc crun hyperfine containerd podman conmon skopeo umoci
 )

@@ -11,7 +11,7 @@ namespace {
 constexpr AddVerb kContainerVerbs[] = {
     add_run,   add_start,   add_attach, add_exec, add_cp,     add_stop,   add_kill,
     add_pause, add_wait,    add_rename, add_rm,   add_ps,     add_logs,   add_top,
-    add_stats, add_inspect, add_update, add_diff, add_commit, add_export,
+    add_stats, add_inspect, add_update, add_diff, add_commit, add_export, add_port,
 };
 // Verbs at both levels: `keelctl images` and `keelctl image ls`.
 constexpr AddVerb kImageVerbs[] = {
@@ -44,6 +44,7 @@ void add_commands(CLI::App& app, Client& client) {
     add(image, client, true);
 
   add_events(app, client, false);
+  add_network(app, client, false);
 
   for (const AddVerb add : kContainerVerbs)
     add(app, client, false);
