@@ -229,5 +229,34 @@ TEST_F(NetworkLeaks, BadAndOverlappingSubnetsAreRefused) {
   EXPECT_EQ(lines_of(keeld_.ctl_ok({"network", "ls", "-q"})).size(), 1U);
 }
 
+TEST_F(NetworkLeaks, KeeldKilledUnderAPublishedPortKeepsServingAndRmRemovesTheRules) {
+  const int port = free_port();
+  run_detached(with({"--name", "web", "-p", "127.0.0.1:" + std::to_string(port) + ":80"},
+                    httpd("still-up")));
+  EXPECT_TRUE(
+      wait_until([&] { return contains(http_get(port, "/index.html"), "still-up"); }, seconds(15)));
+  keeld_.kill();
+  ASSERT_NO_FATAL_FAILURE(keeld_.start());
+  EXPECT_TRUE(contains(http_get(port, "/index.html"), "still-up"));
+  // The port is still held: recovery took the attachment back from the record.
+  const RunResult again = keeld_.ctl(
+      {"run", "-d", "-p", "127.0.0.1:" + std::to_string(port) + ":80", "busybox", "true"});
+  EXPECT_THAT(again.err, HasSubstr("port is already allocated"));
+  keeld_.ctl_ok({"rm", "-f", "web"});
+  EXPECT_EQ(http_get(port, "/index.html"), "");
+  for (const auto& line : lines_of(host_output({"/usr/sbin/iptables-save"})))
+    EXPECT_THAT(line, Not(HasSubstr("--dport " + std::to_string(port)))) << "portmap rule left";
+}
+
+TEST_F(NetworkLeaks, ContainerModeSharesTheOtherContainersAddress) {
+  run_detached({"--name", "holder", "busybox", "sleep", "60"});
+  const std::string ip = inspect("holder", "{{.NetworkSettings.IPAddress}}");
+  ASSERT_TRUE(ip.starts_with(subnet_prefix())) << ip;
+  const RunResult joined = keeld_.ctl({"run", "--rm", "--network", "container:holder", "busybox",
+                                       "sh", "-c", "ip -4 -o addr show eth0"});
+  EXPECT_EQ(joined.exit_code, 0) << joined;
+  EXPECT_THAT(joined.out, HasSubstr("inet " + ip + "/"));
+}
+
 }  // namespace
 }  // namespace keel::it::containers_it
