@@ -146,15 +146,21 @@ TEST_F(NetworkLeaks, HostSeesTheHostsInterfaces) {
 
 TEST_F(NetworkLeaks, DefaultBridgeGivesAnAddressInTheSubnetAndReachesTheGateway) {
   const std::string gateway = subnet_prefix() + "1";
-  const RunResult result = keeld_.ctl(
-      {"run", "--rm", "busybox", "sh", "-c",
-       "ls /sys/class/net; ip -4 -o addr show eth0; ping -c 1 -W 3 " + gateway +
-           " >/dev/null "
-           "&& echo gateway-ok; cat /etc/hostname; grep -c nameserver /etc/resolv.conf"});
+  const RunResult result =
+      keeld_.ctl({"run", "--rm", "--name", "probe", "busybox", "sh", "-c",
+                  "ls /sys/class/net; ip -4 -o addr show eth0; "
+                  "ping -c 1 -W 3 " +
+                      gateway +
+                      " >/dev/null && echo gateway-ok; "
+                      "ping -c 1 -W 3 127.0.0.1 >/dev/null && echo loopback-ok; "
+                      "cat /etc/hostname; grep -c 'probe$' /etc/hosts"});
   EXPECT_EQ(result.exit_code, 0) << result << "\nkeeld log:\n" << keeld_.log();
   EXPECT_THAT(result.out, HasSubstr("eth0\nlo\n"));
   EXPECT_THAT(result.out, HasSubstr("inet " + subnet_prefix()));
-  EXPECT_THAT(result.out, HasSubstr("gateway-ok"));
+  EXPECT_THAT(result.out, HasSubstr("gateway-ok\n"));
+  EXPECT_THAT(result.out, HasSubstr("loopback-ok\n"));
+  // /etc/hosts names the container's address with its hostname and name.
+  EXPECT_THAT(result.out, ::testing::EndsWith("\n1\n"));
 }
 
 TEST_F(NetworkLeaks, TwoContainersOnTheDefaultBridgeReachEachOtherByAddress) {

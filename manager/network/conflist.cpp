@@ -31,10 +31,4 @@ nlohmann::json make_conflist(const Network& network, const std::string& ipam_dir
   return {{"cniVersion", kCniVersion}, {"name", network.name}, {"plugins", std::move(plugins)}};
 }
 
-nlohmann::json loopback_conflist() {
-  return {{"cniVersion", kCniVersion},
-          {"name", "keel-loopback"},
-          {"plugins", nlohmann::json::array({{{"type", "loopback"}}})}};
-}
-
 }  // namespace keel::manager::network

@@ -17,7 +17,4 @@ inline constexpr const char* kCniVersion = "1.0.0";
 
 [[nodiscard]] nlohmann::json make_conflist(const Network& network, const std::string& ipam_dir);
 
-// The list that brings `lo` up in a new namespace: the loopback plugin alone.
-[[nodiscard]] nlohmann::json loopback_conflist();
-
 }  // namespace keel::manager::network

@@ -2,8 +2,11 @@
 
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <net/if.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -17,6 +20,25 @@
 #include "common/unique_fd.h"
 
 namespace keel::manager::network {
+namespace {
+
+// What the CNI loopback plugin does, without a process: lo up in the calling thread's
+// namespace, so 127.0.0.1 works inside the container.
+int bring_loopback_up() {
+  UniqueFd sock(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (sock.get() < 0)
+    return errno;
+  ifreq request{};
+  std::strncpy(request.ifr_name, "lo", IFNAMSIZ - 1);
+  if (::ioctl(sock.get(), SIOCGIFFLAGS, &request) != 0)
+    return errno;
+  request.ifr_flags = static_cast<short>(request.ifr_flags | IFF_UP);
+  if (::ioctl(sock.get(), SIOCSIFFLAGS, &request) != 0)
+    return errno;
+  return 0;
+}
+
+}  // namespace
 
 bool NetNs::exists(const std::string& path) {
   struct statfs st {};
@@ -45,7 +67,10 @@ Result<NetNs> NetNs::create(const std::string& path) {
     if (::mount("/proc/thread-self/ns/net", path.c_str(), nullptr, MS_BIND, nullptr) != 0) {
       err = errno;
       step = "bind-mounting the namespace on " + path;
+      return;
     }
+    if ((err = bring_loopback_up()) != 0)
+      step = "bringing lo up";
   });
   worker.join();
   if (err != 0)

@@ -12,8 +12,8 @@ namespace keel::manager::network {
 
 class NetNs {
  public:
-  // Creates the file and the namespace bound on it; kAlreadyExists when the path is already a
-  // namespace (a container started twice without teardown).
+  // Creates the file and the namespace bound on it, its lo up; kAlreadyExists when the path is
+  // already a namespace (a container started twice without teardown).
   [[nodiscard]] static Result<NetNs> create(const std::string& path);
   // Unmounts and unlinks the namespace at `path`; nothing there is not an error. For teardown
   // of a namespace whose owner is gone (keeld restarted).

@@ -402,11 +402,6 @@ Result<Attachment> NetworkService::attach(const std::string& container_id,
                         {"hostIP", port.host_ip}});
   call.capability_args["portMappings"] = mappings;
 
-  auto loopback = CniConfList::parse(loopback_conflist());
-  CniCall lo_call = call;
-  lo_call.ifname = "lo";
-  if (auto up = loopback->add(cni_, lo_call); !up)
-    return std::move(up).error();
   auto list = CniConfList::parse(make_conflist(*network, ipam_dir()));
   if (!list)
     return std::move(list).error();

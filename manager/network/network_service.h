@@ -81,7 +81,7 @@ class NetworkService {
   [[nodiscard]] Result<std::vector<PortMapping>> check_ports(const std::vector<PortMapping>& ports,
                                                              const std::string& container_id);
 
-  // The container's namespace made and wired to the network (loopback up, CNI ADD with the
+  // The container's namespace made and wired to the network (lo up, CNI ADD with the
   // ports); on any failure nothing is left (namespace, veth, rules, lease).
   [[nodiscard]] Result<Attachment> attach(const std::string& container_id,
                                           const std::string& network,

@@ -119,7 +119,7 @@ TEST_F(NetworkServiceTest, AMissingPluginFailsInOneLineAndLeavesNothing) {
   ASSERT_TRUE(service) << service.error().message();
   auto attached = (*service)->attach("c1", "bridge", {});
   ASSERT_FALSE(attached);
-  EXPECT_THAT(attached.error().message(), HasSubstr("CNI plugin \"loopback\" not found in"));
+  EXPECT_THAT(attached.error().message(), HasSubstr("CNI plugin \"bridge\" not found in"));
   EXPECT_FALSE(std::filesystem::exists((*service)->netns_path("c1")));
 }
 
