@@ -300,6 +300,7 @@ keel::v1::ContainerConfig build_container_config(
   config.set_network(flags.network);
   for (const auto& publish : flags.publish)
     config.add_publish(publish);
+  config.set_publish_all(flags.publish_all);
   *config.mutable_restart_policy() = parse_restart_policy(flags.restart);
   if (flags.remove && config.restart_policy().name() != "no")
     flag_error("Conflicting options: --restart and --rm");
@@ -384,6 +385,7 @@ void add_run_flags(CLI::App& cmd, RunFlags& flags, bool with_run) {
                  "Connect a container to a network (bridge, none, host, NAME, container:ID)");
   cmd.add_option("-p,--publish", flags.publish, "Publish a container's port(s) to the host")
       ->allow_extra_args(false);
+  cmd.add_flag("-P,--publish-all", flags.publish_all, "Publish all exposed ports to random ports");
   cmd.add_option("--restart", flags.restart, "Restart policy to apply when a container exits");
   cmd.add_option("-l,--label", flags.labels, "Set meta data on a container")
       ->allow_extra_args(false);

@@ -39,6 +39,7 @@ struct RunFlags {
   bool privileged = false;
   std::string network;
   std::vector<std::string> publish;  // -p, parsed by keeld
+  bool publish_all = false;          // -P
   std::string restart;
   std::vector<std::string> labels;
   std::vector<std::string> security_opts;

@@ -264,5 +264,29 @@ TEST_F(NetworkLeaks, ContainerModeSharesTheOtherContainersAddress) {
   EXPECT_THAT(joined.out, HasSubstr("inet " + ip + "/"));
 }
 
+TEST_F(NetworkLeaks, PublishAllPutsTheImagesExposedPortsOnFreeHostPorts) {
+  keeld_.ctl_ok({"import", "-c", "EXPOSE 80", (work_ / "busybox.tar").string(), "web:latest"});
+  run_detached({"--name", "web", "-P", "web", "sh", "-c",
+                "mkdir /www && echo exposed > /www/index.html && exec httpd -f -p 80 -h /www"});
+  const std::string host = trimmed(keeld_.ctl_ok({"port", "web", "80/tcp"}));
+  ASSERT_TRUE(host.starts_with("0.0.0.0:")) << host;
+  const int port = std::stoi(host.substr(host.find(':') + 1));
+  EXPECT_GT(port, 0);
+  EXPECT_TRUE(
+      wait_until([&] { return contains(http_get(port, "/index.html"), "exposed"); }, seconds(15)));
+}
+
+TEST_F(NetworkLeaks, AnInternalNetworkHasNoRouteOut) {
+  keeld_.ctl_ok({"network", "create", "--internal", "--subnet", "10.199.78.0/24", "inside"});
+  const RunResult routes =
+      keeld_.ctl({"run", "--rm", "--network", "inside", "busybox", "ip", "-4", "route"});
+  EXPECT_EQ(routes.exit_code, 0) << routes;
+  EXPECT_THAT(routes.out, HasSubstr("10.199.78.0/24 dev eth0"));
+  EXPECT_THAT(routes.out, Not(HasSubstr("default")));
+  const RunResult bridged = keeld_.ctl({"run", "--rm", "busybox", "ip", "-4", "route"});
+  EXPECT_THAT(bridged.out, HasSubstr("default via " + subnet_prefix() + "1"));
+  keeld_.ctl_ok({"network", "rm", "inside"});
+}
+
 }  // namespace
 }  // namespace keel::it::containers_it

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "common/fs.h"
@@ -37,6 +39,28 @@ Result<std::string> joined_netns(ServiceState& state, const std::string& other_n
   return "/proc/" + std::to_string(other->state.pid) + "/ns/net";
 }
 
+// -p's mappings, then with -P each port the image EXPOSEs that no -p names, on a free host port
+// (chosen at each start, as docker does).
+Result<std::vector<network::PortMapping>> published_ports(const ImageConfig& image,
+                                                          const RunOptions& run) {
+  std::vector<network::PortMapping> ports = run.publish;
+  if (!run.publish_all)
+    return ports;
+  for (const auto& exposed : image.exposed_ports) {
+    auto parsed = network::parse_publish(exposed);
+    if (!parsed)
+      return std::move(parsed).error().context("image EXPOSE");
+    for (const auto& port : *parsed) {
+      const bool named = std::any_of(ports.begin(), ports.end(), [&](const auto& p) {
+        return p.container_port == port.container_port && p.protocol == port.protocol;
+      });
+      if (!named)
+        ports.push_back(port);
+    }
+  }
+  return ports;
+}
+
 std::string host_name() {
   char name[256] = {};
   if (::gethostname(name, sizeof name - 1) != 0)
@@ -69,8 +93,8 @@ Result<void> write_etc(const ServiceState& state, const ContainerRecord& record)
 
 }  // namespace
 
-Result<void> prepare_network(ServiceState& state, const RunOptions& run, ContainerRecord& record,
-                             SpecContext& context) {
+Result<void> prepare_network(ServiceState& state, const ImageConfig& image, const RunOptions& run,
+                             ContainerRecord& record, SpecContext& context) {
   record.ports.clear();
   switch (run.network) {
     case NetworkMode::kNone:
@@ -95,11 +119,14 @@ Result<void> prepare_network(ServiceState& state, const RunOptions& run, Contain
       if (!found)
         return std::move(found).error();
       record.network_mode = found->name;
+      auto ports = published_ports(image, run);
+      if (!ports)
+        return std::move(ports).error();
       // Refused now, as docker refuses the run, rather than at the first start.
-      auto checked = state.options.networks->check_ports(run.publish, record.id);
+      auto checked = state.options.networks->check_ports(*ports, record.id);
       if (!checked)
         return std::move(checked).error();
-      record.ports = run.publish;
+      record.ports = std::move(*ports);
       context.netns_path = state.options.networks->netns_path(record.id);
       break;
     }

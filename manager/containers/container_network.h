@@ -16,8 +16,9 @@ namespace keel::manager::containers {
 // refused before anything is set up), fills the record's network fields and the spec context's
 // namespace path, and writes the container's hosts, hostname and resolv.conf into its bundle
 // directory. Mutex held.
-[[nodiscard]] Result<void> prepare_network(ServiceState& state, const RunOptions& run,
-                                           ContainerRecord& record, SpecContext& context);
+[[nodiscard]] Result<void> prepare_network(ServiceState& state, const ImageConfig& image,
+                                           const RunOptions& run, ContainerRecord& record,
+                                           SpecContext& context);
 
 // Before the task is created: the namespace made and wired (CNI ADD), the record saved with the
 // attachment so a crash after this point can still undo it, hosts rewritten with the address.

@@ -76,6 +76,7 @@ struct RunOptions {
   NetworkMode network = NetworkMode::kNone;
   std::string network_name;                   // kBridge: the network; kContainer: the container
   std::vector<network::PortMapping> publish;  // -p
+  bool publish_all = false;                   // -P: each EXPOSEd port on a free host port
 };
 
 // Parses -v's syntax. kInvalidArgument for a relative container path, "/" as destination, an

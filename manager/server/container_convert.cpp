@@ -91,6 +91,7 @@ Result<containers::CreateRequest> create_request(const keel::v1::ContainerConfig
       return std::move(ports).error();
     run.publish.insert(run.publish.end(), ports->begin(), ports->end());
   }
+  run.publish_all = config.publish_all();
   if (config.has_restart_policy() && !config.restart_policy().name().empty()) {
     std::string policy = config.restart_policy().name();
     if (config.restart_policy().maximum_retry_count() > 0)
