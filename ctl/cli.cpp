@@ -50,7 +50,7 @@ int run_keelctl(int argc, const char* const* argv, std::ostream& err) {
   app.require_subcommand(1);
   // The address is read by the callbacks, which run after parsing; rebuild the client then.
   app.parse_complete_callback([&] { client = Client(address); });
-  add_commands(app, client);
+  add_commands(app, client, named_verb(argc, argv));
 
   try {
     app.parse(argc, argv);

@@ -352,6 +352,9 @@ void add_run_flags(CLI::App& cmd, RunFlags& flags, bool with_run) {
   // -h is --hostname here, as in docker; help stays reachable as --help.
   cmd.set_help_flag("--help", "Print usage");
   cmd.positionals_at_end();
+  cmd.add_option("--pull", flags.pull,
+                 "Pull image before running (\"always\", \"missing\", \"never\")")
+      ->capture_default_str();
   if (with_run) {
     cmd.add_flag("-d,--detach", flags.detach, "Run container in background and print container ID");
     cmd.add_option("--detach-keys", flags.detach_keys,

@@ -47,6 +47,8 @@ struct RunFlags {
   std::optional<int> stop_timeout;
   std::string detach_keys;
   bool sig_proxy = true;
+  // --pull: "missing" (pull when the image is not here), "always" or "never".
+  std::string pull = "missing";
   // The image, then the command and its arguments.
   std::vector<std::string> args;
 };

@@ -2,10 +2,12 @@
 // manager/server (Daemon) and the libraries under it.
 #include <limits.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 
@@ -35,6 +37,7 @@ int main(int argc, char** argv) {
   options.runtime = beside_keeld("keel");
   options.shim = beside_keeld("keel-shim");
   std::string log_level = "info";
+  std::string config_file(keel::manager::server::kDefaultConfigFile);
   CLI::App app{"keeld: the Keel manager daemon (images, snapshots, containers over gRPC)", "keeld"};
   app.set_version_flag("-v,--version", "keeld version " KEEL_VERSION);
   app.add_option("--root", options.root, "Directory for persistent data")->capture_default_str();
@@ -55,6 +58,11 @@ int main(int argc, char** argv) {
   app.add_option("--bridge-subnet", options.bridge_subnet,
                  "The default network's subnet (default 172.30.0.0/16, or a free /16 when the "
                  "host routes that)");
+  auto* config_option =
+      app.add_option("--config-file", config_file, "The daemon configuration file (JSON)")
+          ->capture_default_str();
+  app.add_option("--config-dir", options.config_dir,
+                 "Registry logins (config.json) and certificates (certs.d); default: the root");
   app.add_option("--log-level", log_level, "debug, info, warn or error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
@@ -69,7 +77,7 @@ int main(int argc, char** argv) {
   // Resolved once, against keeld's own cwd: shims run in their bundle directories and a
   // container's spec needs an absolute rootfs, so a relative path would break every `run`.
   for (auto* path : {&options.root, &options.state, &options.address, &options.runtime,
-                     &options.shim, &options.cni_conf_dir}) {
+                     &options.shim, &options.cni_conf_dir, &options.config_dir}) {
     if (path->empty())
       continue;
     std::error_code ec;
@@ -78,6 +86,33 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "keeld: %s: %s\n", path->c_str(), ec.message().c_str());
       return 1;
     }
+  }
+
+  // A missing default file is no configuration; a file asked for by name must be there.
+  auto config = keel::manager::server::load_daemon_config(config_file, config_option->count() > 0);
+  if (!config) {
+    std::fprintf(stderr, "keeld: %s\n", config.error().message().c_str());
+    return 1;
+  }
+  options.config = std::move(*config);
+  // Not a daemon.json key: tests shorten it so that a registry that hangs fails in seconds.
+  if (const char* stall = std::getenv("KEELD_REGISTRY_STALL_TIMEOUT"); stall != nullptr) {
+    char* end = nullptr;
+    const long seconds = std::strtol(stall, &end, 10);
+    if (end == stall || *end != '\0' || seconds < 1) {
+      std::fprintf(stderr, "keeld: KEELD_REGISTRY_STALL_TIMEOUT=%s: not a number of seconds\n",
+                   stall);
+      return 1;
+    }
+    options.registry_stall_timeout = std::chrono::seconds(seconds);
+  }
+
+  // Each running container holds a few of keeld's fds (its shim's event connection, a pidfd on
+  // the shim): the soft limit's usual 1024 would cap keeld at a few hundred containers. Raising
+  // the soft limit to the hard one needs no privilege.
+  if (rlimit files{}; ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    (void)::setrlimit(RLIMIT_NOFILE, &files);
   }
 
   spdlog::set_level(spdlog::level::from_str(log_level));

@@ -9,12 +9,16 @@ packages=(
   # libraries
   nlohmann-json3-dev libseccomp-dev libcap-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev libarchive-dev libsqlite3-dev libcurl4-openssl-dev
-  libzstd-dev libssl-dev protobuf-compiler libprotobuf-dev libgrpc++-dev protobuf-compiler-grpc
+  libzstd-dev libisal-dev libssl-dev protobuf-compiler libprotobuf-dev libgrpc++-dev protobuf-compiler-grpc
+  # the static archives keelctl links (cmake/static_archives.cmake): libarchive's dependencies
+  libacl1-dev liblz4-dev libxml2-dev libicu-dev nettle-dev liblzma-dev libbz2-dev zlib1g-dev
   # container images and test tools
   busybox-static docker-registry iproute2 util-linux procps strace jq
   # container networks: the CNI plugins keeld runs (bridge, host-local, loopback, portmap,
   # firewall, tuning) and the iptables they program
   containernetworking-plugins iptables
+  # registry auth tests: htpasswd (bcrypt users), Boost.Beast (the token server), openssl (test CAs)
+  apache2-utils libboost-dev openssl
   # peers for drop-in tests and benchmarks
   runc crun hyperfine containerd podman conmon skopeo umoci
 )

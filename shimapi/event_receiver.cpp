@@ -66,6 +66,8 @@ TaskEvent decode(const containerd::services::events::ttrpc::v1::Envelope& envelo
       event.container_id = exit.container_id();
       event.exec_id = exit.id() == exit.container_id() ? "" : exit.id();
       event.exit_status = exit.exit_status();
+      event.pid = exit.pid();
+      event.exited_at_ns = exit.exited_at().seconds() * 1'000'000'000LL + exit.exited_at().nanos();
     }
   }
   return event;

@@ -22,6 +22,8 @@ struct TaskEvent {
   std::string container_id;  // TaskOOM and TaskExit
   std::string exec_id;       // TaskExit of an exec'd process; empty for the init
   std::uint32_t exit_status = 0;
+  std::uint32_t pid = 0;          // TaskExit: the process that exited
+  std::int64_t exited_at_ns = 0;  // TaskExit
 };
 
 class EventReceiver {

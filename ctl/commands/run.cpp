@@ -1,11 +1,14 @@
 // keelctl run and create: a container from docker's flags (container_config.h), then for run its
 // start, attached or detached, and --rm.
+#include <unistd.h>
+
 #include <iostream>
 
 #include "ctl/commands/commands.h"
 #include "ctl/container_attach.h"
 #include "ctl/container_config.h"
 #include "ctl/container_helpers.h"
+#include "ctl/image_pull.h"
 #include "keel/v1/containers.grpc.pb.h"
 #include "keel/v1/tasks.grpc.pb.h"
 
@@ -94,8 +97,31 @@ void run_attached(Client& client, const std::string& id, const RunFlags& flags,
     throw CommandError("", code);
 }
 
+// The image's pull for --pull always and missing: progress and status on stderr, as docker
+// keeps stdout for the container.
+void pull_for_run(Client& client, const std::string& image, const std::string& verb) {
+  try {
+    const PulledImage pulled =
+        pull_image(client, image, "", false, std::cerr, ::isatty(STDERR_FILENO) == 1);
+    print_pull_status(pulled, std::cerr);
+  } catch (const CommandError& error) {
+    run_failure(verb, error.what(), 125);
+  }
+}
+
+grpc::Status create_container(Client& client, const keel::v1::CreateContainerRequest& request,
+                              keel::v1::Container& container) {
+  grpc::ClientContext context;
+  return Containers::NewStub(client.channel())->Create(&context, request, &container);
+}
+
 void run(Client& client, const RunFlags& flags, bool create_only) {
   const std::string verb = create_only ? "create" : "run";
+  if (flags.pull != "missing" && flags.pull != "always" && flags.pull != "never")
+    run_failure(verb,
+                "invalid pull option: '" + flags.pull +
+                    "': must be one of \"always\", \"missing\" or \"never\"",
+                125);
   keel::v1::CreateContainerRequest request;
   std::string detach_keys;
   try {
@@ -107,16 +133,18 @@ void run(Client& client, const RunFlags& flags, bool create_only) {
   if (!create_only && !flags.detach)
     require_terminal(flags.tty, flags.interactive);
 
+  const std::string& image = flags.args[0];
+  if (flags.pull == "always")
+    pull_for_run(client, image, verb);
   keel::v1::Container container;
-  {
-    grpc::ClientContext context;
-    const grpc::Status status =
-        Containers::NewStub(client.channel())->Create(&context, request, &container);
-    if (status.error_code() == grpc::StatusCode::NOT_FOUND &&
-        status.error_message().find("image") != std::string::npos)
-      std::cerr << "Unable to find image '" << with_default_tag(flags.args[0]) << "' locally\n";
-    check_run(client, status, verb);
+  grpc::Status status = create_container(client, request, container);
+  if (flags.pull == "missing" && status.error_code() == grpc::StatusCode::NOT_FOUND &&
+      status.error_message().find("No such image") != std::string::npos) {
+    std::cerr << "Unable to find image '" << with_default_tag(image) << "' locally\n";
+    pull_for_run(client, image, verb);
+    status = create_container(client, request, container);
   }
+  check_run(client, status, verb);
   if (create_only)
     std::cout << container.id() << "\n";
   else if (flags.detach)

@@ -85,7 +85,7 @@ TEST(KeelctlPull, UnknownTagIsOneLineAndLeavesNothingBehind) {
   const auto missing = keeld.ctl({"pull", registry.host() + "/keel/small:nope"});
   EXPECT_EQ(missing.exit_code, 1) << missing;
   ASSERT_EQ(missing.err_lines().size(), 1U) << missing;
-  EXPECT_THAT(missing.err, HasSubstr("MANIFEST_UNKNOWN")) << missing;
+  EXPECT_THAT(missing.err, HasSubstr("manifest unknown")) << missing;
   EXPECT_EQ(ingest_files(keeld), before);
   EXPECT_EQ(keeld.ctl_ok({"images", "-a", "-q"}), "");
 }

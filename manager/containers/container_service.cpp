@@ -46,6 +46,7 @@ Result<std::unique_ptr<ContainerService>> ContainerService::open(
   auto impl = std::make_unique<Impl>(options, db, images, snapshotter, bus, std::move(*store),
                                      std::move(shims));
   impl->state.shim_events = std::move(*events);
+  KEEL_TRY(impl->supervisor.start_monitor());
   std::unique_ptr<ContainerService> service(new ContainerService(std::move(impl)));
   {
     std::unique_lock lock(service->impl_->state.mutex);

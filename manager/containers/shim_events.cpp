@@ -21,27 +21,27 @@ std::string ShimEvents::address() const {
   return receiver_ ? receiver_->address() : std::string();
 }
 
+void ShimEvents::set_exit_handler(ExitHandler handler) {
+  std::lock_guard lock(mutex_);
+  exit_handler_ = std::move(handler);
+}
+
 void ShimEvents::on_event(const shimapi::TaskEvent& event) {
   if (event.container_id.empty())
     return;
   std::lock_guard lock(mutex_);
-  if (event.topic == "/tasks/oom")
+  if (event.topic == "/tasks/oom") {
     oom_.insert(event.container_id);
-  else if (event.topic == "/tasks/exit" && event.exec_id.empty())
-    exited_.insert(event.container_id);
-  else
-    return;
-  changed_.notify_all();
-}
-
-bool ShimEvents::await_exit(const std::string& container_id, std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mutex_);
-  return changed_.wait_for(lock, timeout, [&] { return exited_.contains(container_id); });
+  } else if (event.topic == "/tasks/exit" && exit_handler_) {
+    exit_handler_(event.container_id, event.exec_id,
+                  TaskExit{.pid = static_cast<int>(event.pid),
+                           .exit_status = static_cast<int>(event.exit_status),
+                           .exited_at_ns = event.exited_at_ns});
+  }
 }
 
 bool ShimEvents::take_oom(const std::string& container_id) {
   std::lock_guard lock(mutex_);
-  exited_.erase(container_id);
   return oom_.erase(container_id) > 0;
 }
 

@@ -1,16 +1,17 @@
 // What keeld learns from its shims' task events (shimapi/event_receiver.h): which containers had
-// a process OOM-killed, and which init exits were reported. Replaces reading cgroupfs: the shim,
-// which watches the cgroup, says so in a TaskOOM before the TaskExit of that init.
+// a process OOM-killed, and every process exit, handed to the exit handler (ExitMonitor). The
+// OOM replaces reading cgroupfs: the shim, which watches the cgroup, sends a TaskOOM before the
+// TaskExit of that init, on one connection, so the OOM is recorded before the exit is handled.
 #pragma once
 
-#include <chrono>
-#include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 
 #include "common/error.h"
+#include "manager/containers/task_client.h"
 #include "shimapi/event_receiver.h"
 
 namespace keel::manager::containers {
@@ -27,10 +28,12 @@ class ShimEvents {
 
   [[nodiscard]] std::string address() const;
 
-  // Waits (at most `timeout`) for the TaskExit of the container's init: once it is in, so is
-  // any TaskOOM its shim sent before it. False when it did not come (a shim that lost events).
-  bool await_exit(const std::string& container_id, std::chrono::milliseconds timeout);
-  // Whether a TaskOOM came for the container since the last call; forgets it and its exit.
+  using ExitHandler =
+      std::function<void(const std::string& id, const std::string& exec_id, const TaskExit&)>;
+  // Called on the receiver's thread for each TaskExit (init and exec'd processes); it must not
+  // block (it queues).
+  void set_exit_handler(ExitHandler handler);
+  // Whether a TaskOOM came for the container since the last call; forgets it.
   [[nodiscard]] bool take_oom(const std::string& container_id);
 
   // The handler the receiver calls (public for tests that feed events without a socket).
@@ -40,9 +43,8 @@ class ShimEvents {
   ShimEvents() = default;
 
   std::mutex mutex_;
-  std::condition_variable changed_;
   std::set<std::string> oom_;
-  std::set<std::string> exited_;
+  ExitHandler exit_handler_;
   std::unique_ptr<shimapi::EventReceiver> receiver_;  // last: stops before the state goes
 };
 

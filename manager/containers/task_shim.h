@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -71,9 +72,11 @@ class ShimConnector {
   // Starts the container's shim; its socket address.
   [[nodiscard]] virtual Result<std::string> launch(const ShimLaunch& launch) = 0;
   [[nodiscard]] virtual Result<std::unique_ptr<TaskShim>> connect(const std::string& address) = 0;
-  // Whether the shims send TaskExit and TaskOOM to keeld's event socket (real shims do; a test
-  // double does not, and nobody waits for events it never sends).
-  [[nodiscard]] virtual bool forwards_events() const { return true; }
+  // Where exits go that do not come through keeld's event socket. Real shims report theirs as
+  // TaskExit events (ShimEvents) and ignore this; a test double reports its own here.
+  using ExitReport =
+      std::function<void(const std::string& id, const std::string& exec_id, const TaskExit&)>;
+  virtual void report_exits_to(ExitReport /*report*/) {}
 };
 
 }  // namespace keel::manager::containers

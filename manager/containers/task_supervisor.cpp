@@ -1,10 +1,12 @@
 #include "manager/containers/task_supervisor.h"
 
+#include <charconv>
 #include <filesystem>
 
 #include <spdlog/spdlog.h>
 
 #include "common/clock.h"
+#include "common/fs.h"
 #include "common/scope_guard.h"
 #include "manager/containers/container_network.h"
 #include "manager/containers/restart_policy.h"
@@ -19,22 +21,46 @@ TaskSupervisor::~TaskSupervisor() {
 }
 
 void TaskSupervisor::stop() {
-  std::list<Watcher> watchers;
   {
     std::unique_lock lock(state_.mutex);
     stopping_ = true;
-    for (auto& [key, shim] : waiting_)
-      shim->interrupt();
     timer_wake_.notify_all();
     state_.changed.notify_all();
-    watchers.splice(watchers.end(), watchers_);
   }
-  // Joined without the mutex: each watcher takes it once more on its way out.
-  for (auto& watcher : watchers)
-    if (watcher.thread.joinable())
-      watcher.thread.join();
+  // Nothing reports to the monitor once it stops (ShimEvents outlives this supervisor).
+  if (state_.shim_events)
+    state_.shim_events->set_exit_handler(nullptr);
+  state_.shims->report_exits_to(nullptr);
+  // Joined without the mutex: a callback under way takes it once more on its way out.
+  if (monitor_)
+    monitor_->stop();
   if (timer_.joinable())
     timer_.join();
+}
+
+Result<void> TaskSupervisor::start_monitor() {
+  auto monitor = ExitMonitor::start();
+  if (!monitor)
+    return std::move(monitor).error();
+  monitor_ = std::move(*monitor);
+  const auto report = [monitor = monitor_.get()](const std::string& id, const std::string& exec_id,
+                                                 const TaskExit& exit) {
+    monitor->report(exec_id.empty() ? id : id + "/" + exec_id, exit);
+  };
+  if (state_.shim_events)
+    state_.shim_events->set_exit_handler(report);
+  state_.shims->report_exits_to(report);
+  return {};
+}
+
+pid_t TaskSupervisor::shim_pid_of(const std::string& id) const {
+  std::string text;
+  if (auto read = fs::read_file(state_.dir_of(id) + "/shim.pid"); read)
+    text = std::move(*read);
+  pid_t pid = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), pid);
+  (void)end;
+  return error == std::errc() && pid > 0 ? pid : 0;
 }
 
 Result<void> TaskSupervisor::start_task(ContainerRecord& record) {
@@ -68,8 +94,11 @@ Result<void> TaskSupervisor::start_task(ContainerRecord& record) {
     (void)(*shim)->shutdown(record.id);
     return std::move(pid).error();
   }
+  // Expected before it starts: a process that ends at once reports its exit at once.
+  watch_init(record.id, *pid);
   auto started = (*shim)->start(record.id, "");
   if (!started) {
+    monitor_->forget(record.id);
     (void)(*shim)->remove(record.id, "");
     (void)(*shim)->shutdown(record.id);
     return std::move(started).error();
@@ -84,68 +113,29 @@ Result<void> TaskSupervisor::start_task(ContainerRecord& record) {
   KEEL_TRY(state_.save(record));
   undo_network.release();
   state_.publish(record, "start");
-  watch_init(record.id, record.shim_address);
   return {};
 }
 
-void TaskSupervisor::watch(
-    const std::string& key, const std::string& address, const std::string& id,
-    const std::string& exec_id,
-    std::function<void(Result<TaskExit>, std::unique_lock<std::mutex>&)> exited) {
-  reap_watchers();
-  if (stopping_)
-    return;
-  auto shim = state_.shims->connect(address);
-  if (!shim) {
-    spdlog::warn("container {}: cannot watch its shim: {}", id, shim.error().message());
-    return;
-  }
-  std::shared_ptr<TaskShim> shared = std::move(*shim);
-  waiting_[key] = shared;
-  Watcher& watcher = watchers_.emplace_back();
-  // The mutex is held here, so the thread cannot mark itself done before it is stored.
-  watcher.thread =
-      std::thread([this, key, id, exec_id, shared, &watcher, exited = std::move(exited)] {
-        auto exit = shared->wait(id, exec_id);
-        // The shim's TaskExit follows any TaskOOM of this run: with it in, finish_task knows.
-        if (exit && exec_id.empty() && state_.shims->forwards_events() &&
-            !state_.shim_events->await_exit(id, std::chrono::seconds(2)))
-          spdlog::warn("container {}: no exit event from its shim; an OOM kill may go unseen", id);
-        std::unique_lock lock(state_.mutex);
-        if (auto it = waiting_.find(key); it != waiting_.end() && it->second == shared)
-          waiting_.erase(it);
-        if (!stopping_)
-          exited(std::move(exit), lock);
-        watcher.done = true;
-        state_.changed.notify_all();
-      });
-}
-
-void TaskSupervisor::watch_init(const std::string& id, const std::string& address) {
-  watch(id, address, id, "", [this, id](Result<TaskExit> exit, std::unique_lock<std::mutex>& lock) {
-    on_exit(id, exit, lock);
+void TaskSupervisor::watch_init(const std::string& id, int pid) {
+  monitor_->expect(id, pid, shim_pid_of(id), [this, id](Result<TaskExit> exit) {
+    std::unique_lock lock(state_.mutex);
+    if (!stopping_)
+      on_exit(id, exit, lock);
+    state_.changed.notify_all();
   });
 }
 
 void TaskSupervisor::reap_exec(const ExecHandle& handle, const std::string& shim_address) {
   const std::string key = handle.container_id + "/" + handle.exec_id;
-  watch(key, shim_address, handle.container_id, handle.exec_id,
-        [this, handle, shim_address](const Result<TaskExit>&, std::unique_lock<std::mutex>&) {
-          if (auto shim = state_.shims->connect(shim_address))
-            (void)(*shim)->remove(handle.container_id, handle.exec_id);
-          remove_fifos(handle.stdio);
-        });
-}
-
-void TaskSupervisor::reap_watchers() {
-  for (auto it = watchers_.begin(); it != watchers_.end();) {
-    if (!it->done) {
-      ++it;
-      continue;
-    }
-    it->thread.join();
-    it = watchers_.erase(it);
-  }
+  monitor_->expect(key, 0, shim_pid_of(handle.container_id),
+                   [this, handle, shim_address](const Result<TaskExit>&) {
+                     std::unique_lock lock(state_.mutex);
+                     if (stopping_)
+                       return;
+                     if (auto shim = state_.shims->connect(shim_address))
+                       (void)(*shim)->remove(handle.container_id, handle.exec_id);
+                     remove_fifos(handle.stdio);
+                   });
 }
 
 void TaskSupervisor::on_exit(const std::string& id, const Result<TaskExit>& exit,
@@ -172,7 +162,8 @@ void TaskSupervisor::on_exit(const std::string& id, const Result<TaskExit>& exit
 }
 
 void TaskSupervisor::finish_task(ContainerRecord& record, int code, std::int64_t exited_at) {
-  // Taken from its shim's TaskOOM event, which arrived before the exit (see the watcher).
+  // Taken from its shim's TaskOOM event: the shim sends it before the TaskExit that brought us
+  // here, on the same connection.
   record.state.oom_killed = state_.shim_events->take_oom(record.id);
   if (auto shim = state_.shims->connect(record.shim_address)) {
     (void)(*shim)->remove(record.id, "");
@@ -278,7 +269,7 @@ void TaskSupervisor::recover(std::unique_lock<std::mutex>& lock) {
       record.state.status = Status::kPaused;
       (void)state_.save(record);
     }
-    watch_init(record.id, record.shim_address);
+    watch_init(record.id, record.state.pid);
   }
 }
 

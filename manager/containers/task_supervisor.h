@@ -1,13 +1,14 @@
 // Owns the running side of containers: launching a container's shim and starting its task,
-// one watcher per running task blocked in the shim's Wait, recording exits, applying restart
-// policies after their back-off, and re-attaching to shims after a keeld restart. Every thread
-// it starts (watchers, the restart timer) is its own and is joined by stop().
+// learning of its exit (ExitMonitor: one thread for all containers, fed by the shims' TaskExit
+// events), recording exits, applying restart policies after their back-off, and re-attaching to
+// shims after a keeld restart. Its threads (the monitor's, the restart timer) are joined by stop().
 #pragma once
+
+#include <sys/types.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <functional>
-#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -15,6 +16,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "manager/containers/exit_monitor.h"
 #include "manager/containers/service_state.h"
 
 namespace keel::manager::containers {
@@ -32,36 +34,32 @@ class TaskSupervisor {
   TaskSupervisor(TaskSupervisor&&) = delete;
   TaskSupervisor& operator=(TaskSupervisor&&) = delete;
 
-  // Launches the shim, creates and starts the init, saves the record as running and watches
-  // it. Mutex held.
+  // Starts the exit monitor and routes the exits the shims report to it: TaskExit events from
+  // state.shim_events, or the connector's own reports (a test double's). Before recover().
+  [[nodiscard]] Result<void> start_monitor();
+
+  // Launches the shim, creates and starts the init, saves the record as running and expects
+  // its exit. Mutex held.
   [[nodiscard]] Result<void> start_task(ContainerRecord& record);
 
-  // After a keeld restart: watch the shims of running containers again, record the exits that
+  // After a keeld restart: expect the exits of running containers again, record the exits that
   // happened while keeld was away, resume pending restarts and removals. Mutex held.
   void recover(std::unique_lock<std::mutex>& lock);
 
-  // Waits for a detached exec'd process in the background, then drops it from the shim and
-  // removes its fifos. Mutex held.
+  // Expects a detached exec'd process's exit, then drops it from the shim and removes its
+  // fifos. Mutex held.
   void reap_exec(const ExecHandle& handle, const std::string& shim_address);
 
-  // Interrupts the watchers and the restart timer and joins them (keeld shutting down):
+  // Stops the exit monitor and the restart timer and joins them (keeld shutting down):
   // containers keep running under their shims. Mutex not held. Idempotent.
   void stop();
 
  private:
-  struct Watcher {
-    std::thread thread;
-    bool done = false;  // set under the mutex as the thread's last step
-  };
-
-  // Starts a thread that blocks in the shim's Wait for `exec_id` ("" the init) and then runs
-  // `exited` with the mutex held, unless stopping.
-  void watch(const std::string& key, const std::string& address, const std::string& id,
-             const std::string& exec_id,
-             std::function<void(Result<TaskExit>, std::unique_lock<std::mutex>&)> exited);
-  void watch_init(const std::string& id, const std::string& address);
-  // Joins the watchers that have finished (mutex held: they no longer need it).
-  void reap_watchers();
+  // Expects the exit of the init (pid) of container id.
+  void watch_init(const std::string& id, int pid);
+  // The pid of the shim serving container id, from the shim.pid its shim writes in the bundle;
+  // 0 when there is none (a test double).
+  [[nodiscard]] pid_t shim_pid_of(const std::string& id) const;
 
   void on_exit(const std::string& id, const Result<TaskExit>& exit,
                std::unique_lock<std::mutex>& lock);
@@ -75,9 +73,7 @@ class TaskSupervisor {
   ServiceState& state_;
   Remove remove_;
   bool stopping_ = false;
-  // The shims blocked in Wait, by container id (or id/exec id), to interrupt them at stop().
-  std::map<std::string, std::shared_ptr<TaskShim>> waiting_;
-  std::list<Watcher> watchers_;
+  std::unique_ptr<ExitMonitor> monitor_;
   // Pending restarts by due time; the timer thread sleeps on timer_wake_ until the first.
   std::multimap<std::chrono::steady_clock::time_point, std::string> restarts_;
   std::condition_variable timer_wake_;

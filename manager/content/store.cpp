@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <utility>
 
 #include <spdlog/spdlog.h>
@@ -45,6 +46,9 @@ std::int64_t mtime_ns(const struct stat& st) {
   return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
 }
 
+// A partial download nobody resumed within a day is not coming back.
+constexpr std::int64_t kResumableIngestLifetimeNs = 24LL * 3600 * 1'000'000'000;
+
 Error not_found(const Digest& digest) {
   return Error::of(Errc::kNotFound, "content " + digest.str() + " not found");
 }
@@ -74,17 +78,26 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& dir, store::Databa
 }
 
 Result<void> Store::remove_stale_ingests() {
-  // Nothing refers to an ingest file across a restart (writers live in one process), and the
-  // lock above says no other process is writing: everything here is a crash's leftover.
+  // The lock above says no other process is writing, so everything here is a previous run's.
+  // One-shot ingests (random names) can never be finished; a download's (named by its digest)
+  // is what the next pull of that blob resumes from, unless nobody came back for a day.
   const std::string ingest = dir_ + "/ingest";
   DIR* d = ::opendir(ingest.c_str());
   if (d == nullptr)
     return Error::sys("open \"" + ingest + "\"");
   int removed = 0;
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const std::int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
   while (const dirent* e = ::readdir(d)) {
     const std::string_view name = e->d_name;
     if (name == "." || name == "..")
       continue;
+    if (Digest::from_hex(name)) {
+      struct stat st {};
+      if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+          now_ns - mtime_ns(st) < kResumableIngestLifetimeNs)
+        continue;
+    }
     if (::unlinkat(::dirfd(d), e->d_name, 0) == 0)
       ++removed;
     else
@@ -110,6 +123,22 @@ Result<Writer> Store::writer() {
   if (!fd)
     return std::move(fd).error().context("start blob write");
   return Writer(*this, std::move(fd).value(), std::move(path));
+}
+
+Result<Writer> Store::resume_writer(const Digest& digest) {
+  std::string path = dir_ + "/ingest/" + digest.hex();
+  auto fd = fs::open(path, O_RDWR | O_CREAT, 0644);
+  if (!fd)
+    return std::move(fd).error().context("resume blob write");
+  // Two writers appending to one file would interleave: the second is refused.
+  if (::flock(fd->get(), LOCK_EX | LOCK_NB) != 0)
+    return Error::of(Errc::kAlreadyExists, "blob " + digest.str() + " is being written already");
+  Writer w(*this, std::move(fd).value(), std::move(path));
+  if (auto r = w.resume(); !r) {
+    w.abort();
+    return std::move(r).error();
+  }
+  return w;
 }
 
 Result<Info> Store::write_blob(std::string_view data, const std::optional<Digest>& expected,

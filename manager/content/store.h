@@ -1,6 +1,8 @@
 // The content store: immutable blobs addressed by their sha256 digest under
 //   <dir>/blobs/sha256/<hex>   committed blobs, read-only once renamed in
-//   <dir>/ingest/<random>      blobs being written; never referenced, removed on open
+//   <dir>/ingest/<random>      one-shot writes (imports, manifests); removed on open
+//   <dir>/ingest/<hex>         downloads of a known digest, kept across a failure or a restart so
+//                              the next pull resumes them; removed on open after a day untouched
 // A blob becomes visible only by rename after its size and digest were verified and its bytes
 // fsynced, so a crash at any moment leaves either the whole blob or only an ingest file.
 // Labels (free-form key/value, e.g. for GC references) live in the metadata database.
@@ -35,7 +37,8 @@ class Store {
  public:
   // Creates the directories, takes an exclusive lock on <dir>/lock (a second keeld on the same
   // root is refused instead of deleting the first one's ingests), removes stale ingest files
-  // and migrates the "content" tables. The Database must outlive the Store.
+  // (one-shot ones, and resumable ones untouched for a day) and migrates the "content" tables. The
+  // Database must outlive the Store.
   [[nodiscard]] static Result<std::unique_ptr<Store>> open(const std::string& dir,
                                                            store::Database& db);
   Store(const Store&) = delete;
@@ -46,6 +49,11 @@ class Store {
 
   // A new ingest; the Writer must not outlive the Store.
   [[nodiscard]] Result<Writer> writer();
+  // The resumable ingest of a blob known by digest: opens <dir>/ingest/<hex> (created if absent)
+  // with the bytes a previous, interrupted download left there, re-hashed so the writer goes on
+  // from its size(). Dropping the writer keeps the file; abort() or a failed commit removes it.
+  // kAlreadyExists while another writer holds the same ingest.
+  [[nodiscard]] Result<Writer> resume_writer(const Digest& digest);
   // One-shot write of bytes held in memory (manifests, configs), verified like any other.
   [[nodiscard]] Result<Info> write_blob(std::string_view data,
                                         const std::optional<Digest>& expected = std::nullopt,

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <utility>
 
 #include "common/fs.h"
@@ -21,10 +22,38 @@ Writer::Writer(Writer&& other) noexcept
       fd_(std::move(other.fd_)),
       temp_path_(std::exchange(other.temp_path_, {})),
       digester_(std::move(other.digester_)),
-      size_(other.size_) {}
+      size_(other.size_),
+      resumed_from_(other.resumed_from_),
+      keep_on_drop_(other.keep_on_drop_) {}
 
 Writer::~Writer() {
+  if (keep_on_drop_) {
+    fd_.reset();  // closing also drops the flock that marked the ingest as busy
+    return;
+  }
   abort();
+}
+
+Result<void> Writer::resume() {
+  std::array<char, 1 << 16> buf{};
+  std::uint64_t offset = 0;
+  for (;;) {
+    const ssize_t n = ::pread(fd_.get(), buf.data(), buf.size(), static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return Error::sys("read \"" + temp_path_ + "\"");
+    if (n == 0)
+      break;
+    digester_->update(std::string_view(buf.data(), static_cast<size_t>(n)));
+    offset += static_cast<std::uint64_t>(n);
+  }
+  if (::lseek(fd_.get(), static_cast<off_t>(offset), SEEK_SET) < 0)
+    return Error::sys("seek \"" + temp_path_ + "\"");
+  size_ = offset;
+  resumed_from_ = offset;
+  keep_on_drop_ = true;
+  return {};
 }
 
 void Writer::abort() noexcept {

@@ -26,7 +26,8 @@ class Writer {
   Writer& operator=(Writer&&) = delete;
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
-  // Removes the ingest file unless committed: an abandoned write leaves nothing behind.
+  // Removes the ingest file unless committed, or resumable (Store::resume_writer): an abandoned
+  // one-shot write leaves nothing behind, an interrupted download leaves what it fetched.
   ~Writer();
 
   [[nodiscard]] Result<void> write(std::span<const std::byte> data);
@@ -47,16 +48,22 @@ class Writer {
   void abort() noexcept;
 
   [[nodiscard]] const std::string& ingest_path() const noexcept { return temp_path_; }
+  // Bytes found in a resumed ingest when it was opened (0 for a new one).
+  [[nodiscard]] std::uint64_t resumed_from() const noexcept { return resumed_from_; }
 
  private:
   friend class Store;
   Writer(Store& store, UniqueFd fd, std::string temp_path);
+  // Hashes the bytes already in the file and positions at its end.
+  [[nodiscard]] Result<void> resume();
 
   Store* store_;
   UniqueFd fd_;
   std::string temp_path_;  // empty once committed or aborted
   std::unique_ptr<Digester> digester_;
   std::uint64_t size_ = 0;
+  std::uint64_t resumed_from_ = 0;
+  bool keep_on_drop_ = false;  // resumable: the destructor leaves the partial file
 };
 
 }  // namespace keel::manager::content

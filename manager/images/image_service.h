@@ -7,6 +7,7 @@
 // service's lease lock shared; GC takes it exclusively, so it never sweeps a half-loaded image.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -20,10 +21,13 @@
 #include "common/error.h"
 #include "manager/content/store.h"
 #include "manager/images/image_store.h"
+#include "manager/images/inflight_blobs.h"
 #include "manager/images/layer_applier.h"
 #include "manager/images/oci.h"
 #include "manager/images/reference.h"
+#include "manager/registry/credentials.h"
 #include "manager/registry/platform.h"
+#include "manager/registry/registry_client.h"
 #include "manager/registry/registry_hosts.h"
 #include "manager/store/database.h"
 
@@ -62,6 +66,13 @@ struct ImportOptions {
 struct RegistrySettings {
   registry::RegistryHostsConfig hosts;  // insecure registries, certs.d
   std::string credentials_path;         // docker's config.json; empty: anonymous
+  // docker.io is tried at each of these base URLs first, in order, then at docker.io itself.
+  std::vector<std::string> mirrors;
+  int max_concurrent_downloads = 3;  // layers downloading at once in one pull
+  int max_concurrent_uploads = 5;    // layers uploading at once in one push
+  // A transfer that moves no byte for this long fails (then is retried, resuming).
+  std::chrono::seconds stall_timeout{60};
+  registry::UploadChunking upload_chunking{};  // one PUT up to 16 MiB, else 8 MiB PATCHes
 };
 
 // docker pull: what to pull.
@@ -80,6 +91,23 @@ struct PullProgress {
 };
 // False cancels the pull (the client went away): it stops at the next chunk.
 using PullProgressFn = std::function<bool(const PullProgress&)>;
+
+// docker push: which local image, under which name, goes to the registry the name is on.
+struct PushOptions {
+  std::string ref;  // "localhost:5000/a:v1"; a missing tag is "latest", as docker's
+};
+
+// docker push's lines have pull's shape: a layer's short id and "Preparing", "Waiting",
+// "Pushing" (current/total), "Pushed", "Layer already exists", "Mounted from <repository>".
+using PushProgress = PullProgress;
+using PushProgressFn = PullProgressFn;
+
+// docker push's last line: "<tag>: digest: <digest> size: <size>".
+struct PushResult {
+  std::string tag;  // the tag pushed, or the manifest digest for a reference by digest
+  content::Digest digest;
+  std::uint64_t size = 0;  // of the manifest
+};
 
 struct LoadResult {
   std::vector<std::string> loaded;  // "Loaded image: busybox:latest" / "Loaded image ID: sha256:…"
@@ -119,6 +147,8 @@ struct GcResult {
   std::int64_t space_reclaimed = 0;  // bytes of removed blobs
 };
 
+class PullReporter;
+
 class ImageService {
  public:
   // Whether a container uses the image (by id); rmi refuses such an image unless forced.
@@ -141,11 +171,18 @@ class ImageService {
   // OCI-archive, itself plain or compressed, from a pipe or file.
   [[nodiscard]] Result<LoadResult> load(int archive_fd);
   // docker pull: the manifest (for this platform, from an index) and its config and layers
-  // from the registry into the content store, each verified against its digest before it is
-  // committed; the layers unpacked into snapshots; then the name, in one transaction. Blobs
-  // already stored are not downloaded again, and those a failed pull verified are kept for the
-  // next try.
+  // from the registry (docker.io: its mirrors first) into the content store, each verified
+  // against its digest before it is committed; the layers downloaded side by side (at most
+  // max-concurrent-downloads) and unpacked into snapshots as their bytes arrive, committed in
+  // order; then the name, in one transaction. Blobs already stored are not downloaded again,
+  // those a failed pull verified are kept, a download cut short is resumed by the next try, and
+  // concurrent pulls of one blob share its download.
   [[nodiscard]] Result<Image> pull(const PullOptions& options, const PullProgressFn& progress);
+  // docker push: the image's config and layers (those the repository lacks: HEAD first; a
+  // mount from another repository of the same registry the image is named in; else an upload,
+  // up to max_concurrent_uploads at a time), then its manifest, bytes unchanged, so every digest
+  // on the registry is the local one.
+  [[nodiscard]] Result<PushResult> push(const PushOptions& options, const PushProgressFn& progress);
   // docker save: a docker-archive tar (manifest.json with Config, RepoTags and Layers, plus
   // repositories; plain layer tars) of the named images, written to out_fd.
   [[nodiscard]] Result<void> save(std::span<const std::string> refs, int out_fd);
@@ -178,6 +215,14 @@ class ImageService {
   [[nodiscard]] Result<Resolved> resolve(std::string_view ref);
   [[nodiscard]] Result<Image> describe(const std::vector<ImageRecord>& records);
   [[nodiscard]] Result<Image> image_by_manifest(const content::Digest& manifest);
+  // Where a reference's domain is pulled from: docker.io's mirrors first, then the registry.
+  [[nodiscard]] std::vector<registry::RegistryEndpoint> endpoints_for(
+      std::string_view domain) const;
+  // One pull attempt against one endpoint.
+  [[nodiscard]] Result<Image> pull_from(const registry::RegistryEndpoint& endpoint,
+                                        std::optional<registry::Credential> credential,
+                                        const Reference& ref, const PullOptions& options,
+                                        PullReporter& reporter);
   // load() under the shared lease; load() collects what a failure leaves behind.
   [[nodiscard]] Result<LoadResult> load_leased(int archive_fd);
   // Unpacks the manifest's layers not yet present, in order, from the content store.
@@ -200,6 +245,7 @@ class ImageService {
   InUseFn in_use_;
   GcRootsFn gc_roots_;
   RegistrySettings registry_;
+  InflightBlobs inflight_;  // blobs being downloaded, shared by concurrent pulls
   // Shared: imports and loads in flight; exclusive: GC's mark and sweep.
   std::shared_mutex lease_;
 };

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <vector>
@@ -29,6 +30,14 @@ struct AppliedLayer {
   std::uint64_t blob_size = 0;
 };
 
+// A layer unpacked but not yet committed (see LayerApplier::stage); dropping it discards the tree.
+class StagedLayer {
+ public:
+  virtual ~StagedLayer() = default;
+  // diff_id, blob digest and sizes as read; chain_id is known only at commit.
+  [[nodiscard]] virtual const AppliedLayer& unpacked() const = 0;
+};
+
 class LayerApplier {
  public:
   virtual ~LayerApplier() = default;
@@ -40,6 +49,13 @@ class LayerApplier {
   // nothing is kept. A snapshot that already exists under that key is kept and reported.
   [[nodiscard]] virtual Result<AppliedLayer> apply(
       const std::optional<content::Digest>& parent_chain_id, const ReadFn& read,
+      const std::optional<content::Digest>& expected_diff_id) = 0;
+  // apply() in two steps, for a pull that unpacks layers as they download, side by side: stage
+  // reads and unpacks the blob without needing its parent; commit checks the diff_id and makes
+  // the snapshot on parent_chain_id, which must exist by then. Nothing is visible before commit.
+  [[nodiscard]] virtual Result<std::unique_ptr<StagedLayer>> stage(const ReadFn& read) = 0;
+  [[nodiscard]] virtual Result<AppliedLayer> commit(
+      StagedLayer& staged, const std::optional<content::Digest>& parent_chain_id,
       const std::optional<content::Digest>& expected_diff_id) = 0;
   // Every layer snapshot by chain ID (for GC's sweep).
   [[nodiscard]] virtual Result<std::vector<content::Digest>> list() = 0;

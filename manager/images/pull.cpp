@@ -1,8 +1,16 @@
-// ImageService::pull: a registry image into the content store and the snapshots.
+// ImageService::pull: a registry image into the content store and the snapshots. The manifest
+// and config come first (small, verified, stored); then up to max-concurrent-downloads layer
+// workers fetch and unpack layers side by side (layer_fetch.cpp), and the staged snapshots are
+// committed in order, each on its parent, before the image is named. For docker.io, the
+// configured mirrors are tried first, then docker.io itself.
+#include <condition_variable>
+#include <thread>
+
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "manager/images/image_service.h"
+#include "manager/images/layer_fetch.h"
 #include "manager/images/media_types.h"
 #include "manager/registry/credentials.h"
 #include "manager/registry/registry_client.h"
@@ -10,16 +18,7 @@
 namespace keel::manager::images {
 namespace {
 
-Error cancelled() {
-  return Error::of(Errc::kUnavailable, "pull cancelled");
-}
-
-// Reports one line; false when the pull is to stop.
-bool report(const PullProgressFn& progress, PullProgress line) {
-  return !progress || progress(line);
-}
-
-// A small blob (a manifest or config) that must hash to `digest`, stored unless present.
+// A small blob (a manifest) that must hash to `digest`, stored unless present.
 Result<void> store_verified(content::Store& content, std::string_view bytes,
                             const content::Digest& digest) {
   if (content.exists(digest))
@@ -30,67 +29,91 @@ Result<void> store_verified(content::Store& content, std::string_view bytes,
   return {};
 }
 
-// Streams one layer into the content store; the writer commits only once the digest and size
-// match what the manifest says.
-Result<void> download_layer(registry::RegistryClient& client, content::Store& content,
-                            const std::string& repository, const Descriptor& layer,
-                            const PullProgressFn& progress) {
-  auto writer = content.writer();
-  if (!writer)
-    return std::move(writer).error();
-  const std::string id = layer.digest.short_id();
-  const auto total = static_cast<std::uint64_t>(layer.size);
-  std::uint64_t last_reported = 0;
-  auto fetched = client.fetch_blob(
-      repository, layer.digest, 0,
-      [&](std::string_view chunk) -> Result<void> {
-        KEEL_TRY(writer->write(chunk));
-        // Every 512 KiB at most: progress is for people, not for every packet.
-        if (writer->size() - last_reported >= (512U << 10)) {
-          last_reported = writer->size();
-          if (!report(progress, {id, "Downloading", writer->size(), total}))
-            return cancelled();
-        }
-        return {};
-      },
-      [] {
-        return Result<void>(
-            Error::of(Errc::kInternal, "registry restarted a download that began at 0"));
-      });
-  if (!fetched) {
-    writer->abort();
-    return std::move(fetched).error().context("download layer " + layer.digest.str());
-  }
-  if (!report(progress, {id, "Verifying Checksum", writer->size(), total})) {
-    writer->abort();
-    return cancelled();
-  }
-  auto committed = writer->commit(layer.digest, total);
-  if (!committed)
-    return std::move(committed).error().context("layer " + layer.digest.str());
-  (void)report(progress, {id, "Download complete", total, total});  // stored: nothing to undo
-  return {};
+// "http://127.0.0.1:5001" → "127.0.0.1:5001", the name certs.d and credentials know it by.
+std::string host_of_url(std::string_view url) {
+  if (const auto scheme = url.find("://"); scheme != std::string_view::npos)
+    url.remove_prefix(scheme + 3);
+  return std::string(url.substr(0, url.find('/')));
 }
 
+// A counting semaphore over a mutex: std::counting_semaphore needs its bound at compile time.
+class Slots {
+ public:
+  explicit Slots(int n) : free_(n) {}
+  void acquire() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return free_ > 0; });
+    --free_;
+  }
+  void release() {
+    {
+      const std::lock_guard lock(mu_);
+      ++free_;
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int free_;
+};
+
 }  // namespace
+
+std::vector<registry::RegistryEndpoint> ImageService::endpoints_for(std::string_view domain) const {
+  std::vector<registry::RegistryEndpoint> out;
+  if (domain == "docker.io") {
+    for (const auto& mirror : registry_.mirrors) {
+      registry::RegistryEndpoint e =
+          registry::resolve_endpoint(host_of_url(mirror), registry_.hosts);
+      e.domain = host_of_url(mirror);
+      e.base_url = mirror;
+      out.push_back(std::move(e));
+    }
+  }
+  out.push_back(registry::resolve_endpoint(domain, registry_.hosts));
+  return out;
+}
 
 Result<Image> ImageService::pull(const PullOptions& options, const PullProgressFn& progress) {
   auto ref = parse_reference(options.ref);
   if (!ref)
     return ref.error();
-  std::optional<registry::Credential> credential;
+  std::optional<registry::CredentialStore> creds;
   if (!registry_.credentials_path.empty()) {
-    auto creds = registry::CredentialStore::load(registry_.credentials_path);
-    if (!creds)
-      return creds.error();
-    credential = creds->find(ref->domain);
+    auto loaded = registry::CredentialStore::load(registry_.credentials_path);
+    if (!loaded)
+      return loaded.error();
+    creds = std::move(*loaded);
   }
-  registry::RegistryClient client(registry::resolve_endpoint(ref->domain, registry_.hosts),
-                                  std::move(credential));
-  const std::string wanted = ref->digest ? ref->digest->str() : ref->tag;
-  auto top = client.get_manifest(ref->path, wanted);
+  const auto endpoints = endpoints_for(ref->domain);
+  std::string tried;
+  for (const auto& endpoint : endpoints) {
+    std::optional<registry::Credential> credential;
+    if (creds)
+      credential = creds->find(endpoint.domain);
+    PullReporter reporter(progress);
+    auto image = pull_from(endpoint, std::move(credential), *ref, options, reporter);
+    if (image || endpoints.size() == 1 || is_cancelled(image.error()))
+      return image;
+    // A mirror that fails is skipped; the error, if all fail, says what each one answered.
+    spdlog::warn("pull {}: {}: {}", ref->str(), endpoint.base_url, image.error().message());
+    tried += (tried.empty() ? "" : "; ") + endpoint.base_url + ": " + image.error().message();
+  }
+  return Error::of(Errc::kUnavailable, "pull " + ref->str() + ": every endpoint failed: " + tried);
+}
+
+Result<Image> ImageService::pull_from(const registry::RegistryEndpoint& endpoint,
+                                      std::optional<registry::Credential> credential,
+                                      const Reference& ref, const PullOptions& options,
+                                      PullReporter& reporter) {
+  registry::RegistryClient client(endpoint, credential);
+  client.set_stall_timeout(registry_.stall_timeout);
+  const std::string wanted = ref.digest ? ref.digest->str() : ref.tag;
+  auto top = client.get_manifest(ref.path, wanted);
   if (!top)
-    return std::move(top).error().context("pull " + ref->str());
+    return std::move(top).error().context("pull " + ref.str());
 
   std::shared_lock lease(lease_);
   KEEL_TRY(store_verified(content_, top->bytes, top->digest));
@@ -98,72 +121,135 @@ Result<Image> ImageService::pull(const PullOptions& options, const PullProgressF
   if (media_type::is_index(top->media_type)) {
     const auto index = nlohmann::json::parse(top->bytes, nullptr, false);
     if (index.is_discarded())
-      return Error::of(Errc::kInvalidArgument, "pull " + ref->str() + ": index is not JSON");
+      return Error::of(Errc::kInvalidArgument, "pull " + ref.str() + ": index is not JSON");
     auto entry = registry::select_platform(index, options.platform);
     if (!entry)
-      return std::move(entry).error().context("pull " + ref->str());
-    auto platform_manifest = client.get_manifest(ref->path, entry->value("digest", ""));
+      return std::move(entry).error().context("pull " + ref.str());
+    auto platform_manifest = client.get_manifest(ref.path, entry->value("digest", ""));
     if (!platform_manifest)
-      return std::move(platform_manifest).error().context("pull " + ref->str());
+      return std::move(platform_manifest).error().context("pull " + ref.str());
     chosen = std::move(*platform_manifest);
     KEEL_TRY(store_verified(content_, chosen.bytes, chosen.digest));
   } else if (!media_type::is_manifest(top->media_type)) {
     return Error::of(
         Errc::kInvalidArgument,
-        "pull " + ref->str() + ": unsupported manifest type \"" + top->media_type + "\"");
+        "pull " + ref.str() + ": unsupported manifest type \"" + top->media_type + "\"");
   }
   auto manifest = parse_manifest(chosen.bytes);
   if (!manifest)
-    return std::move(manifest).error().context("pull " + ref->str());
+    return std::move(manifest).error().context("pull " + ref.str());
 
-  // The config: small, read whole, verified before it is stored.
-  std::string config_bytes;
-  if (auto stored = content_.read_blob(manifest->config.digest); stored) {
-    config_bytes = std::move(*stored);
-  } else {
-    auto fetched = client.fetch_blob(
-        ref->path, manifest->config.digest, 0,
-        [&](std::string_view chunk) -> Result<void> {
-          config_bytes.append(chunk);
-          return {};
-        },
-        [] { return Result<void>(); });
-    if (!fetched)
-      return std::move(fetched).error().context("pull " + ref->str() + ": config");
-    KEEL_TRY(store_verified(content_, config_bytes, manifest->config.digest));
-  }
-  auto config = parse_image_config(config_bytes);
+  PullContext context{.content = content_,
+                      .layers = layers_,
+                      .inflight = inflight_,
+                      .endpoint = endpoint,
+                      .credential = std::move(credential),
+                      .stall_timeout = registry_.stall_timeout,
+                      .repository = ref.path,
+                      .reporter = reporter};
+  // The config: small, verified before it is stored, then read back whole.
+  if (auto fetched = fetch_blob(context, manifest->config, false); !fetched)
+    return std::move(fetched).error().context("pull " + ref.str() + ": config");
+  auto config_bytes = content_.read_blob(manifest->config.digest);
+  if (!config_bytes)
+    return std::move(config_bytes).error().context("pull " + ref.str());
+  auto config = parse_image_config(*config_bytes);
   if (!config)
-    return std::move(config).error().context("pull " + ref->str());
-
+    return std::move(config).error().context("pull " + ref.str());
+  if (manifest->layers.size() != config->diff_ids.size())
+    return Error::of(Errc::kInvalidArgument,
+                     "pull " + ref.str() + ": " + std::to_string(manifest->layers.size()) +
+                         " layers but " + std::to_string(config->diff_ids.size()) +
+                         " diff_ids in the config");
   for (const auto& layer : manifest->layers) {
-    if (content_.exists(layer.digest)) {
-      if (!report(progress, {layer.digest.short_id(), "Already exists", 0, 0}))
-        return cancelled();
-      continue;
-    }
-    if (progress)
-      progress(
-          {layer.digest.short_id(), "Pulling fs layer", 0, static_cast<std::uint64_t>(layer.size)});
-    KEEL_TRY(download_layer(client, content_, ref->path, layer, progress));
+    if (!media_type::is_layer(layer.media_type))
+      return Error::of(Errc::kInvalidArgument,
+                       "pull " + ref.str() + ": layer " + layer.digest.str() +
+                           " has unsupported media type \"" + layer.media_type + "\"");
   }
-  auto size = unpack_layers(*manifest, *config);
-  if (!size)
-    return std::move(size).error().context("pull " + ref->str());
-  for (const auto& layer : manifest->layers)
-    (void)report(progress, {layer.digest.short_id(), "Pull complete", 0, 0});  // nothing to stop
+  const auto chains = chain_ids(config->diff_ids);
+
+  // Layers side by side, at most max-concurrent-downloads at once; each result in its slot.
+  const size_t n = manifest->layers.size();
+  std::vector<Result<std::unique_ptr<StagedLayer>>> staged;
+  staged.reserve(n);
+  for (size_t i = 0; i < n; ++i)
+    staged.emplace_back(std::unique_ptr<StagedLayer>());
+  std::vector<bool> has_snapshot(n);
+  std::vector<bool> fetched(n);
+  {
+    Slots slots(std::max(1, registry_.max_concurrent_downloads));
+    std::vector<std::thread> workers;
+    for (size_t i = 0; i < n; ++i) {
+      const Descriptor& layer = manifest->layers[i];
+      const std::string id = layer.digest.short_id();
+      has_snapshot[i] = layers_.has(chains[i]);
+      if (has_snapshot[i] && content_.exists(layer.digest)) {
+        (void)reporter.report({id, "Already exists", 0, 0});
+        continue;
+      }
+      (void)reporter.report({id, "Pulling fs layer", 0, static_cast<std::uint64_t>(layer.size)});
+      fetched[i] = true;
+      workers.emplace_back([&, i] {
+        slots.acquire();
+        if (!reporter.stopped())
+          staged[i] = fetch_blob(context, manifest->layers[i], !has_snapshot[i]);
+        else
+          staged[i] = pull_cancelled();
+        if (!staged[i])
+          reporter.stop();  // the pull has failed: the others stop at their next chunk
+        slots.release();
+      });
+    }
+    for (auto& worker : workers)
+      worker.join();
+  }
+  // The first real failure, not the cancellations it caused in the other workers.
+  const Error* failure = nullptr;
+  for (const auto& result : staged) {
+    if (!result && (failure == nullptr || is_cancelled(*failure)))
+      failure = &result.error();
+  }
+  if (failure != nullptr)
+    return Error(*failure).context("pull " + ref.str());
+
+  // In order: each snapshot's parent is committed by the time it is.
+  std::int64_t size = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const Descriptor& layer = manifest->layers[i];
+    if (staged[i].value()) {
+      const std::optional<content::Digest> parent =
+          i == 0 ? std::nullopt : std::optional(chains[i - 1]);
+      auto applied = layers_.commit(**staged[i], parent, config->diff_ids[i]);
+      if (!applied)
+        return std::move(applied).error().context("pull " + ref.str() + ": layer " +
+                                                  layer.digest.str());
+      KEEL_TRY(content_.set_labels(
+          layer.digest,
+          {{std::string(kUncompressedLabel), applied->diff_id.str()},
+           {std::string(kUncompressedSizeLabel), std::to_string(applied->uncompressed_size)}}));
+      staged[i].value().reset();
+      (void)reporter.report({layer.digest.short_id(), "Pull complete", 0, 0});
+    } else if (fetched[i]) {
+      (void)reporter.report({layer.digest.short_id(), "Pull complete", 0, 0});  // blob only
+    }
+    auto layer_size = layer_uncompressed_size(layer);
+    if (!layer_size)
+      return std::move(layer_size).error().context("pull " + ref.str());
+    size += *layer_size;
+  }
   Descriptor target;
   target.media_type = chosen.media_type;
   target.digest = chosen.digest;
   target.size = static_cast<std::int64_t>(chosen.bytes.size());
   // A reference by digest names no tag: docker leaves such an image untagged, known by digest.
   std::vector<std::string> names;
-  if (!ref->tag.empty())
-    names.push_back(ref->str());
-  KEEL_TRY(name_image(target, manifest->config.digest, *size, names));
+  if (!ref.tag.empty())
+    names.push_back(ref.str());
+  KEEL_TRY(name_image(target, manifest->config.digest, size, names));
   lease.unlock();
-  if (!ref->tag.empty())
-    return get(ref->str());
+  if (!ref.tag.empty())
+    return get(ref.str());
   return get(manifest->config.digest.str());
 }
 

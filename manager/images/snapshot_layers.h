@@ -16,6 +16,10 @@ class SnapshotLayers final : public LayerApplier {
   [[nodiscard]] Result<AppliedLayer> apply(
       const std::optional<content::Digest>& parent_chain_id, const ReadFn& read,
       const std::optional<content::Digest>& expected_diff_id) override;
+  [[nodiscard]] Result<std::unique_ptr<StagedLayer>> stage(const ReadFn& read) override;
+  [[nodiscard]] Result<AppliedLayer> commit(
+      StagedLayer& staged, const std::optional<content::Digest>& parent_chain_id,
+      const std::optional<content::Digest>& expected_diff_id) override;
   // Committed snapshots named by a chain ID; containers' active snapshots are not layers.
   [[nodiscard]] Result<std::vector<content::Digest>> list() override;
   [[nodiscard]] Result<void> remove(const content::Digest& chain_id) override;

@@ -1,27 +1,56 @@
 // CredentialStore over docker's config.json.
 #include "manager/registry/credentials.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <openssl/evp.h>
 
 #include "common/fs.h"
+#include "common/unique_fd.h"
 
 namespace keel::manager::registry {
 namespace {
 
 constexpr std::string_view kDockerHubKey = "https://index.docker.io/v1/";
 
+// The new file is created 0600 from its first byte (O_EXCL after removing any leftover, so a
+// stale temp file's wider mode is never inherited), synced, then renamed over the old one: a
+// crash leaves the old file or the new one, never half of either.
+Result<void> replace_private_file(const std::string& path, std::string_view data) {
+  const std::string tmp = path + ".tmp";
+  if (::unlink(tmp.c_str()) != 0 && errno != ENOENT)
+    return Error::sys("remove \"" + tmp + "\"");
+  auto fd = fs::open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (!fd)
+    return std::move(fd).error();
+  Result<void> written = ::fchmod(fd->get(), 0600) == 0
+                             ? fs::write_all(fd->get(), data)
+                             : Result<void>(Error::sys("chmod \"" + tmp + "\""));
+  if (written && ::fsync(fd->get()) != 0)
+    written = Error::sys("fsync \"" + tmp + "\"");
+  if (written && ::rename(tmp.c_str(), path.c_str()) != 0)
+    written = Error::sys("rename \"" + tmp + "\" to \"" + path + "\"");
+  if (!written)
+    ::unlink(tmp.c_str());
+  return written;
+}
+
+}  // namespace
+
 // "https://localhost:5000/v2/" → "localhost:5000"; Docker Hub's aliases → "docker.io".
-std::string host_of(std::string_view key) {
+std::string registry_domain(std::string_view key) {
   if (const auto scheme = key.find("://"); scheme != std::string_view::npos)
     key.remove_prefix(scheme + 3);
   if (const auto slash = key.find('/'); slash != std::string_view::npos)
     key = key.substr(0, slash);
   if (key == "index.docker.io" || key == "registry-1.docker.io" || key == "docker.io")
     return "docker.io";
+  if (key.empty())
+    return "docker.io";
   return std::string(key);
 }
-
-}  // namespace
 
 std::string base64_encode(std::string_view data) {
   std::string out(4 * ((data.size() + 2) / 3), '\0');
@@ -50,7 +79,7 @@ Result<std::string> base64_decode(std::string_view text) {
 }
 
 std::string credential_key(std::string_view domain) {
-  if (host_of(domain) == "docker.io")
+  if (registry_domain(domain) == "docker.io")
     return std::string(kDockerHubKey);
   return std::string(domain);
 }
@@ -74,9 +103,9 @@ const nlohmann::json* CredentialStore::entry(std::string_view domain, std::strin
   const auto auths = doc_.find("auths");
   if (auths == doc_.end())
     return nullptr;
-  const std::string wanted = host_of(domain);
+  const std::string wanted = registry_domain(domain);
   for (auto it = auths->begin(); it != auths->end(); ++it) {
-    if (host_of(it.key()) == wanted && it->is_object()) {
+    if (registry_domain(it.key()) == wanted && it->is_object()) {
       if (key != nullptr)
         *key = it.key();
       return &*it;
@@ -128,7 +157,7 @@ Result<void> CredentialStore::save() const {
   const auto slash = path_.rfind('/');
   if (slash != std::string::npos && slash > 0)
     KEEL_TRY(fs::mkdir_all(path_.substr(0, slash), 0700));
-  if (auto r = fs::write_file_atomic(path_, doc_.dump(1, '\t') + "\n", 0600); !r)
+  if (auto r = replace_private_file(path_, doc_.dump(1, '\t') + "\n"); !r)
     return std::move(r).error().context("save registry credentials");
   return {};
 }

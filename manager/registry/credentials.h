@@ -19,6 +19,11 @@ struct Credential {
   std::string identity_token;  // an OAuth refresh token some registries hand out instead
 };
 
+// The registry a login server or config.json key names, as docker reads them: scheme and path
+// dropped ("https://localhost:5000/v2/" → "localhost:5000"), Docker Hub's names and the empty
+// server → "docker.io".
+[[nodiscard]] std::string registry_domain(std::string_view server);
+
 // The `auths` key docker writes for a registry domain: Docker Hub's legacy URL for docker.io,
 // the host[:port] itself for any other.
 [[nodiscard]] std::string credential_key(std::string_view domain);

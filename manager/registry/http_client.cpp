@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <mutex>
 
 #include <curl/curl.h>
@@ -19,7 +20,7 @@ void global_init_once() {
 struct Transfer {
   const HttpRequest* request = nullptr;
   HttpResponse* response = nullptr;
-  std::optional<Error> sink_error;
+  std::optional<Error> callback_error;  // from the sink or the source: what request() returns
   std::size_t sent = 0;
   bool started = false;
 };
@@ -32,13 +33,13 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
     if (!t->started && t->request->on_start) {
       t->started = true;
       if (auto r = t->request->on_start(t->response->status); !r) {
-        t->sink_error = std::move(r).error();
+        t->callback_error = std::move(r).error();
         return 0;
       }
     }
     auto r = t->request->sink(std::string_view(data, n));
     if (!r) {
-      t->sink_error = std::move(r).error();
+      t->callback_error = std::move(r).error();
       return 0;  // aborts the transfer: CURLE_WRITE_ERROR
     }
     return n;
@@ -79,6 +80,24 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
 
 size_t on_upload(char* buffer, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
+  if (t->request->source) {
+    const std::uint64_t left = t->request->source_size - t->sent;
+    const size_t want = static_cast<size_t>(std::min<std::uint64_t>(size * count, left));
+    if (want == 0)
+      return 0;
+    auto n = t->request->source(t->sent, std::span<char>(buffer, want));
+    if (!n) {
+      t->callback_error = std::move(n).error();
+      return CURL_READFUNC_ABORT;
+    }
+    if (*n == 0) {
+      t->callback_error =
+          Error::of(Errc::kInternal, "request body ended " + std::to_string(left) + " bytes early");
+      return CURL_READFUNC_ABORT;
+    }
+    t->sent += *n;
+    return *n;
+  }
   const std::string& body = t->request->body;
   const size_t n = std::min(size * count, body.size() - t->sent);
   std::copy_n(body.data() + t->sent, n, buffer);
@@ -98,7 +117,33 @@ struct HeaderList {
   }
 };
 
+// The errno that says how a transfer failed, for is_transient; 0 for failures a retry won't cure
+// (a bad URL, a TLS certificate that does not verify).
+int transport_errno(CURLcode rc) {
+  switch (rc) {
+    case CURLE_COULDNT_CONNECT:
+      return ECONNREFUSED;
+    case CURLE_SSL_CONNECT_ERROR:
+      return EPROTO;  // the handshake failed: the server may speak plain HTTP (RegistryClient)
+    case CURLE_PARTIAL_FILE:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+      return ECONNRESET;
+    default:
+      return 0;
+  }
+}
+
 }  // namespace
+
+bool is_transient(const Error& error) {
+  const int e = error.errnum();
+  return error.kind() == Errc::kUnavailable &&
+         (e == ECONNREFUSED || e == ECONNRESET || e == ETIMEDOUT);
+}
 
 void HttpClient::CurlDeleter::operator()(CURL* curl) const noexcept {
   curl_easy_cleanup(curl);
@@ -125,12 +170,14 @@ Result<HttpResponse> HttpClient::request(const HttpRequest& req) {
       return Error::of(Errc::kInternal, "http: out of memory for headers");
   }
   // A body we send ourselves: no "Expect: 100-continue" round trip.
-  if (!req.body.empty() && !headers.add("Expect:"))
+  if ((!req.body.empty() || req.source) && !headers.add("Expect:"))
     return Error::of(Errc::kInternal, "http: out of memory for headers");
   std::string range;
   if (req.range_from)
     range = std::to_string(*req.range_from) + "-";
 
+  char reason[CURL_ERROR_SIZE] = {};
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, reason);
   curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.list);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
@@ -146,9 +193,10 @@ Result<HttpResponse> HttpClient::request(const HttpRequest& req) {
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-  // A stalled transfer (under 1 byte/s for 60 s) fails instead of hanging a pull forever.
+  // A stalled transfer (under 1 byte/s for the stall timeout, waiting for an answer included)
+  // fails instead of hanging a pull forever.
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, req.stall_timeout_seconds);
   curl_easy_setopt(c, CURLOPT_USERAGENT, "keel/" KEEL_VERSION);
   if (!range.empty())
     curl_easy_setopt(c, CURLOPT_RANGE, range.c_str());
@@ -159,6 +207,10 @@ Result<HttpResponse> HttpClient::request(const HttpRequest& req) {
       curl_easy_setopt(c, CURLOPT_SSLCERT, req.tls->client_cert.c_str());
     if (!req.tls->client_key.empty())
       curl_easy_setopt(c, CURLOPT_SSLKEY, req.tls->client_key.c_str());
+    if (req.tls->skip_verify) {
+      curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+      curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
   }
   if (req.method == "HEAD") {
     curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
@@ -167,15 +219,26 @@ Result<HttpResponse> HttpClient::request(const HttpRequest& req) {
     curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
     curl_easy_setopt(c, CURLOPT_READFUNCTION, on_upload);
     curl_easy_setopt(c, CURLOPT_READDATA, &transfer);
-    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+    const std::uint64_t length = req.source ? req.source_size : req.body.size();
+    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(length));
   }
 
   const CURLcode rc = curl_easy_perform(c);
   if (transfer.sink_error)
     return *transfer.sink_error;
-  if (rc != CURLE_OK)
-    return Error::of(Errc::kUnavailable,
-                     req.method + " " + req.url + ": " + curl_easy_strerror(rc));
+  if (rc == CURLE_OPERATION_TIMEDOUT)
+    return Error::with_errno(Errc::kUnavailable,
+                             req.method + " " + req.url + ": no data for " +
+                                 std::to_string(req.stall_timeout_seconds) +
+                                 " s, the registry stopped answering",
+                             ETIMEDOUT);
+  if (rc != CURLE_OK) {
+    // curl's own words ("SSL certificate problem: unable to get local issuer certificate") say
+    // more than the code's; neither holds a header value.
+    const std::string what = req.method + " " + req.url + ": " +
+                             (reason[0] != '\0' ? std::string(reason) : curl_easy_strerror(rc));
+    return Error::with_errno(Errc::kUnavailable, what, transport_errno(rc));
+  }
   char* effective = nullptr;
   if (curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &effective) == CURLE_OK && effective != nullptr)
     response.effective_url = effective;

@@ -1,8 +1,14 @@
 // RegistryClient: the distribution API's reads and the token flow of its auth.
 #include "manager/registry/registry_client.h"
 
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <thread>
+
 #include <curl/curl.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "manager/images/media_types.h"
 #include "manager/registry/auth_challenge.h"
@@ -45,19 +51,84 @@ std::string media_type_of(const HttpResponse& response) {
   return type;
 }
 
+// Four tries over about 3.5 s of backoff (0.5, 1, 2 s) unless the registry asks for longer.
+constexpr int kMaxAttempts = 4;
+constexpr std::chrono::milliseconds kFirstBackoff{500};
+// A Retry-After beyond this is a registry asking us to give up, which the last try's error says.
+constexpr std::chrono::seconds kLongestRetryAfter{30};
+
+// Retry-After in seconds (RFC 9110 also allows an HTTP date, which registries do not send).
+std::optional<std::chrono::milliseconds> retry_after(const HttpResponse& response) {
+  const std::string value = response.header("retry-after");
+  if (value.empty() || value.find_first_not_of("0123456789") != std::string::npos ||
+      value.size() > 6)
+    return std::nullopt;
+  const std::chrono::seconds seconds(std::stol(value));
+  return std::min<std::chrono::milliseconds>(seconds, kLongestRetryAfter);
+}
+
+// The first of a distribution error body's errors as docker prints it: the code in lower case
+// with spaces ("MANIFEST_UNKNOWN" → "manifest unknown"), then the message. Token servers that
+// answer {"details": "..."} (Docker Hub) get "unauthorized: <details>" for a 401. Empty when the
+// body says nothing readable.
+std::string distribution_error_text(long status, const std::string& body_text) {
+  const auto body = nlohmann::json::parse(body_text, nullptr, false);
+  if (body.is_discarded() || !body.is_object())
+    return {};
+  if (body.contains("errors") && body["errors"].is_array() && !body["errors"].empty() &&
+      body["errors"][0].is_object()) {
+    const auto& first = body["errors"][0];
+    std::string code = first.value("code", std::string());
+    std::transform(code.begin(), code.end(), code.begin(), [](unsigned char c) {
+      return c == '_' ? ' ' : static_cast<char>(std::tolower(c));
+    });
+    return code + ": " + first.value("message", std::string());
+  }
+  if (const auto details = body.find("details"); details != body.end() && details->is_string())
+    return (status == 401 ? "unauthorized: " : "") + details->get<std::string>();
+  return {};
+}
+
+// RFC 5988's Link header as the distribution spec uses it for pages:
+// `</v2/name/tags/list?n=100&last=x>; rel="next"` → "/v2/name/tags/list?n=100&last=x". Only a
+// path on the same registry is followed; empty when there is no next page.
+std::string next_page(const std::string& link) {
+  if (link.find("rel=\"next\"") == std::string::npos || !link.starts_with('<'))
+    return {};
+  const auto close = link.find('>');
+  if (close == std::string::npos)
+    return {};
+  std::string target = link.substr(1, close - 1);
+  if (const auto scheme = target.find("://"); scheme != std::string::npos) {
+    const auto path = target.find('/', scheme + 3);
+    target = path == std::string::npos ? std::string() : target.substr(path);
+  }
+  return target.starts_with("/v2/") ? target : std::string();
+}
+
 }  // namespace
 
 Error registry_error(const HttpRequest& request, const HttpResponse& response) {
   std::string what =
       request.method + " " + request.url + ": registry answered " + std::to_string(response.status);
+  if (const std::string text = distribution_error_text(response.status, response.body);
+      !text.empty())
+    what += " " + text;
+  return Error::of(kind_of(response.status), what);
+}
+
+Error push_error(const HttpRequest& request, const HttpResponse& response) {
+  std::string what = request.method + " " + request.url + ": ";
   const auto body = nlohmann::json::parse(response.body, nullptr, false);
   if (!body.is_discarded() && body.is_object() && body.contains("errors") &&
-      body["errors"].is_array() && !body["errors"].empty()) {
+      body["errors"].is_array() && !body["errors"].empty() && body["errors"][0].is_object()) {
     const auto& first = body["errors"][0];
-    if (first.is_object()) {
-      what +=
-          " " + first.value("code", std::string()) + ": " + first.value("message", std::string());
-    }
+    std::string code = first.value("code", std::string());
+    std::transform(code.begin(), code.end(), code.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    what += code + ": " + first.value("message", std::string());
+  } else {
+    what += "registry answered " + std::to_string(response.status);
   }
   return Error::of(kind_of(response.status), what);
 }
@@ -80,9 +151,19 @@ Result<std::string> RegistryClient::fetch_token(const std::string& realm,
     req.url += sep + std::string("service=") + url_escape(service);
     sep = '&';
   }
-  if (!scope.empty())
-    req.url += sep + std::string("scope=") + url_escape(scope);
+  // Several scopes (a mount reads another repository) are several scope parameters.
+  std::string_view scopes = scope;
+  while (!scopes.empty()) {
+    const auto space = scopes.find(' ');
+    const std::string one(scopes.substr(0, space));
+    if (!one.empty()) {
+      req.url += sep + std::string("scope=") + url_escape(one);
+      sep = '&';
+    }
+    scopes = space == std::string_view::npos ? std::string_view() : scopes.substr(space + 1);
+  }
   req.tls = &endpoint_.tls;
+  req.stall_timeout_seconds = static_cast<long>(stall_timeout_.count());  // NOLINT
   if (credential_ && !credential_->username.empty())
     req.headers.push_back("Authorization: Basic " +
                           base64_encode(credential_->username + ":" + credential_->password));
@@ -90,9 +171,13 @@ Result<std::string> RegistryClient::fetch_token(const std::string& realm,
   if (!response)
     return std::move(response).error().context("auth token");
   if (response->status != 200) {
-    // The realm's URL may carry nothing secret, but the request's headers do: only the status.
-    return Error::of(kind_of(response->status),
-                     "auth token from " + realm + ": answered " + std::to_string(response->status));
+    // The request's headers carry the password: only the status and the server's own words.
+    std::string what = distribution_error_text(response->status, response->body);
+    if (what.empty() && (response->status == 401 || response->status == 403))
+      what = "unauthorized: incorrect username or password";
+    return Error::of(kind_of(response->status), "auth token from " + realm + ": answered " +
+                                                    std::to_string(response->status) +
+                                                    (what.empty() ? "" : " " + what));
   }
   const auto body = nlohmann::json::parse(response->body, nullptr, false);
   if (body.is_discarded() || !body.is_object())
@@ -135,21 +220,78 @@ Result<std::string> RegistryClient::authorization_for(const std::string& challen
     if (c.scheme != "basic")
       continue;
     if (!credential_ || credential_->username.empty())
+      // docker's words; send() names the registry. Logging in is the way out.
       return Error::of(Errc::kPermissionDenied,
-                       "registry " + endpoint_.domain + ": authentication required (log in)");
+                       "unauthorized: authentication required (no login stored for it)");
     return "Basic " + base64_encode(credential_->username + ":" + credential_->password);
   }
-  return Error::of(Errc::kPermissionDenied,
-                   "registry " + endpoint_.domain + ": no supported auth scheme offered");
+  return Error::of(Errc::kPermissionDenied, "no supported auth scheme offered");
 }
 
-Result<HttpResponse> RegistryClient::send(HttpRequest request, const std::string& scope) {
+Result<HttpResponse> RegistryClient::send(HttpRequest& request, const std::string& scope) {
+  // Counts what reached the caller's sink: once a body has begun, a retry from here would
+  // deliver its first bytes twice. The wrapper points into this frame, so the caller's sink is
+  // put back before returning.
+  std::uint64_t delivered = 0;
+  auto sink = std::move(request.sink);
+  if (sink)
+    request.sink = [&delivered, &sink](std::string_view chunk) {
+      delivered += chunk.size();
+      return sink(chunk);
+    };
+  const std::vector<std::string> headers = request.headers;
+  auto result = [&]() -> Result<HttpResponse> {
+    for (int attempt = 1;; ++attempt) {
+      request.headers = headers;
+      auto response = send_once(request, scope);
+      const bool last = attempt == kMaxAttempts || delivered > 0;
+      std::chrono::milliseconds wait = kFirstBackoff * (1 << (attempt - 1));
+      if (!response) {
+        if (last || !is_transient(response.error()))
+          return response;
+        spdlog::warn("{}; trying again in {} ms", response.error().message(), wait.count());
+      } else if (response->status == 429 || response->status >= 500) {
+        if (last)
+          return response;
+        if (const auto after = retry_after(*response))
+          wait = *after;
+        spdlog::warn("{} {}: registry answered {}; trying again in {} ms", request.method,
+                     request.url, response->status, wait.count());
+      } else {
+        return response;
+      }
+      std::this_thread::sleep_for(wait);
+    }
+  }();
+  request.sink = std::move(sink);
+  return result;
+}
+
+Result<HttpResponse> RegistryClient::transmit(HttpRequest& request) {
+  auto response = http_.request(request);
+  if (endpoint_.plain_http_url.empty() || !request.url.starts_with(endpoint_.base_url))
+    return response;
+  if (response) {
+    endpoint_.plain_http_url.clear();  // TLS it is: never downgrade this client later
+    return response;
+  }
+  const int why = response.error().errnum();
+  if (why != EPROTO && why != ECONNREFUSED)
+    return response;  // a certificate that does not verify is an answer, not a reason for http
+  request.url = endpoint_.plain_http_url + request.url.substr(endpoint_.base_url.size());
+  endpoint_.base_url = std::move(endpoint_.plain_http_url);
+  endpoint_.plain_http_url.clear();
+  return http_.request(request);
+}
+
+Result<HttpResponse> RegistryClient::send_once(HttpRequest& request, const std::string& scope) {
   request.tls = &endpoint_.tls;
+  request.stall_timeout_seconds = static_cast<long>(stall_timeout_.count());  // NOLINT
   const auto known = last_authorization_.find(scope);
   const size_t plain_headers = request.headers.size();
   if (known != last_authorization_.end())
     request.headers.push_back("Authorization: " + known->second);
-  auto response = http_.request(request);
+  auto response = transmit(request);
   if (!response || response->status != 401)
     return response;
   auto authorization = authorization_for(response->header("www-authenticate"), scope);
@@ -158,7 +300,7 @@ Result<HttpResponse> RegistryClient::send(HttpRequest request, const std::string
   last_authorization_[scope] = *authorization;
   request.headers.resize(plain_headers);
   request.headers.push_back("Authorization: " + *authorization);
-  return http_.request(request);
+  return transmit(request);
 }
 
 Result<FetchedManifest> RegistryClient::get_manifest(std::string_view repository,
@@ -231,6 +373,38 @@ Result<void> RegistryClient::fetch_blob(std::string_view repository, const conte
   if (response->status != 200 && response->status != 206)
     return registry_error(req, *response);
   return {};
+}
+
+Result<std::vector<std::string>> RegistryClient::list_tags(std::string_view repository,
+                                                           std::size_t page_size) {
+  std::vector<std::string> tags;
+  std::string next = "/v2/" + std::string(repository) + "/tags/list";
+  if (page_size > 0)
+    next += "?n=" + std::to_string(page_size);
+  // A registry that pages forever is a broken one: a generous bound instead of a hang.
+  for (int page = 0; !next.empty(); ++page) {
+    if (page == 10000)
+      return Error::of(Errc::kUnavailable,
+                       "tags of " + std::string(repository) + ": more than 10000 pages");
+    HttpRequest req;
+    req.url = endpoint_.base_url + next;
+    auto response = send(req, scope_of(repository, Access::kPull));
+    if (!response)
+      return response.error();
+    if (response->status != 200)
+      return registry_error(req, *response);
+    const auto body = nlohmann::json::parse(response->body, nullptr, false);
+    if (body.is_discarded() || !body.is_object())
+      return Error::of(Errc::kUnavailable, req.url + ": the tag list is not JSON");
+    if (const auto list = body.find("tags"); list != body.end() && list->is_array()) {
+      for (const auto& tag : *list) {
+        if (tag.is_string())
+          tags.push_back(tag.get<std::string>());
+      }
+    }
+    next = next_page(response->header("link"));
+  }
+  return tags;
 }
 
 Result<void> RegistryClient::check_login() {

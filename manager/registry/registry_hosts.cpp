@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "common/fs.h"
+#include "manager/registry/insecure_registries.h"
 
 namespace keel::manager::registry {
 namespace {
@@ -43,11 +44,13 @@ RegistryEndpoint resolve_endpoint(std::string_view domain, const RegistryHostsCo
   RegistryEndpoint e;
   e.domain = std::string(domain);
   const std::string host = domain == "docker.io" ? "registry-1.docker.io" : std::string(domain);
-  const bool insecure =
-      is_loopback_host(domain) ||
-      std::find(config.insecure_registries.begin(), config.insecure_registries.end(), domain) !=
-          config.insecure_registries.end();
-  e.base_url = (insecure ? "http://" : "https://") + host;
+  const bool listed_insecure = is_listed_insecure(domain, config.insecure_registries);
+  e.base_url = "https://" + host;
+  if (listed_insecure || is_loopback_host(domain))
+    e.plain_http_url = "http://" + host;
+  // Listed as insecure by the administrator: docker accepts any certificate there. Loopback alone
+  // does not turn verification off, so a test CA in certs.d means what it says.
+  e.tls.skip_verify = listed_insecure;
   if (!config.certs_dir.empty()) {
     const std::string dir = config.certs_dir + "/" + std::string(domain);
     if (fs::exists(dir + "/ca.crt"))

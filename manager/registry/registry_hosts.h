@@ -1,7 +1,9 @@
-// Where a registry domain is reached and how: docker.io is served at registry-1.docker.io; TLS
-// unless the host is loopback (127.0.0.0/8, ::1, localhost) or listed as insecure, as docker
-// decides; extra CAs and client certificates from docker's certs.d layout under keeld's config
-// directory (certs.d/<host:port>/ca.crt, client.cert, client.key).
+// Where a registry domain is reached and how: docker.io is served at registry-1.docker.io. TLS
+// first, always; a loopback host (127.0.0.0/8, ::1, localhost) or one listed as insecure may fall
+// back to plain HTTP when the TLS attempt finds no TLS there, as docker tries https before http
+// for them. A certificate that fails verification never falls back. Extra CAs and client
+// certificates come from docker's certs.d layout under keeld's config directory
+// (certs.d/<host:port>/ca.crt, client.cert, client.key).
 #pragma once
 
 #include <string>
@@ -14,16 +16,19 @@ namespace keel::manager::registry {
 
 struct RegistryEndpoint {
   std::string domain;    // as in the reference: "docker.io", "localhost:5000"
-  std::string base_url;  // "https://registry-1.docker.io", "http://127.0.0.1:5000"
+  std::string base_url;  // "https://registry-1.docker.io", "https://127.0.0.1:5000"
+  // base_url with http:// instead, tried when TLS finds no TLS server; empty: never.
+  std::string plain_http_url;
   TlsFiles tls;
 };
 
 struct RegistryHostsConfig {
   std::string certs_dir;                         // <config>/certs.d; empty: none
-  std::vector<std::string> insecure_registries;  // daemon.json "insecure-registries" (host[:port])
+  std::vector<std::string> insecure_registries;  // "insecure-registries": host[:port] or CIDR
 };
 
-// True for the hosts docker talks plain HTTP to without being told: loopback names and addresses.
+// True for the hosts docker may talk plain HTTP to without being told: loopback names and
+// addresses.
 [[nodiscard]] bool is_loopback_host(std::string_view host_and_port);
 
 [[nodiscard]] RegistryEndpoint resolve_endpoint(std::string_view domain,

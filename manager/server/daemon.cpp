@@ -19,11 +19,13 @@
 #include "manager/images/image_service.h"
 #include "manager/images/snapshot_layers.h"
 #include "manager/network/network_service.h"
+#include "manager/registry/logins.h"
 #include "manager/server/containers_service.h"
 #include "manager/server/content_service.h"
 #include "manager/server/events_service.h"
 #include "manager/server/images_service.h"
 #include "manager/server/networks_service.h"
+#include "manager/server/registry_service.h"
 #include "manager/server/snapshots_service.h"
 #include "manager/server/tasks_service.h"
 #include "manager/server/version_service.h"
@@ -70,12 +72,14 @@ struct Daemon::State {
   std::unique_ptr<snapshots::Snapshotter> snapshotter;
   std::unique_ptr<images::SnapshotLayers> layers;
   std::unique_ptr<images::ImageService> images;
+  std::unique_ptr<registry::Logins> logins;
   events::EventBus bus;
   std::unique_ptr<network::NetworkService> networks;
   std::unique_ptr<containers::ContainerService> containers;
   std::unique_ptr<VersionService> version;
   std::unique_ptr<EventsService> events;
   std::unique_ptr<ImagesService> images_api;
+  std::unique_ptr<RegistryService> registry_api;
   std::unique_ptr<ContentService> content_api;
   std::unique_ptr<SnapshotsService> snapshots_api;
   std::unique_ptr<ContainersService> containers_api;
@@ -153,14 +157,25 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options) {
   });
   state->images->set_gc_roots(
       [containers = state->containers.get()] { return containers->gc_roots(); });
-  // docker's layout under keeld's root: config.json (auths, written by `keelctl login`) and
-  // certs.d/<host:port>/{ca.crt,client.cert,client.key}.
-  state->images->set_registry(images::RegistrySettings{
-      .hosts = {.certs_dir = (options.root / "certs.d").string(), .insecure_registries = {}},
-      .credentials_path = (options.root / "config.json").string()});
+  // docker's layout under the config dir (keeld's root unless told): config.json (auths,
+  // written by `keelctl login`) and certs.d/<host:port>/{ca.crt,client.cert,client.key}.
+  const std::filesystem::path config_dir =
+      options.config_dir.empty() ? options.root : options.config_dir;
+  const images::RegistrySettings registry_settings{
+      .hosts = {.certs_dir = (config_dir / "certs.d").string(),
+                .insecure_registries = options.config.insecure_registries},
+      .credentials_path = (config_dir / "config.json").string(),
+      .mirrors = options.config.registry_mirrors,
+      .max_concurrent_downloads = options.config.max_concurrent_downloads,
+      .max_concurrent_uploads = options.config.max_concurrent_uploads,
+      .stall_timeout = options.registry_stall_timeout};
+  state->images->set_registry(registry_settings);
+  state->logins = std::make_unique<registry::Logins>(registry_settings.hosts,
+                                                     registry_settings.credentials_path);
 
   state->version = std::make_unique<VersionService>(options.runtime);
   state->images_api = std::make_unique<ImagesService>(*state->images, state->bus);
+  state->registry_api = std::make_unique<RegistryService>(*state->logins);
   state->content_api = std::make_unique<ContentService>(*state->content, *state->images);
   state->snapshots_api = std::make_unique<SnapshotsService>(*state->snapshotter);
   state->containers_api = std::make_unique<ContainersService>(*state->containers);
@@ -176,6 +191,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options) {
   builder.RegisterService(state->version.get());
   builder.RegisterService(state->events.get());
   builder.RegisterService(state->images_api.get());
+  builder.RegisterService(state->registry_api.get());
   builder.RegisterService(state->content_api.get());
   builder.RegisterService(state->snapshots_api.get());
   builder.RegisterService(state->containers_api.get());

@@ -2,12 +2,14 @@
 // services, and the gRPC server on one unix socket (mode 0600).
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "common/error.h"
+#include "manager/server/daemon_config.h"
 
 namespace keel::manager::server {
 
@@ -29,6 +31,12 @@ struct DaemonOptions {
   // The default network's bridge and subnet (empty: 172.30.0.0/16 unless the host routes it).
   std::string bridge = "keel0";
   std::string bridge_subnet;
+  // From the configuration file (--config-file): mirrors, insecure registries, concurrency.
+  DaemonConfig config;
+  // A registry transfer that moves no byte for this long fails (and is retried, then reported).
+  std::chrono::seconds registry_stall_timeout{60};
+  // docker's client config layout: config.json (registry logins) and certs.d/. Empty: the root.
+  std::filesystem::path config_dir;
 };
 
 class Daemon {

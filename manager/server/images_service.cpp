@@ -252,6 +252,29 @@ grpc::Status ImagesService::Pull(grpc::ServerContext* context, const keel::v1::P
   });
 }
 
+grpc::Status ImagesService::Push(grpc::ServerContext* context, const keel::v1::PushRequest* request,
+                                 grpc::ServerWriter<keel::v1::PushProgress>* writer) {
+  return guarded([&] {
+    auto pushed = images_.push({.ref = request->ref()}, [&](const images::PushProgress& p) {
+      keel::v1::PushProgress line;
+      line.set_id(p.id);
+      line.set_status(p.status);
+      line.set_current(p.current);
+      line.set_total(p.total);
+      return !context->IsCancelled() && writer->Write(line);
+    });
+    if (!pushed)
+      return to_status(pushed.error());
+    keel::v1::PushProgress last;
+    last.mutable_pushed()->set_tag(pushed->tag);
+    last.mutable_pushed()->set_digest(pushed->digest.str());
+    last.mutable_pushed()->set_size(pushed->size);
+    (void)writer->Write(last);  // a client gone by now has nothing left to hear
+    publish("push", request->ref(), request->ref());  // docker names the event by the reference
+    return grpc::Status::OK;
+  });
+}
+
 grpc::Status ImagesService::Prune(grpc::ServerContext*, const keel::v1::PruneRequest* request,
                                   keel::v1::PruneResponse* response) {
   return guarded([&] {

@@ -35,6 +35,8 @@ class ImagesService final : public keel::v1::Images::Service {
                      keel::v1::PruneResponse* response) override;
   grpc::Status Pull(grpc::ServerContext* context, const keel::v1::PullRequest* request,
                     grpc::ServerWriter<keel::v1::PullProgress>* writer) override;
+  grpc::Status Push(grpc::ServerContext* context, const keel::v1::PushRequest* request,
+                    grpc::ServerWriter<keel::v1::PushProgress>* writer) override;
 
  private:
   void publish(const std::string& action, const std::string& id, const std::string& name);

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "common/archive_handle.h"
+#include "manager/snapshots/gzip_inflater.h"
 
 namespace keel::manager::snapshots {
 namespace {
@@ -25,32 +26,82 @@ struct LayerStream::Hashes {
   std::uint64_t uncompressed_size = 0;
 };
 
+Result<std::span<const std::byte>> LayerStream::next_source() {
+  if (peeked_ > 0)
+    return std::span<const std::byte>(in_buf_.get(), std::exchange(peeked_, 0));
+  if (source_eof_)
+    return std::span<const std::byte>();
+  auto n = read_(std::span(in_buf_.get(), kBufSize));
+  if (!n) {
+    source_error_ = n.error();
+    return std::move(n).error();
+  }
+  if (*n == 0) {
+    source_eof_ = true;
+    return std::span<const std::byte>();
+  }
+  hashes_->compressed.update(std::span(in_buf_.get(), *n));
+  hashes_->compressed_size += *n;
+  return std::span<const std::byte>(in_buf_.get(), *n);
+}
+
 struct LayerStream::Callbacks {
   static la_ssize_t read_blob(archive* a, void* data, const void** out) {
     auto* self = static_cast<LayerStream*>(data);
-    if (self->source_eof_)
-      return 0;
-    auto n = self->read_(std::span(self->in_buf_.get(), kBufSize));
-    if (!n) {
-      const int errnum = n.error().errnum() != 0 ? n.error().errnum() : EIO;
-      archive_set_error(a, errnum, "%s", n.error().what().c_str());
-      self->source_error_ = std::move(n).error();
+    auto next = self->next_source();
+    if (!next) {
+      const int errnum = next.error().errnum() != 0 ? next.error().errnum() : EIO;
+      archive_set_error(a, errnum, "%s", next.error().what().c_str());
       return -1;
     }
-    if (*n == 0) {
-      self->source_eof_ = true;
-      return 0;
+    *out = next->data();
+    return static_cast<la_ssize_t>(next->size());
+  }
+
+  // The tar reader's input from igzip: inflate what is fed, feed when it runs dry.
+  static la_ssize_t inflate_gzip(archive* a, LayerStream* self) {
+    for (;;) {
+      auto n = self->gzip_->inflate(std::span(self->out_buf_.get(), kBufSize));
+      if (!n) {
+        archive_set_error(a, EINVAL, "%s", n.error().what().c_str());
+        return -1;
+      }
+      if (*n > 0)
+        return static_cast<la_ssize_t>(*n);
+      if (!self->gzip_->needs_input())
+        continue;
+      auto next = self->next_source();
+      if (!next) {
+        const int errnum = next.error().errnum() != 0 ? next.error().errnum() : EIO;
+        archive_set_error(a, errnum, "%s", next.error().what().c_str());
+        return -1;
+      }
+      if (next->empty()) {
+        if (self->gzip_->finished())
+          return 0;
+        archive_set_error(a, EINVAL, "decompress: gzip: the stream ends early");
+        return -1;
+      }
+      self->gzip_->feed(*next);
     }
-    self->hashes_->compressed.update(std::span(self->in_buf_.get(), *n));
-    self->hashes_->compressed_size += *n;
-    *out = self->in_buf_.get();
-    return static_cast<la_ssize_t>(*n);
   }
 
   static la_ssize_t read_tar(archive* a, void* data, const void** out) {
     auto* self = static_cast<LayerStream*>(data);
     if (self->blob_eof_)
       return 0;
+    if (self->gzip_) {
+      const la_ssize_t n = inflate_gzip(a, self);
+      if (n <= 0) {
+        self->blob_eof_ = n == 0;
+        return n;
+      }
+      const auto size = static_cast<std::size_t>(n);
+      self->hashes_->uncompressed.update(std::span(self->out_buf_.get(), size));
+      self->hashes_->uncompressed_size += size;
+      *out = self->out_buf_.get();
+      return n;
+    }
     const la_ssize_t n = archive_read_data(self->blob_, self->out_buf_.get(), kBufSize);
     if (n < 0) {
       const char* msg = archive_error_string(self->blob_);
@@ -111,9 +162,23 @@ Error LayerStream::tar_error(std::string what) {
 }
 
 Result<void> LayerStream::open_archives() {
-  blob_ = archive_read_new();
   tar_ = archive_read_new();
-  if (blob_ == nullptr || tar_ == nullptr)
+  if (tar_ == nullptr)
+    return Error::sys("archive_read_new", ENOMEM);
+  // The first bytes say the compression; they are handed on before any later read.
+  auto head = next_source();
+  if (!head)
+    return Error(head.error()).context("open layer");
+  peeked_ = head->size();
+  if (peeked_ >= 2 && in_buf_[0] == std::byte{0x1f} && in_buf_[1] == std::byte{0x8b}) {
+    gzip_ = std::make_unique<GzipInflater>();
+    if (archive_read_support_format_tar(tar_) != ARCHIVE_OK ||
+        archive_read_open(tar_, this, nullptr, &Callbacks::read_tar, nullptr) != ARCHIVE_OK)
+      return tar_error("open layer tar");
+    return {};
+  }
+  blob_ = archive_read_new();
+  if (blob_ == nullptr)
     return Error::sys("archive_read_new", ENOMEM);
   // Only what image layers use: gzip, zstd, or none (no filter bids, raw passes the bytes on).
   if (archive_read_support_filter_gzip(blob_) < ARCHIVE_WARN ||
@@ -157,9 +222,9 @@ Result<LayerDigests> LayerStream::finish() {
     if (Callbacks::read_tar(tar_, this, &ignored) < 0)
       return tar_error("read layer tail");
   }
-  while (!source_eof_) {
-    if (Callbacks::read_blob(blob_, this, &ignored) < 0)
-      return Error(*source_error_).context("read layer tail");
+  while (!source_eof_ || peeked_ > 0) {
+    if (auto next = next_source(); !next)
+      return std::move(next).error().context("read layer tail");
   }
   LayerDigests out;
   out.compressed_digest = hashes_->compressed.finish();

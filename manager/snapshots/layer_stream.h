@@ -58,7 +58,13 @@ class LayerStream {
   explicit LayerStream(ReadFn read);
   [[nodiscard]] Result<void> open_archives();
 
+  // The next source bytes, hashed as the blob's: the bytes peeked at open first.
+  [[nodiscard]] Result<std::span<const std::byte>> next_source();
+
   ReadFn read_;
+  // gzip goes through igzip (gzip_inflater.h); zstd and plain through libarchive's filters.
+  std::unique_ptr<class GzipInflater> gzip_;
+  std::size_t peeked_ = 0;   // bytes read at open to detect the compression, not yet handed on
   archive* blob_ = nullptr;  // decompression only (libarchive's "raw" format)
   archive* tar_ = nullptr;   // tar parsing over blob_'s output
   struct Hashes;

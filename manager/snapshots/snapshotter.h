@@ -66,6 +66,29 @@ struct ApplyResult {
   bool already_existed = false;
 };
 
+// A layer unpacked into a staging directory outside the snapshot namespace, not yet a snapshot.
+// Unpacking needs nothing from the layers below (whiteouts and opaque markers are entries of
+// their own; overlayfs meets the lower trees only at mount time), so a pull unpacks its layers
+// side by side and commits them in order once each parent is committed. Dropping a staged layer
+// without committing it removes its tree.
+class StagedLayer {
+ public:
+  ~StagedLayer();
+  StagedLayer(const StagedLayer&) = delete;
+  StagedLayer& operator=(const StagedLayer&) = delete;
+  StagedLayer(StagedLayer&&) = delete;
+  StagedLayer& operator=(StagedLayer&&) = delete;
+
+  [[nodiscard]] const LayerDigests& digests() const noexcept { return digests_; }
+
+ private:
+  friend class Snapshotter;
+  StagedLayer(std::string staging, LayerDigests digests)
+      : staging_(std::move(staging)), digests_(std::move(digests)) {}
+  std::string staging_;  // empty once committed
+  LayerDigests digests_;
+};
+
 class Snapshotter {
  public:
   // Migrates the "snapshots" tables, creates <root>/snapshots and removes directories there that
@@ -101,6 +124,12 @@ class Snapshotter {
   // failed layer leaves no directory and no row. If the chain ID exists already (the caller may
   // check with stat first, to skip the download), the new tree is discarded.
   [[nodiscard]] Result<ApplyResult> apply_layer(const ReadFn& read, const ApplyOptions& options);
+  // apply_layer in two steps: stage_layer reads and unpacks the blob (no parent needed, so
+  // layers can be staged concurrently); commit_staged checks the digests against options, and
+  // commits the tree on options.parent, which must be committed by then. A staged layer whose
+  // chain ID exists already is dropped and the existing snapshot reported.
+  [[nodiscard]] Result<std::unique_ptr<StagedLayer>> stage_layer(const ReadFn& read);
+  [[nodiscard]] Result<ApplyResult> commit_staged(StagedLayer& staged, const ApplyOptions& options);
 
   // <root>/snapshots/<id>/fs of a snapshot, for diff and tests.
   [[nodiscard]] Result<std::string> tree_path(const std::string& key);

@@ -23,22 +23,22 @@ Outcome run(std::vector<const char*> args) {
 }
 
 TEST(UnknownVerb, PrintsDockersMessageAndExitsOne) {
-  const Outcome outcome = run({"push"});
+  const Outcome outcome = run({"swarm"});
   EXPECT_EQ(outcome.exit_code, 1);
-  EXPECT_EQ(outcome.err, "keelctl: 'push' is not a keelctl command.\nSee 'keelctl --help'\n");
+  EXPECT_EQ(outcome.err, "keelctl: 'swarm' is not a keelctl command.\nSee 'keelctl --help'\n");
 }
 
 TEST(UnknownVerb, NamesOnlyTheVerbAfterGlobalFlagsAndBeforeItsArguments) {
-  const Outcome outcome = run({"-H", "/nonexistent/keeld.sock", "push", "busybox", "--all"});
+  const Outcome outcome = run({"-H", "/nonexistent/keeld.sock", "swarm", "init", "--force"});
   EXPECT_EQ(outcome.exit_code, 1);
-  EXPECT_EQ(outcome.err, "keelctl: 'push' is not a keelctl command.\nSee 'keelctl --help'\n");
+  EXPECT_EQ(outcome.err, "keelctl: 'swarm' is not a keelctl command.\nSee 'keelctl --help'\n");
 }
 
 TEST(UnknownVerb, InAGroupNamesTheGroup) {
-  const Outcome outcome = run({"image", "push", "busybox"});
+  const Outcome outcome = run({"image", "swarm", "busybox"});
   EXPECT_EQ(outcome.exit_code, 1);
   EXPECT_EQ(outcome.err,
-            "keelctl: 'image push' is not a keelctl command.\nSee 'keelctl image --help'\n");
+            "keelctl: 'image swarm' is not a keelctl command.\nSee 'keelctl image --help'\n");
 }
 
 TEST(UsageError, MissingVerbStaysAUsageError) {

@@ -81,7 +81,7 @@ class FakeShims {
     auto it = tasks_.find(address_of(id));
     return it == tasks_.end() || it->second.shut_down;
   }
-  // Wait calls in progress (the service's watchers among them).
+  // Wait calls in progress (attached execs).
   int waiting() {
     std::lock_guard lock(mutex_);
     return waiting_;
@@ -95,10 +95,13 @@ class FakeShims {
 
   static std::string address_of(const std::string& id) { return "fake://" + id; }
 
+  // Reported as a real shim's TaskExit would be: to whoever the connector was given.
   void exit_locked(const std::string& id, const std::string& exec_id, int code) {
     auto& process = tasks_[address_of(id)].processes[exec_id];
     process.status = "stopped";
     process.exit = TaskExit{.pid = process.pid, .exit_status = code, .exited_at_ns = 1};
+    if (report_)
+      report_(id, exec_id, *process.exit);
     changed_.notify_all();
   }
 
@@ -110,6 +113,7 @@ class FakeShims {
   std::map<std::string, std::vector<std::string>> updates_;
   int next_pid_ = 100;
   int waiting_ = 0;
+  ShimConnector::ExitReport report_;
 };
 
 class FakeShim final : public TaskShim {
@@ -247,7 +251,10 @@ class FakeConnector final : public ShimConnector {
       return Error::of(Errc::kUnavailable, "connect " + address + ": no shim");
     return std::unique_ptr<TaskShim>(std::make_unique<FakeShim>(shims_, address));
   }
-  [[nodiscard]] bool forwards_events() const override { return false; }
+  void report_exits_to(ExitReport report) override {
+    std::lock_guard lock(shims_.mutex_);
+    shims_.report_ = std::move(report);
+  }
 
  private:
   FakeShims& shims_;

@@ -2,7 +2,9 @@
 // cleanup, labels, listing and removal.
 #include "manager/content/store.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -144,6 +146,50 @@ TEST_F(ContentStoreTest, StaleIngestFilesAreRemovedOnOpen) {
   reopen();
   EXPECT_EQ(entries_in(dir() + "/ingest"), 0u);
   EXPECT_EQ(entries_in(dir() + "/blobs/sha256"), 0u);
+}
+
+TEST_F(ContentStoreTest, ResumedIngestGoesOnFromItsBytesAcrossARestart) {
+  const Digest digest = Digest::of("abcdef");
+  {
+    auto w = store_->resume_writer(digest);
+    ASSERT_TRUE(w) << w.error().message();
+    EXPECT_EQ(w->resumed_from(), 0U);
+    ASSERT_TRUE(w->write(std::string_view("abc")));
+  }          // dropped mid-download: the bytes stay
+  reopen();  // a restart within the day keeps them too
+  auto w = store_->resume_writer(digest);
+  ASSERT_TRUE(w) << w.error().message();
+  EXPECT_EQ(w->resumed_from(), 3U);
+  EXPECT_EQ(w->size(), 3U);
+  auto busy = store_->resume_writer(digest);
+  ASSERT_FALSE(busy);
+  EXPECT_EQ(busy.error().kind(), Errc::kAlreadyExists);
+  ASSERT_TRUE(w->write(std::string_view("def")));
+  auto info = w->commit(digest, 6);
+  ASSERT_TRUE(info) << info.error().message();
+  EXPECT_EQ(fs::read_file(store_->blob_path(digest)).value(), "abcdef");
+  EXPECT_EQ(entries_in(dir() + "/ingest"), 0U);
+}
+
+TEST_F(ContentStoreTest, ResumedIngestThatFailsVerificationIsRemoved) {
+  const Digest digest = Digest::of("abcdef");
+  auto w = store_->resume_writer(digest);
+  ASSERT_TRUE(w);
+  ASSERT_TRUE(w->write(std::string_view("abcxyz")));
+  auto info = w->commit(digest, 6);
+  ASSERT_FALSE(info);
+  EXPECT_THAT(info.error().message(), HasSubstr("digest mismatch"));
+  EXPECT_EQ(entries_in(dir() + "/ingest"), 0U);
+}
+
+TEST_F(ContentStoreTest, ResumableIngestUntouchedForADayIsRemovedOnOpen) {
+  const Digest digest = Digest::of("abcdef");
+  { ASSERT_TRUE(store_->resume_writer(digest)->write(std::string_view("abc"))); }
+  const std::string path = dir() + "/ingest/" + digest.hex();
+  const timespec old[2] = {{0, UTIME_OMIT}, {::time(nullptr) - 2 * 24 * 3600, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), old, 0), 0);
+  reopen();
+  EXPECT_FALSE(std::filesystem::exists(path));
 }
 
 TEST_F(ContentStoreTest, SecondStoreOnTheSameDirIsRefused) {

@@ -31,6 +31,11 @@ using ::testing::HasSubstr;
 
 // Records snapshots as files <dir>/<chain hex> holding the diff_id.
 class FakeApplier : public LayerApplier {
+  struct Staged : StagedLayer {
+    AppliedLayer layer;
+    [[nodiscard]] const AppliedLayer& unpacked() const override { return layer; }
+  };
+
  public:
   explicit FakeApplier(std::string dir) : dir_(std::move(dir)) {
     std::filesystem::create_directories(dir_);
@@ -38,6 +43,12 @@ class FakeApplier : public LayerApplier {
   bool has(const Digest& chain_id) override { return fs::exists(dir_ + "/" + chain_id.hex()); }
   Result<AppliedLayer> apply(const std::optional<Digest>& parent, const ReadFn& read,
                              const std::optional<Digest>& expected_diff_id) override {
+    auto staged = stage(read);
+    if (!staged)
+      return std::move(staged).error();
+    return commit(**staged, parent, expected_diff_id);
+  }
+  Result<std::unique_ptr<StagedLayer>> stage(const ReadFn& read) override {
     ++applied;
     content::Digester blob;
     ReadFn counting = [&](std::span<std::byte> buf) -> Result<std::size_t> {
@@ -51,7 +62,7 @@ class FakeApplier : public LayerApplier {
       return std::move(d).error();
     content::Digester diff;
     std::vector<std::byte> buf(4096);
-    AppliedLayer out;
+    auto out = std::make_unique<Staged>();
     for (;;) {
       auto n = (*d)->read(buf);
       if (!n)
@@ -59,7 +70,7 @@ class FakeApplier : public LayerApplier {
       if (*n == 0)
         break;
       diff.update(std::span(buf).first(*n));
-      out.uncompressed_size += *n;
+      out->layer.uncompressed_size += *n;
     }
     for (;;) {  // the rest of the compressed stream, as the real unpacker does
       auto n = counting(buf);
@@ -68,8 +79,13 @@ class FakeApplier : public LayerApplier {
       if (*n == 0)
         break;
     }
-    out.diff_id = diff.finish();
-    out.blob_digest = blob.finish();
+    out->layer.diff_id = diff.finish();
+    out->layer.blob_digest = blob.finish();
+    return std::unique_ptr<StagedLayer>(std::move(out));
+  }
+  Result<AppliedLayer> commit(StagedLayer& staged, const std::optional<Digest>& parent,
+                              const std::optional<Digest>& expected_diff_id) override {
+    AppliedLayer out = staged.unpacked();
     if (expected_diff_id && *expected_diff_id != out.diff_id)
       return Error::of(Errc::kInvalidArgument, "diff_id mismatch");
     out.chain_id = parent ? Digest::of(parent->str() + " " + out.diff_id.str()) : out.diff_id;

@@ -68,6 +68,31 @@ TEST_F(CredentialsTest, SavedAsDockerWritesItOnlyRootCanRead) {
   EXPECT_EQ(hub->password, "s3cret:with:colons");
 }
 
+TEST_F(CredentialsTest, ALeftoverTempFileDoesNotLendItsModeAndIsGone) {
+  std::filesystem::create_directories(dir_ + "/sub");
+  std::ofstream(path_ + ".tmp") << "stale";
+  ASSERT_EQ(::chmod((path_ + ".tmp").c_str(), 0644), 0);
+  std::ofstream(path_) << "{}";
+  ASSERT_EQ(::chmod(path_.c_str(), 0644), 0);
+  auto store = CredentialStore::load(path_);
+  ASSERT_TRUE(store);
+  store->set("localhost:5000", Credential{"local", "pw", ""});
+  ASSERT_TRUE(store->save());
+  struct stat st {};
+  ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600U);
+  EXPECT_FALSE(std::filesystem::exists(path_ + ".tmp"));
+}
+
+TEST(RegistryDomain, AsDockerNamesALoginServer) {
+  EXPECT_EQ(registry_domain(""), "docker.io");
+  EXPECT_EQ(registry_domain("https://index.docker.io/v1/"), "docker.io");
+  EXPECT_EQ(registry_domain("registry-1.docker.io"), "docker.io");
+  EXPECT_EQ(registry_domain("https://localhost:5000/v2/"), "localhost:5000");
+  EXPECT_EQ(registry_domain("127.0.0.1:5000"), "127.0.0.1:5000");
+  EXPECT_EQ(credential_key(registry_domain("")), "https://index.docker.io/v1/");
+}
+
 TEST_F(CredentialsTest, KeysMatchWithoutSchemeOrPathAndForeignKeysSurvive) {
   std::filesystem::create_directories(dir_ + "/sub");
   std::ofstream(path_) << R"({"auths":{"https://localhost:5000/v2/":{"auth":"dTpw"}},)"

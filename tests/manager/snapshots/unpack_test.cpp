@@ -222,6 +222,43 @@ TEST_F(UnpackTest, RefusesTruncatedLayer) {
   expect_nothing_left();
 }
 
+TEST_F(UnpackTest, GzipWithAFlippedByteIsRefusedByItsChecksum) {
+  std::string blob = LayerBuilder(Compression::kGzip).file("f", std::string(4096, 'a')).finish();
+  blob[blob.size() - 6] ^= 0x01;  // inside the CRC32 trailer: the data inflates, the check fails
+  auto r = unpack(blob);
+  ASSERT_FALSE(r);
+  EXPECT_THAT(r.error().message(), HasSubstr("gzip")) << r.error().message();
+  expect_nothing_left();
+}
+
+TEST_F(UnpackTest, ConcatenatedGzipMembersAreOneStream) {
+  // pigz and some builders write a layer as several gzip members: gzip -dc reads them as one.
+  const std::string tar = LayerBuilder().file("a", "first").file("b", "second").finish();
+  auto gzip = [](const std::string& data) {
+    archive* a = archive_write_new();
+    archive_write_set_format_raw(a);
+    archive_write_add_filter_gzip(a);
+    std::vector<char> buf(data.size() + 4096);
+    size_t used = 0;
+    archive_write_open_memory(a, buf.data(), buf.size(), &used);
+    archive_entry* e = archive_entry_new();
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_write_header(a, e);
+    archive_write_data(a, data.data(), data.size());
+    archive_entry_free(e);
+    archive_write_close(a);
+    archive_write_free(a);
+    return std::string(buf.data(), used);
+  };
+  const std::size_t half = tar.size() / 2;
+  const std::string blob = gzip(tar.substr(0, half)) + gzip(tar.substr(half));
+  auto r = unpack(blob);
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_EQ(*fs::read_file(target_ + "/a"), "first");
+  EXPECT_EQ(*fs::read_file(target_ + "/b"), "second");
+  EXPECT_EQ(r->digests.diff_id, content::Digest::of(tar));
+}
+
 TEST_F(UnpackTest, LaterEntryReplacesEarlierOne) {
   const std::string blob = LayerBuilder()
                                .file("x", "first")

@@ -1,5 +1,5 @@
-// PullDisplay: docker's jsonmessage rendering, for pull.
-#include "ctl/pull_progress.h"
+// LayerProgressDisplay: docker's jsonmessage rendering, for pull and push.
+#include "ctl/layer_progress.h"
 
 #include <algorithm>
 
@@ -20,10 +20,11 @@ std::string progress_bar(std::uint64_t current, std::uint64_t total) {
   return bar;
 }
 
-std::string PullDisplay::update(const std::string& id, const std::string& status,
-                                std::uint64_t current, std::uint64_t total) {
+std::string LayerProgressDisplay::update(const std::string& id, const std::string& status,
+                                         std::uint64_t current, std::uint64_t total) {
   std::string text = id.empty() ? status : id + ": " + status;
-  if (terminal_ && status == "Downloading")
+  // The statuses whose lines carry a byte count (docker's progressDetail).
+  if (terminal_ && (status == "Downloading" || status == "Pushing"))
     text += " " + progress_bar(current, total);
   auto row = std::find_if(rows_.begin(), rows_.end(), [&](const Row& r) { return r.id == id; });
   const bool is_new = row == rows_.end();

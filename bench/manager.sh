@@ -1,0 +1,261 @@
+#!/usr/bin/env bash
+# The manager path, keeld beside its peers in one run: `run --rm busybox true` through keelctl, a
+# private dockerd (docker.io), podman and a private containerd (ctr run --rm), interleaved round
+# by round, all without a network (--network none; the bridge case joins when keeld has one);
+# the cost of keelctl calls that do little; then N detached containers through keeld, started
+# one after another and from 8 clients at once, with keeld's threads and RSS, and their removal.
+# Writes bench/RESULTS-manager.md.
+# Usage: bench/manager.sh BIN_DIR   (as root; BIN_DIR holds keel, keel-shim, keeld, keelctl)
+# Env: BENCH_MANAGER_ROUNDS=30 BENCH_MANAGER_DENSITY=1000 BENCH_MANAGER_CLIENTS=8
+#      BENCH_MANAGER_PEERS="keel docker podman ctr" BENCH_MANAGER_OUT=bench/RESULTS-manager.md
+#      BENCH_KEEP=0
+set -euo pipefail
+
+bin=$(realpath "${1:?usage: bench/manager.sh BIN_DIR}")
+here=$(cd "$(dirname "$0")" && pwd)
+rounds=${BENCH_MANAGER_ROUNDS:-30}
+density=${BENCH_MANAGER_DENSITY:-1000}
+clients=${BENCH_MANAGER_CLIENTS:-8}
+peers=${BENCH_MANAGER_PEERS:-keel docker podman ctr}
+out=${BENCH_MANAGER_OUT:-$here/RESULTS-manager.md}
+
+die() {
+  echo "bench manager: $*" >&2
+  exit 1
+}
+[[ $(id -u) -eq 0 ]] || die "run as root"
+for b in keel keel-shim keeld keelctl; do [[ -x $bin/$b ]] || die "$bin lacks $b"; done
+
+# Short: a shim socket path under it must fit in sockaddr_un.
+work=$(mktemp -d /tmp/kmb.XXXXXX)
+declare -A daemon_pids=()
+keelctl=("$bin/keelctl" -H "$work/keel/keeld.sock")
+docker_cli=(docker -H "unix://$work/docker/docker.sock")
+podman_cli=(podman --root "$work/podman/root" --runroot "$work/podman/run" --storage-driver overlay
+  --cgroup-manager cgroupfs --events-backend file --runtime runc)
+ctr_cli=(ctr -a "$work/containerd/containerd.sock" -n bench)
+
+stop_daemon() {
+  local pid=${daemon_pids[$1]:-}
+  [[ -n $pid ]] || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 150); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  unset "daemon_pids[$1]"
+}
+
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  "${keelctl[@]}" rm -f $("${keelctl[@]}" ps -aq 2>/dev/null) >/dev/null 2>&1 || true
+  "${docker_cli[@]}" rm -f $("${docker_cli[@]}" ps -aq 2>/dev/null) >/dev/null 2>&1 || true
+  "${podman_cli[@]}" rm -af >/dev/null 2>&1 || true
+  local name
+  for name in "${!daemon_pids[@]}"; do stop_daemon "$name"; done
+  awk -v w="$work" 'index($5, w) == 1 {print $5}' /proc/self/mountinfo | sort -r |
+    while read -r dir; do umount -l "$dir" || true; done
+  if [[ ${BENCH_KEEP:-0} == 1 ]]; then
+    echo "bench manager: kept $work" >&2
+  else
+    rm -rf "$work"
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+wait_for_socket() {
+  for _ in $(seq 300); do
+    [[ -S $1 ]] && return 0
+    kill -0 "${daemon_pids[$2]}" 2>/dev/null || die "$2 exited at start (log: $work/$2.log)"
+    sleep 0.05
+  done
+  die "$2 did not open $1 (log: $work/$2.log)"
+}
+
+now_ns() { date +%s%N; }
+# Milliseconds one command takes, its output dropped; a failure ends the benchmark.
+time_ms() {
+  local start end
+  start=$(now_ns)
+  "$@" >/dev/null 2>"$work/last.err" || die "$* failed: $(head -c 300 "$work/last.err")"
+  end=$(now_ns)
+  echo $(((end - start) / 1000000))
+}
+median() {
+  tr ' ' '\n' | awk '/^[0-9]+$/ { print }' | sort -n | awk '{ a[NR] = $1 }
+    END { if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2];
+          else print int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'
+}
+
+# --- the image: Debian's busybox-static, saved once by keeld and loaded into every peer --------
+"$here/../scripts/make-busybox-rootfs.sh" "$work/rootfs" >/dev/null
+tar -C "$work/rootfs" -cf "$work/busybox.tar" .
+
+mkdir -p "$work/keel"
+"$bin/keeld" --root "$work/keel/root" --state "$work/keel/state" \
+  --address "$work/keel/keeld.sock" >"$work/keel.log" 2>&1 &
+daemon_pids[keel]=$!
+wait_for_socket "$work/keel/keeld.sock" keel
+"${keelctl[@]}" import -c 'CMD ["sh"]' "$work/busybox.tar" busybox:latest >/dev/null
+"${keelctl[@]}" save -o "$work/busybox-image.tar" busybox:latest
+
+available=(keel)
+for peer in $peers; do
+  case $peer in
+    docker)
+      command -v dockerd >/dev/null || { echo "bench manager: no dockerd: skipped" >&2; continue; }
+      mkdir -p "$work/docker"
+      dockerd --data-root "$work/docker/data" --exec-root "$work/docker/exec" \
+        --pidfile "$work/docker/docker.pid" --host "unix://$work/docker/docker.sock" \
+        --bridge none --iptables=false --ip6tables=false --storage-driver overlay2 \
+        --containerd-namespace keel-bench --containerd-plugins-namespace keel-bench-plugins \
+        >"$work/docker.log" 2>&1 &
+      daemon_pids[docker]=$!
+      wait_for_socket "$work/docker/docker.sock" docker
+      "${docker_cli[@]}" load -q -i "$work/busybox-image.tar" >/dev/null
+      available+=(docker)
+      ;;
+    podman)
+      command -v podman >/dev/null || { echo "bench manager: no podman: skipped" >&2; continue; }
+      "${podman_cli[@]}" load -q -i "$work/busybox-image.tar" >/dev/null
+      available+=(podman)
+      ;;
+    ctr)
+      command -v containerd >/dev/null || { echo "bench manager: no containerd: skipped" >&2; continue; }
+      mkdir -p "$work/containerd"
+      cat >"$work/containerd.toml" <<EOF
+version = 2
+root = "$work/containerd/root"
+state = "$work/containerd/state"
+[grpc]
+  address = "$work/containerd/containerd.sock"
+[ttrpc]
+  address = "$work/containerd/containerd.sock.ttrpc"
+[debug]
+  address = ""
+[metrics]
+  address = ""
+EOF
+      containerd --config "$work/containerd.toml" >"$work/containerd.log" 2>&1 &
+      daemon_pids[containerd]=$!
+      wait_for_socket "$work/containerd/containerd.sock" containerd
+      "${ctr_cli[@]}" images import "$work/busybox-image.tar" >/dev/null
+      available+=(ctr)
+      ;;
+  esac
+done
+
+run_rm() {
+  case $1 in
+    keel) time_ms "${keelctl[@]}" run --rm --network none busybox true ;;
+    docker) time_ms "${docker_cli[@]}" run --rm --network none busybox true ;;
+    # --ulimit: podman's default NOFILE and NPROC limits raise hard limits, which root here may
+    # not (no CAP_SYS_RESOURCE). runc, not crun: crun 1.8 refuses this hybrid cgroup host.
+    podman) time_ms "${podman_cli[@]}" run --rm --network none --ulimit nofile=1024:1024 \
+      --ulimit nproc=4096:4096 busybox true ;;
+    ctr) time_ms "${ctr_cli[@]}" run --rm docker.io/library/busybox:latest "bench-$RANDOM$RANDOM" true ;;
+  esac
+}
+
+echo "bench manager: run --rm, $rounds rounds over ${available[*]}" >&2
+declare -A run_times=()
+for peer in "${available[@]}"; do run_rm "$peer" >/dev/null; done  # warm caches
+for ((r = 1; r <= rounds; r++)); do
+  for peer in "${available[@]}"; do run_times[$peer]+=" $(run_rm "$peer")"; done
+done
+
+echo "bench manager: keelctl calls that do little" >&2
+declare -A call_times=()
+for ((r = 1; r <= rounds; r++)); do
+  call_times[version]+=" $(time_ms "${keelctl[@]}" version)"
+  call_times[ps]+=" $(time_ms "${keelctl[@]}" ps -q)"
+  call_times[images]+=" $(time_ms "${keelctl[@]}" images -q)"
+done
+cpu_ms() {  # user+system CPU of 20 calls, per call
+  local before after
+  before=$(awk '{ print $14 + $15 + $16 + $17 }' /proc/$BASHPID/stat)
+  for _ in $(seq 20); do "$@" >/dev/null; done
+  after=$(awk '{ print $14 + $15 + $16 + $17 }' /proc/$BASHPID/stat)
+  awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t * 1000 / hz / 20 }'
+}
+ps_cpu=$(cpu_ms "${keelctl[@]}" ps -q)
+
+keeld_pid=${daemon_pids[keel]}
+threads() { ls "/proc/$keeld_pid/task" | wc -l; }
+rss_mib() { awk '/^VmRSS/ { printf "%d", $2 / 1024 }' "/proc/$keeld_pid/status"; }
+
+echo "bench manager: $density detached containers, one client" >&2
+start=$(now_ns)
+for ((i = 0; i < density; i++)); do
+  "${keelctl[@]}" run -d --network none busybox sleep 100000 >/dev/null
+done
+seq_start_ms=$((($(now_ns) - start) / 1000000))
+seq_threads=$(threads)
+seq_rss=$(rss_mib)
+start=$(now_ns)
+"${keelctl[@]}" rm -f $("${keelctl[@]}" ps -aq) >/dev/null
+seq_rm_ms=$((($(now_ns) - start) / 1000000))
+
+echo "bench manager: $density detached containers, $clients clients" >&2
+start=$(now_ns)
+client_pids=()
+for ((c = 0; c < clients; c++)); do
+  (for ((i = c; i < density; i += clients)); do
+    "${keelctl[@]}" run -d --network none busybox sleep 100000 >/dev/null
+  done) &
+  client_pids+=($!)
+done
+wait "${client_pids[@]}"  # not the daemons, which run in the background too
+par_start_ms=$((($(now_ns) - start) / 1000000))
+par_threads=$(threads)
+par_rss=$(rss_mib)
+running=$("${keelctl[@]}" ps -q | wc -l)
+start=$(now_ns)
+"${keelctl[@]}" rm -f $("${keelctl[@]}" ps -aq) >/dev/null
+par_rm_ms=$((($(now_ns) - start) / 1000000))
+left=$("${keelctl[@]}" ps -aq | wc -l)
+idle_threads=$(threads)
+
+keel_ms=$(median <<<"${run_times[keel]}")
+{
+  echo "# The manager path"
+  echo
+  echo "Generated by \`bench/manager.sh\` on $(date -u +%Y-%m-%d) ($(nproc) CPUs, load at the" \
+    "end $(cut -d' ' -f1-3 /proc/loadavg)). Binaries: $bin. $rounds rounds, interleaved."
+  echo
+  echo "## run --rm busybox true (--network none)"
+  echo
+  echo "| peer | wall ms (median) | keel / peer |"
+  echo "|---|---|---|"
+  for peer in "${available[@]}"; do
+    m=$(median <<<"${run_times[$peer]}")
+    echo "| $peer | $m | $(awk -v k="$keel_ms" -v p="$m" 'BEGIN { printf "%.2f", k / p }') |"
+  done
+  echo
+  echo "## keelctl calls that do little"
+  echo
+  echo "| call | wall ms (median) |"
+  echo "|---|---|"
+  echo "| version | $(median <<<"${call_times[version]}") |"
+  echo "| ps -q | $(median <<<"${call_times[ps]}") |"
+  echo "| images -q | $(median <<<"${call_times[images]}") |"
+  echo
+  echo "CPU of \`ps -q\` (user + system, keelctl only): $ps_cpu ms per call."
+  echo
+  echo "## $density detached containers through keeld"
+  echo
+  echo "| clients | start all (s) | keeld threads | keeld RSS MiB | rm -f all (s) |"
+  echo "|---|---|---|---|---|"
+  echo "| 1 | $(awk -v m=$seq_start_ms 'BEGIN { printf "%.1f", m / 1000 }') | $seq_threads |" \
+    "$seq_rss | $(awk -v m=$seq_rm_ms 'BEGIN { printf "%.1f", m / 1000 }') |"
+  echo "| $clients | $(awk -v m=$par_start_ms 'BEGIN { printf "%.1f", m / 1000 }') |" \
+    "$par_threads | $par_rss | $(awk -v m=$par_rm_ms 'BEGIN { printf "%.1f", m / 1000 }') |"
+  echo
+  echo "Running after the $clients-client start: $running of $density. Left after rm: $left." \
+    "keeld's threads when idle again: $idle_threads."
+} | tee "$out"

@@ -1,0 +1,157 @@
+// Pins how keeld's pull reaches registries: docker.io references go to the configured
+// registry-mirrors first, a mirror that fails is skipped for the next, and the error lists every
+// endpoint tried when all fail; two clients pulling one image at once share each blob's
+// download; an OCI index is resolved to this host's platform unless --platform asks otherwise.
+#include <stdlib.h>
+
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "integration/fixtures/fixtures.h"
+#include "integration/registry/local_registry.h"
+#include "integration/registry/tcp_proxy.h"
+
+namespace keel::it {
+namespace {
+
+using ::testing::HasSubstr;
+
+// A keeld configuration file in its own temp dir, removed with it.
+class ConfigFile {
+ public:
+  explicit ConfigFile(const std::string& json) {
+    char tmpl[] = "/tmp/keel-config-XXXXXX";
+    if (::mkdtemp(tmpl) == nullptr)
+      throw std::runtime_error("mkdtemp for the config file");
+    dir_ = tmpl;
+    std::ofstream(path()) << json;
+  }
+  ~ConfigFile() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  ConfigFile(const ConfigFile&) = delete;
+  ConfigFile& operator=(const ConfigFile&) = delete;
+  [[nodiscard]] std::filesystem::path path() const { return dir_ / "keeld.json"; }
+
+ private:
+  std::filesystem::path dir_;
+};
+
+fixtures::KeeldOptions with_config(const ConfigFile& config) {
+  fixtures::KeeldOptions options;
+  options.extra_args = {"--config-file", config.path().string()};
+  return options;
+}
+
+// Port 1 on loopback: nothing listens, connections are refused at once.
+constexpr std::string_view kDeadMirror = "http://127.0.0.1:1";
+
+TEST(PullMirrors, DockerIoPullIsServedByTheFirstMirrorThatAnswers) {
+  KEEL_SKIP_UNLESS_ROOT();
+  LocalRegistry mirror;
+  const PushedImage pushed = mirror.push("library/mirrored", "1", {{"etc/motd", "mirrored\n"}});
+  const ConfigFile config(R"({"registry-mirrors": [")" + std::string(kDeadMirror) +
+                          R"(", "http://)" + mirror.host() + R"("]})");
+  fixtures::Keeld keeld(with_config(config));
+  ASSERT_NO_FATAL_FAILURE(keeld.start());
+
+  const auto pulled = keeld.ctl({"pull", "mirrored:1"});
+  ASSERT_EQ(pulled.exit_code, 0) << pulled << keeld.log();
+  EXPECT_EQ(keeld.ctl_ok({"images", "-q", "--no-trunc", "mirrored:1"}),
+            pushed.config_digest + "\n");
+  EXPECT_EQ(mirror.blob_gets(pushed.layer_digest).size(), 1U) << mirror.access_log();
+  // The dead mirror was tried first and skipped.
+  EXPECT_THAT(keeld.log(), HasSubstr(std::string(kDeadMirror)));
+}
+
+TEST(PullMirrors, WhenEveryMirrorFailsTheErrorListsEachEndpointTried) {
+  KEEL_SKIP_UNLESS_ROOT();
+  LocalRegistry stopped_mirror;
+  const std::string stopped = "http://" + stopped_mirror.host();
+  stopped_mirror.stop();
+  const ConfigFile config(R"({"registry-mirrors": [")" + std::string(kDeadMirror) + R"(", ")" +
+                          stopped + R"("]})");
+  fixtures::Keeld keeld(with_config(config));
+  ASSERT_NO_FATAL_FAILURE(keeld.start());
+  const auto r = keeld.ctl({"pull", "library/nowhere:1"});
+  EXPECT_NE(r.exit_code, 0) << r;
+  ASSERT_EQ(r.err_lines().size(), 1U) << r;
+  EXPECT_THAT(r.err, HasSubstr(std::string(kDeadMirror) + ":")) << r;
+  EXPECT_THAT(r.err, HasSubstr(stopped + ":")) << r;
+  // Then docker.io itself, unreachable from a test machine, is the last one named.
+  EXPECT_THAT(r.err, HasSubstr("registry-1.docker.io")) << r;
+}
+
+TEST(PullConfigFile, UnknownKeyStopsKeeldWithOneLineNamingIt) {
+  KEEL_SKIP_UNLESS_ROOT();
+  const ConfigFile config(R"({"max-concurrent-downloads": 2, "registry-mirorrs": []})");
+  fixtures::Keeld keeld(with_config(config));
+  const auto r = keeld.start_expecting_exit();
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_THAT(keeld.log(), HasSubstr("keeld: config file " + config.path().string() +
+                                     ": unknown key \"registry-mirorrs\""));
+}
+
+TEST(PullSharing, TwoClientsPullingOneImageDownloadEachBlobOnce) {
+  KEEL_SKIP_UNLESS_ROOT();
+  LocalRegistry registry;
+  std::string payload(8U << 20, '\0');
+  for (std::size_t i = 0; i < payload.size(); ++i)
+    payload[i] = static_cast<char>((i * 2654435761U) >> 13);
+  const PushedImage pushed = registry.push("keel/shared", "v1", {{"payload.bin", payload}});
+  // 4 MiB/s: the layer takes about two seconds, so both pulls are in flight together.
+  TcpProxy proxy(registry.host(), TcpProxy::Mode::kForward, 4U << 20);
+  fixtures::Keeld keeld;
+  ASSERT_NO_FATAL_FAILURE(keeld.start());
+  const std::string ref = proxy.host() + "/keel/shared:v1";
+  const std::vector<std::string> argv = {fixtures::keelctl_path().string(), "--address",
+                                         keeld.socket().string(), "pull", ref};
+  auto a = fixtures::start_command(argv);
+  auto b = fixtures::start_command(argv);
+  const auto ra = a.wait(std::chrono::seconds(60));
+  const auto rb = b.wait(std::chrono::seconds(60));
+  ASSERT_EQ(ra.exit_code, 0) << ra;
+  ASSERT_EQ(rb.exit_code, 0) << rb;
+  EXPECT_EQ(registry.manifest_gets("keel/shared"), 2) << registry.access_log();
+  EXPECT_EQ(registry.blob_gets(pushed.layer_digest).size(), 1U) << registry.access_log();
+  EXPECT_EQ(registry.blob_gets(pushed.config_digest).size(), 1U) << registry.access_log();
+  EXPECT_EQ(keeld.ctl_ok({"images", "-q", "--no-trunc", ref}), pushed.config_digest + "\n");
+}
+
+TEST(PullPlatform, IndexResolvesToThisHostOrToThePlatformAskedFor) {
+  KEEL_SKIP_UNLESS_ROOT();
+#if defined(__x86_64__)
+  const std::string host = "linux/amd64";
+  const std::string other = "linux/arm64";
+#elif defined(__aarch64__)
+  const std::string host = "linux/arm64";
+  const std::string other = "linux/amd64";
+#else
+  GTEST_SKIP() << "this test knows amd64 and arm64 hosts";
+#endif
+  LocalRegistry registry;
+  const auto images =
+      registry.push_multi_platform("keel/multi", "v1", {{"etc/motd", "multi\n"}}, {host, other});
+  fixtures::Keeld keeld;
+  ASSERT_NO_FATAL_FAILURE(keeld.start());
+  const std::string ref = registry.host() + "/keel/multi:v1";
+
+  ASSERT_EQ(keeld.ctl({"pull", ref}).exit_code, 0);
+  EXPECT_EQ(keeld.ctl_ok({"images", "-q", "--no-trunc", ref}), images[0].config_digest + "\n");
+
+  const auto picked = keeld.ctl({"pull", "--platform", other, ref});
+  ASSERT_EQ(picked.exit_code, 0) << picked;
+  EXPECT_EQ(keeld.ctl_ok({"images", "-q", "--no-trunc", ref}), images[1].config_digest + "\n");
+
+  const auto missing = keeld.ctl({"pull", "--platform", "linux/s390x", ref});
+  EXPECT_NE(missing.exit_code, 0) << missing;
+  ASSERT_EQ(missing.err_lines().size(), 1U) << missing;
+  EXPECT_THAT(missing.err, HasSubstr(host)) << missing;
+  EXPECT_THAT(missing.err, HasSubstr(other)) << missing;
+}
+
+}  // namespace
+}  // namespace keel::it
