@@ -297,10 +297,10 @@ keel::v1::ContainerConfig build_container_config(
   for (const auto& cap : flags.cap_drop)
     config.add_cap_drop(cap);
   config.set_privileged(flags.privileged);
-  if (!flags.network.empty() && flags.network != "none" && flags.network != "host")
-    flag_error("keelctl: Error response from daemon: network " + flags.network +
-               " not found (keeld supports none and host)");
   config.set_network(flags.network);
+  for (const auto& publish : flags.publish)
+    config.add_publish(publish);
+  config.set_publish_all(flags.publish_all);
   *config.mutable_restart_policy() = parse_restart_policy(flags.restart);
   if (flags.remove && config.restart_policy().name() != "no")
     flag_error("Conflicting options: --restart and --rm");
@@ -384,7 +384,11 @@ void add_run_flags(CLI::App& cmd, RunFlags& flags, bool with_run) {
   cmd.add_option("--cap-add", flags.cap_add, "Add Linux capabilities")->allow_extra_args(false);
   cmd.add_option("--cap-drop", flags.cap_drop, "Drop Linux capabilities")->allow_extra_args(false);
   cmd.add_flag("--privileged", flags.privileged, "Give extended privileges to this container");
-  cmd.add_option("--network,--net", flags.network, "Connect a container to a network (none, host)");
+  cmd.add_option("--network,--net", flags.network,
+                 "Connect a container to a network (bridge, none, host, NAME, container:ID)");
+  cmd.add_option("-p,--publish", flags.publish, "Publish a container's port(s) to the host")
+      ->allow_extra_args(false);
+  cmd.add_flag("-P,--publish-all", flags.publish_all, "Publish all exposed ports to random ports");
   cmd.add_option("--restart", flags.restart, "Restart policy to apply when a container exits");
   cmd.add_option("-l,--label", flags.labels, "Set meta data on a container")
       ->allow_extra_args(false);

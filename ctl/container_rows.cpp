@@ -115,15 +115,23 @@ Row ps_row(const keel::v1::Container& container, bool no_trunc,
       shown = ellipsis(shown, 15);
     mounts += (mounts.empty() ? "" : ",") + shown;
   }
-  std::string network = container.config().network();
+  std::string network = container.network_settings().network();
   if (network.empty())
-    network = "none";
+    network = container.config().network().empty() ? "bridge" : container.config().network();
+  // docker shows the ports a running container holds; a stopped one holds none.
+  std::string ports;
+  if (container.state().status() == "running" || container.state().status() == "paused")
+    for (const auto& port : container.network_settings().ports())
+      ports += (ports.empty() ? "" : ", ") +
+               (port.host_ip().empty() ? std::string("0.0.0.0") : port.host_ip()) + ":" +
+               std::to_string(port.host_port()) + "->" + std::to_string(port.container_port()) +
+               "/" + port.protocol();
   return Row{{"ID", no_trunc ? container.id() : short_id(container.id())},
              {"Image", image},
              {"Command", ps_command(container.command(), no_trunc)},
              {"CreatedAt", go_time(container.created())},
              {"RunningFor", human_duration(now - to_time(container.created())) + " ago"},
-             {"Ports", ""},
+             {"Ports", ports},
              {"State", container.state().status()},
              {"Status", container.status_text()},
              {"Names", name},

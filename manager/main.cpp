@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -45,6 +46,18 @@ int main(int argc, char** argv) {
   app.add_option("--runtime", options.runtime, "The OCI runtime the shims run")
       ->capture_default_str();
   app.add_option("--shim", options.shim, "The per-container shim")->capture_default_str();
+  app.add_option("--cni-conf-dir", options.cni_conf_dir,
+                 "Where keeld writes its networks' CNI configuration lists (default "
+                 "<root>/cni/net.d)");
+  std::string cni_bin_dir = "/usr/lib/cni";
+  app.add_option("--cni-bin-dir", cni_bin_dir,
+                 "Where the CNI plugins are (several: colon-separated, as CNI_PATH)")
+      ->capture_default_str();
+  app.add_option("--bridge", options.bridge, "The default network's Linux bridge")
+      ->capture_default_str();
+  app.add_option("--bridge-subnet", options.bridge_subnet,
+                 "The default network's subnet (default 172.30.0.0/16, or a free /16 when the "
+                 "host routes that)");
   auto* config_option =
       app.add_option("--config-file", config_file, "The daemon configuration file (JSON)")
           ->capture_default_str();
@@ -54,10 +67,17 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  options.cni_bin_dirs.clear();
+  for (std::size_t start = 0; start <= cni_bin_dir.size();) {
+    const std::size_t colon = std::min(cni_bin_dir.find(':', start), cni_bin_dir.size());
+    if (colon > start)
+      options.cni_bin_dirs.push_back(cni_bin_dir.substr(start, colon - start));
+    start = colon + 1;
+  }
   // Resolved once, against keeld's own cwd: shims run in their bundle directories and a
   // container's spec needs an absolute rootfs, so a relative path would break every `run`.
   for (auto* path : {&options.root, &options.state, &options.address, &options.runtime,
-                     &options.shim, &options.config_dir}) {
+                     &options.shim, &options.cni_conf_dir, &options.config_dir}) {
     if (path->empty())
       continue;
     std::error_code ec;

@@ -14,6 +14,9 @@ packages=(
   libacl1-dev liblz4-dev libxml2-dev libicu-dev nettle-dev liblzma-dev libbz2-dev zlib1g-dev
   # container images and test tools
   busybox-static docker-registry iproute2 util-linux procps strace jq
+  # container networks: the CNI plugins keeld runs (bridge, host-local, loopback, portmap,
+  # firewall, tuning) and the iptables they program
+  containernetworking-plugins iptables
   # registry auth tests: htpasswd (bcrypt users), Boost.Beast (the token server), openssl (test CAs)
   apache2-utils libboost-dev openssl
   # peers for drop-in tests and benchmarks

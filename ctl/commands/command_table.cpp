@@ -17,7 +17,7 @@ namespace {
 constexpr AddVerb kContainerVerbs[] = {
     add_run,   add_start,   add_attach, add_exec, add_cp,     add_stop,   add_kill,
     add_pause, add_wait,    add_rename, add_rm,   add_ps,     add_logs,   add_top,
-    add_stats, add_inspect, add_update, add_diff, add_commit, add_export,
+    add_stats, add_inspect, add_update, add_diff, add_commit, add_export, add_port,
 };
 // Verbs at both levels: `keelctl images` and `keelctl image ls`.
 constexpr AddVerb kImageVerbs[] = {
@@ -40,6 +40,7 @@ const TopLevelVerb kTopLevelVerbs[] = {
     {{"rmi"}, add_rmi},
     {{"history"}, add_history},
     {{"events"}, add_events},
+    {{"network"}, add_network},
     {{"login"}, add_login},
     {{"logout"}, add_logout},
     {{"run", "create"}, add_run},
@@ -62,6 +63,7 @@ const TopLevelVerb kTopLevelVerbs[] = {
     {{"diff"}, add_diff},
     {{"commit"}, add_commit},
     {{"export"}, add_export},
+    {{"port"}, add_port},
 };
 
 // A group (`container`, `image`, `system`) that must be given one of its verbs.
@@ -118,6 +120,7 @@ void add_all_commands(CLI::App& app, Client& client) {
     add(image, client, true);
 
   add_events(app, client, false);
+  add_network(app, client, false);
   add_login(app, client, false);
   add_logout(app, client, false);
 

@@ -50,6 +50,7 @@ void add_rm(CLI::App& parent, Client& client, bool grouped);
 void add_ps(CLI::App& parent, Client& client, bool grouped);
 void add_logs(CLI::App& parent, Client& client, bool grouped);
 void add_top(CLI::App& parent, Client& client, bool grouped);
+void add_port(CLI::App& parent, Client& client, bool grouped);
 void add_stats(CLI::App& parent, Client& client, bool grouped);
 // The generic inspect at the top level; `container inspect` when grouped.
 void add_inspect(CLI::App& parent, Client& client, bool grouped);
@@ -76,6 +77,7 @@ void add_image_inspect(CLI::App& parent, Client& client, bool grouped);
 void add_system_prune(CLI::App& parent, Client& client, bool grouped);
 
 // Only at the top level.
+void add_network(CLI::App& parent, Client& client, bool grouped);  // the `network` group
 void add_version(CLI::App& parent, Client& client, bool grouped);
 void add_events(CLI::App& parent, Client& client, bool grouped);
 void add_login(CLI::App& parent, Client& client, bool grouped);

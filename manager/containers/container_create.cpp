@@ -5,6 +5,7 @@
 #include "common/clock.h"
 #include "common/fs.h"
 #include "common/scope_guard.h"
+#include "manager/containers/container_network.h"
 #include "manager/containers/container_service.h"
 #include "manager/containers/container_service_impl.h"
 #include "manager/containers/image_config.h"
@@ -105,6 +106,7 @@ Result<ContainerRecord> ContainerService::create(const CreateRequest& request) {
   context.rootfs = state.rootfs_of(record.id);
   context.cgroups_path = record.cgroups_path;
   context.log_path = record.log_path;
+  KEEL_TRY(prepare_network(state, *image_config, run, record, context));
   auto spec = build_spec(*image_config, run, context);
   if (!spec)
     return std::move(spec).error();

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/fs.h"
+#include "manager/containers/container_network.h"
 #include "manager/containers/container_service_impl.h"
 #include "manager/containers/process_table.h"
 #include "manager/containers/task_client_shim.h"
@@ -258,6 +259,7 @@ Result<void> ContainerService::Impl::remove_locked(ContainerRecord& record, bool
     record = std::move(*current);
   }
   record.state.status = Status::kRemoving;
+  detach_network(state, record);
   (void)state.save(record);
   state.unmount_rootfs(record.id);
   if (auto removed = state.snapshotter.remove(record.snapshot_key);
@@ -273,6 +275,18 @@ Result<void> ContainerService::Impl::remove_locked(ContainerRecord& record, bool
   state.changed.notify_all();
   state.publish(record, "destroy");
   return {};
+}
+
+std::vector<std::string> ContainerService::network_users(const network::Network& network) {
+  std::vector<std::string> names;
+  auto all = impl_->state.store.list();
+  if (!all)
+    return names;
+  for (const auto& record : *all)
+    if (record.network_mode == network.name ||
+        (record.attachment && record.attachment->network_id == network.id))
+      names.push_back(record.name);
+  return names;
 }
 
 Result<ContainerRecord> ContainerService::rename(std::string_view id_or_name,

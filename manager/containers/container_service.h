@@ -26,6 +26,7 @@
 #include "manager/containers/run_options.h"
 #include "manager/events/event_bus.h"
 #include "manager/images/image_service.h"
+#include "manager/network/network_service.h"
 #include "manager/snapshots/snapshotter.h"
 
 namespace keel::manager::containers {
@@ -37,6 +38,8 @@ struct ServiceOptions {
   std::filesystem::path shim;     // keel-shim
   std::string address;            // keeld's socket, passed to shims as containerd's address
   std::string ns = "keel";        // the shim namespace
+  // Container networks (bridge and user networks); null: only none and host are offered.
+  network::NetworkService* networks = nullptr;
 };
 
 struct CreateRequest {
@@ -169,6 +172,10 @@ class ContainerService {
                                              bool pause);
   // The mounted rootfs of the container (for export and cp); empty while not mounted.
   [[nodiscard]] Result<std::string> rootfs(std::string_view id_or_name);
+
+  // Names of the containers whose --network is `network` (network rm's guard). Takes no lock
+  // of the service's, so the network service may call it under its own.
+  [[nodiscard]] std::vector<std::string> network_users(const network::Network& network);
 
   // Whether any container uses the image (rmi's guard).
   [[nodiscard]] bool image_in_use(const std::string& image_id);

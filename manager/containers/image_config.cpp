@@ -43,6 +43,12 @@ Result<void> read_objects(const json& j, ImageConfig& c) {
     for (const auto& [path, unused] : it->items())
       c.volumes.push_back(path);
   }
+  if (auto it = j.find("ExposedPorts"); it != j.end() && !it->is_null()) {
+    if (!it->is_object())
+      return Error::of(Errc::kInvalidArgument, "image config: ExposedPorts: must be an object");
+    for (const auto& [port, unused] : it->items())
+      c.exposed_ports.push_back(port);
+  }
   if (auto it = j.find("Labels"); it != j.end() && !it->is_null()) {
     if (!it->is_object())
       return Error::of(Errc::kInvalidArgument, "image config: Labels: must be an object");

@@ -20,6 +20,7 @@ struct ImageConfig {
   std::string stop_signal;           // "SIGTERM", "TERM" or "15"; empty: SIGTERM
   std::vector<std::string> volumes;  // container paths (the keys of "Volumes")
   std::map<std::string, std::string> labels;
+  std::vector<std::string> exposed_ports;  // "80/tcp", "53/udp" (the keys of "ExposedPorts")
 };
 
 // Parses the "config" object's JSON text (image-spec names: Entrypoint, Cmd, Env, WorkingDir,

@@ -71,6 +71,12 @@ Result<RestartPolicy> parse_restart_policy(std::string_view text) {
 }
 
 nlohmann::json to_json(const ContainerRecord& r) {
+  nlohmann::json ports = nlohmann::json::array();
+  for (const auto& port : r.ports)
+    ports.push_back(network::to_json(port));
+  nlohmann::json net = {{"mode", r.network_mode}, {"ports", ports}};
+  if (r.attachment)
+    net["attachment"] = network::to_json(*r.attachment);
   return nlohmann::json{
       {"id", r.id},
       {"name", r.name},
@@ -93,6 +99,8 @@ nlohmann::json to_json(const ContainerRecord& r) {
       {"stop_timeout", r.stop_timeout},
       {"anonymous_volumes", r.anonymous_volumes},
       {"created_ns", r.created_ns},
+      {"hostname", r.hostname},
+      {"network", net},
       {"state",
        {{"status", status_name(r.state.status)},
         {"pid", r.state.pid},
@@ -133,6 +141,22 @@ Result<ContainerRecord> record_from_json(const nlohmann::json& j) {
     r.stop_timeout = j.value("stop_timeout", 10);
     r.anonymous_volumes = j.value("anonymous_volumes", std::vector<std::string>{});
     r.created_ns = j.value("created_ns", std::int64_t{0});
+    r.hostname = j.value("hostname", "");
+    // Records older than networking had no namespace of their own made by keeld: "none".
+    const auto net = j.value("network", nlohmann::json::object());
+    r.network_mode = net.value("mode", "none");
+    for (const auto& port : net.value("ports", nlohmann::json::array())) {
+      auto parsed = network::port_mapping_from_json(port);
+      if (!parsed)
+        return std::move(parsed).error();
+      r.ports.push_back(*parsed);
+    }
+    if (net.contains("attachment")) {
+      auto attachment = network::attachment_from_json(net["attachment"]);
+      if (!attachment)
+        return std::move(attachment).error();
+      r.attachment = std::move(*attachment);
+    }
     const auto& s = j.at("state");
     auto status = parse_status(s.value("status", "created"));
     if (!status)

@@ -6,12 +6,15 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "manager/network/attachment.h"
+#include "manager/network/port_mapping.h"
 
 namespace keel::manager::containers {
 
@@ -64,6 +67,12 @@ struct ContainerRecord {
   int stop_signal = 15;
   int stop_timeout = 10;
   std::vector<std::string> anonymous_volumes;  // host dirs removed by rm -v
+  // --network as given ("bridge", "none", "host", a name, "container:ID"), -p as parsed, and
+  // while the task runs, its CNI attachment (kept so DEL works after a keeld crash).
+  std::string network_mode = "none";
+  std::vector<network::PortMapping> ports;
+  std::optional<network::Attachment> attachment;
+  std::string hostname;
   std::int64_t created_ns = 0;
   ContainerState state;
 };

@@ -141,6 +141,21 @@ Result<std::vector<std::string>> parse_env_file(std::string_view text) {
   return out;
 }
 
+Result<NetworkChoice> parse_network(std::string_view text) {
+  if (text.empty() || text == "default" || text == "bridge")
+    return NetworkChoice{NetworkMode::kBridge, "bridge"};
+  if (text == "none")
+    return NetworkChoice{NetworkMode::kNone, ""};
+  if (text == "host")
+    return NetworkChoice{NetworkMode::kHost, ""};
+  if (text.starts_with("container:")) {
+    if (text.size() == std::string_view("container:").size())
+      return invalid("invalid network mode \"" + std::string(text) + "\": no container given");
+    return NetworkChoice{NetworkMode::kContainer, std::string(text.substr(10))};
+  }
+  return NetworkChoice{NetworkMode::kBridge, std::string(text)};
+}
+
 Result<int> parse_signal(std::string_view text) {
   int number = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), number);

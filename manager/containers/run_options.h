@@ -10,10 +10,20 @@
 #include <vector>
 
 #include "common/error.h"
+#include "manager/network/port_mapping.h"
 
 namespace keel::manager::containers {
 
-enum class NetworkMode { kNone, kHost };
+// none: a namespace of its own with only lo; host: the host's; bridge: a namespace keeld makes
+// and wires to a CNI network (network_name); container: another container's namespace.
+enum class NetworkMode { kNone, kHost, kBridge, kContainer };
+
+// --network's forms: "none", "host", "bridge" or a network name, "container:ID".
+struct NetworkChoice {
+  NetworkMode mode = NetworkMode::kBridge;
+  std::string name = "bridge";  // kBridge: the network; kContainer: the other container
+};
+[[nodiscard]] Result<NetworkChoice> parse_network(std::string_view text);
 
 // One -v: a bind ("/host/dir:/ctr[:opts]") or a named volume ("name:/ctr[:opts]").
 struct VolumeSpec {
@@ -64,6 +74,9 @@ struct RunOptions {
   bool privileged = false;
   bool no_new_privileges = false;  // --security-opt no-new-privileges
   NetworkMode network = NetworkMode::kNone;
+  std::string network_name;                   // kBridge: the network; kContainer: the container
+  std::vector<network::PortMapping> publish;  // -p
+  bool publish_all = false;                   // -P: each EXPOSEd port on a free host port
 };
 
 // Parses -v's syntax. kInvalidArgument for a relative container path, "/" as destination, an

@@ -343,12 +343,24 @@ Result<oci::RuntimeConfig> build_spec(const ImageConfig& image, const RunOptions
                        [&](const oci::Mount& m) { return m.destination == d.destination; });
   });
   config.mounts.insert(config.mounts.end(), mounts->begin(), mounts->end());
+  // keeld's files over the image's (a -v at the same place wins, as in docker).
+  if (!ctx.etc_dir.empty()) {
+    for (const char* name : {"hosts", "hostname", "resolv.conf"}) {
+      const std::string destination = std::string("/etc/") + name;
+      if (std::none_of(config.mounts.begin(), config.mounts.end(),
+                       [&](const oci::Mount& m) { return m.destination == destination; }))
+        config.mounts.push_back(
+            mount(destination, "bind", ctx.etc_dir + "/" + name, {"rbind", "rprivate"}));
+    }
+  }
 
   oci::Linux& l = config.linux.emplace();
   for (const char* type : {"pid", "ipc", "uts", "mount"})
     l.namespaces.push_back(oci::Namespace{type, std::nullopt});
   if (run.network == NetworkMode::kNone)
     l.namespaces.push_back(oci::Namespace{"network", std::nullopt});
+  else if (run.network != NetworkMode::kHost)
+    l.namespaces.push_back(oci::Namespace{"network", ctx.netns_path});
   if (ctx.cgroup_ns.value_or(host_has_cgroup2()))
     l.namespaces.push_back(oci::Namespace{"cgroup", std::nullopt});
   l.cgroups_path = ctx.cgroups_path.empty() ? "/keel/" + ctx.id : ctx.cgroups_path;

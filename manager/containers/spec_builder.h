@@ -31,6 +31,10 @@ struct SpecContext {
   // RLIMIT_NOFILE's hard limit; empty: docker's 524288, or keeld's own hard limit when lower
   // (raising it needs CAP_SYS_RESOURCE, which keeld may not hold).
   std::optional<uint64_t> nofile_hard;
+  // NetworkMode kBridge and kContainer: the namespace to join (linux.namespaces network path).
+  std::string netns_path;
+  // Where keeld wrote the container's hosts, hostname and resolv.conf; empty: the image's.
+  std::string etc_dir;
 };
 
 // Fails with kInvalidArgument for flags that contradict each other or the image (no command,

@@ -7,6 +7,8 @@
 
 #include "common/clock.h"
 #include "common/fs.h"
+#include "common/scope_guard.h"
+#include "manager/containers/container_network.h"
 #include "manager/containers/restart_policy.h"
 
 namespace keel::manager::containers {
@@ -63,6 +65,12 @@ pid_t TaskSupervisor::shim_pid_of(const std::string& id) const {
 
 Result<void> TaskSupervisor::start_task(ContainerRecord& record) {
   KEEL_TRY(state_.mount_rootfs(record));
+  // The namespace exists and is wired before the runtime joins it by path.
+  KEEL_TRY(attach_network(state_, record));
+  ScopeGuard undo_network([&] {
+    detach_network(state_, record);
+    (void)state_.save(record);
+  });
   const std::string dir = state_.dir_of(record.id);
   auto address = state_.shims->launch(ShimLaunch{.shim_binary = state_.options.shim.string(),
                                                  .ns = state_.options.ns,
@@ -103,6 +111,7 @@ Result<void> TaskSupervisor::start_task(ContainerRecord& record) {
   record.state.error.clear();
   record.state.stopped_by_user = false;
   KEEL_TRY(state_.save(record));
+  undo_network.release();
   state_.publish(record, "start");
   return {};
 }
@@ -160,6 +169,8 @@ void TaskSupervisor::finish_task(ContainerRecord& record, int code, std::int64_t
     (void)(*shim)->remove(record.id, "");
     (void)(*shim)->shutdown(record.id);
   }
+  // docker's teardown on stop: the address and published ports are given back.
+  detach_network(state_, record);
   record.state.status = Status::kExited;
   record.state.exit_code = code;
   record.state.finished_ns = exited_at;
@@ -228,8 +239,16 @@ void TaskSupervisor::recover(std::unique_lock<std::mutex>& lock) {
       remove_(record, false, lock);
       continue;
     }
-    if (!is_live(record.state.status))
+    if (!is_live(record.state.status)) {
+      // Died while keeld was down between ADD and its exit being seen, or never started.
+      if (record.attachment) {
+        detach_network(state_, record);
+        (void)state_.save(record);
+      }
       continue;
+    }
+    if (record.attachment && state_.options.networks != nullptr)
+      state_.options.networks->adopt(record.id, *record.attachment);
     auto shim = state_.shims->connect(record.shim_address);
     if (!shim) {
       // The shim is gone with whatever it knew: the exit code is lost.

@@ -80,13 +80,18 @@ Result<containers::CreateRequest> create_request(const keel::v1::ContainerConfig
   run.cap_drop.assign(config.cap_drop().begin(), config.cap_drop().end());
   run.privileged = config.privileged();
   run.no_new_privileges = config.no_new_privileges();
-  if (config.network() == "host")
-    run.network = containers::NetworkMode::kHost;
-  else if (config.network().empty() || config.network() == "none")
-    run.network = containers::NetworkMode::kNone;
-  else
-    return Error::of(Errc::kInvalidArgument,
-                     "network \"" + config.network() + "\" is not supported: use none or host");
+  auto network = containers::parse_network(config.network());
+  if (!network)
+    return std::move(network).error();
+  run.network = network->mode;
+  run.network_name = network->name;
+  for (const auto& text : config.publish()) {
+    auto ports = network::parse_publish(text);
+    if (!ports)
+      return std::move(ports).error();
+    run.publish.insert(run.publish.end(), ports->begin(), ports->end());
+  }
+  run.publish_all = config.publish_all();
   if (config.has_restart_policy() && !config.restart_policy().name().empty()) {
     std::string policy = config.restart_policy().name();
     if (config.restart_policy().maximum_retry_count() > 0)
@@ -133,6 +138,24 @@ keel::v1::Container to_proto(const containers::ContainerRecord& record,
   for (const auto& arg : record.command)
     command += (command.empty() ? "" : " ") + arg;
   out.set_command(command);
+  auto* settings = out.mutable_network_settings();
+  settings->set_network(record.network_mode);
+  const auto& ports = record.attachment ? record.attachment->ports : record.ports;
+  for (const auto& port : ports) {
+    auto* binding = settings->add_ports();
+    binding->set_host_ip(port.host_ip);
+    binding->set_host_port(port.host_port);
+    binding->set_container_port(port.container_port);
+    binding->set_protocol(port.protocol);
+  }
+  if (const auto& a = record.attachment) {
+    settings->set_network_id(a->network_id);
+    settings->set_ip_address(a->ip_address());
+    settings->set_ip_prefix_len(a->prefix_length());
+    settings->set_gateway(a->gateway());
+    settings->set_mac_address(a->mac_address());
+    settings->set_sandbox_key(a->netns);
+  }
   // What the container really runs with, whatever the client sent.
   auto* config = out.mutable_config();
   config->set_name(record.name);

@@ -18,11 +18,13 @@
 #include "manager/events/event_bus.h"
 #include "manager/images/image_service.h"
 #include "manager/images/snapshot_layers.h"
+#include "manager/network/network_service.h"
 #include "manager/registry/logins.h"
 #include "manager/server/containers_service.h"
 #include "manager/server/content_service.h"
 #include "manager/server/events_service.h"
 #include "manager/server/images_service.h"
+#include "manager/server/networks_service.h"
 #include "manager/server/registry_service.h"
 #include "manager/server/snapshots_service.h"
 #include "manager/server/tasks_service.h"
@@ -72,6 +74,7 @@ struct Daemon::State {
   std::unique_ptr<images::ImageService> images;
   std::unique_ptr<registry::Logins> logins;
   events::EventBus bus;
+  std::unique_ptr<network::NetworkService> networks;
   std::unique_ptr<containers::ContainerService> containers;
   std::unique_ptr<VersionService> version;
   std::unique_ptr<EventsService> events;
@@ -81,6 +84,7 @@ struct Daemon::State {
   std::unique_ptr<SnapshotsService> snapshots_api;
   std::unique_ptr<ContainersService> containers_api;
   std::unique_ptr<TasksService> tasks_api;
+  std::unique_ptr<NetworksService> networks_api;
   std::unique_ptr<grpc::Server> server;
 };
 
@@ -120,7 +124,20 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options) {
     return std::move(image_service).error().context("opening the image store");
   state->images = std::move(*image_service);
 
+  auto networks = network::NetworkService::open(
+      network::NetworkOptions{.root = options.root,
+                              .state = options.state,
+                              .cni_conf_dir = options.cni_conf_dir,
+                              .cni_bin_dirs = options.cni_bin_dirs,
+                              .default_bridge = options.bridge,
+                              .default_subnet = options.bridge_subnet},
+      *state->db);
+  if (!networks)
+    return std::move(networks).error().context("opening the networks");
+  state->networks = std::move(*networks);
+
   containers::ServiceOptions container_options;
+  container_options.networks = state->networks.get();
   container_options.root = options.root;
   container_options.state = options.state;
   container_options.runtime = options.runtime;
@@ -131,6 +148,9 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options) {
   if (!container_service)
     return std::move(container_service).error().context("opening the containers");
   state->containers = std::move(*container_service);
+  state->networks->set_users([containers = state->containers.get()](const network::Network& n) {
+    return containers->network_users(n);
+  });
   // Images that containers use are kept by rmi and by GC.
   state->images->set_in_use([containers = state->containers.get()](const content::Digest& id) {
     return containers->image_in_use(id.str());
@@ -161,6 +181,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options) {
   state->containers_api = std::make_unique<ContainersService>(*state->containers);
   state->tasks_api = std::make_unique<TasksService>(*state->containers);
   state->events = std::make_unique<EventsService>(state->bus);
+  state->networks_api = std::make_unique<NetworksService>(*state->networks, *state->containers);
 
   // The root lock is ours, so a socket file left here is from a keeld that died.
   if (::unlink(options.address.c_str()) != 0 && errno != ENOENT)
@@ -175,6 +196,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options) {
   builder.RegisterService(state->snapshots_api.get());
   builder.RegisterService(state->containers_api.get());
   builder.RegisterService(state->tasks_api.get());
+  builder.RegisterService(state->networks_api.get());
   builder.SetMaxReceiveMessageSize(64 << 20);
   builder.SetMaxSendMessageSize(64 << 20);
   // The socket is created mode 0600 from the start: chmod after bind would leave a window in

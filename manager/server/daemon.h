@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/error.h"
 #include "manager/server/daemon_config.h"
@@ -23,6 +24,13 @@ struct DaemonOptions {
   std::filesystem::path runtime;
   // The per-container shim (keel-shim).
   std::filesystem::path shim;
+  // Where keeld writes each network's CNI configuration list; empty: <root>/cni/net.d.
+  std::filesystem::path cni_conf_dir;
+  // Where the CNI plugins are (Debian's containernetworking-plugins installs them here).
+  std::vector<std::string> cni_bin_dirs = {"/usr/lib/cni"};
+  // The default network's bridge and subnet (empty: 172.30.0.0/16 unless the host routes it).
+  std::string bridge = "keel0";
+  std::string bridge_subnet;
   // From the configuration file (--config-file): mirrors, insecure registries, concurrency.
   DaemonConfig config;
   // A registry transfer that moves no byte for this long fails (and is retried, then reported).

@@ -1,0 +1,292 @@
+// Container networks end to end through keelctl and a private keeld on its own bridge and /24:
+// the default bridge network, none and host, published ports answering on 127.0.0.1, and the
+// refusal of a port already allocated. Every test ends with the network leak check: no
+// namespace, veth, iptables rule or host-local lease of the test's containers is left.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "integration/manager/keeld_containers.h"
+
+namespace keel::it::containers_it {
+namespace {
+
+using ContainerNetwork = KeeldContainers;
+
+// A TCP port nothing on 127.0.0.1 listens on now.
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+// One HTTP/1.0 GET to 127.0.0.1:port; the whole response, empty when nothing answered.
+std::string http_get(int port, const std::string& path) {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval timeout{.tv_sec = 2, .tv_usec = 0};
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0)
+    return "";
+  const std::string request = "GET " + path + " HTTP/1.0\r\nHost: localhost\r\n\r\n";
+  if (::write(fd.get(), request.data(), request.size()) != static_cast<ssize_t>(request.size()))
+    return "";
+  std::string response;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(fd.get(), buffer, sizeof buffer)) > 0;)
+    response.append(buffer, static_cast<std::size_t>(n));
+  return response;
+}
+
+// A busybox httpd serving /www/index.html with `body`.
+std::vector<std::string> httpd(const std::string& body) {
+  return {"busybox", "sh", "-c",
+          "mkdir -p /www && echo " + body + " > /www/index.html && exec httpd -f -p 80 -h /www"};
+}
+
+std::vector<std::string> with(std::vector<std::string> flags,
+                              const std::vector<std::string>& rest) {
+  flags.insert(flags.end(), rest.begin(), rest.end());
+  return flags;
+}
+
+std::string host_output(const std::vector<std::string>& argv) {
+  return fixtures::run_command(argv).out;
+}
+
+class NetworkLeaks : public ContainerNetwork {
+ protected:
+  void TearDown() override {
+    if (::geteuid() == 0 && keeld_.running()) {
+      remove_everything_and_expect_nothing_left();
+      expect_no_network_leftovers();
+    }
+    ContainerNetwork::TearDown();
+  }
+
+  // The PORTS column of `ps` for the container named `name`.
+  std::string ps_ports(const std::string& name) {
+    for (const auto& line : lines_of(keeld_.ctl_ok({"ps", "--format", "{{.Names}}|{{.Ports}}"})))
+      if (line.starts_with(name + "|"))
+        return line.substr(name.size() + 1);
+    return {};
+  }
+
+  // The first three octets of the test's /24, "10.213.7.".
+  std::string subnet_prefix() const {
+    const std::string& subnet = keeld_.bridge_subnet();
+    return subnet.substr(0, subnet.rfind('.') + 1);
+  }
+
+  void expect_no_network_leftovers() {
+    EXPECT_THAT(names_in(keeld_.state() / "netns"), ::testing::IsEmpty());
+    EXPECT_THAT(names_in(stdfs::path("/sys/class/net") / keeld_.bridge() / "brif"),
+                ::testing::IsEmpty())
+        << "veths left on " << keeld_.bridge();
+    for (const auto& line : lines_of(host_output({"/usr/sbin/iptables-save"})))
+      EXPECT_THAT(line, Not(HasSubstr(subnet_prefix()))) << "iptables rule left";
+    // host-local keeps one file per leased address, named by it.
+    for (const auto& name : names_in(keeld_.root() / "networks" / "ipam" / "bridge"))
+      EXPECT_FALSE(name.starts_with(subnet_prefix())) << "lease left: " << name;
+  }
+};
+
+TEST_F(NetworkLeaks, PublishedPortServesOnLocalhostAndRefusesItTwice) {
+  const int port = free_port();
+  const std::string publish = "127.0.0.1:" + std::to_string(port) + ":80";
+  run_detached(with({"--name", "web", "-p", publish}, httpd("hello-from-keel")));
+  std::string response;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        response = http_get(port, "/index.html");
+        return contains(response, "hello-from-keel");
+      },
+      seconds(15)))
+      << "response: " << response << "\nkeeld log:\n"
+      << keeld_.log();
+  EXPECT_EQ(keeld_.ctl_ok({"port", "web"}), "80/tcp -> 127.0.0.1:" + std::to_string(port) + "\n");
+  EXPECT_EQ(keeld_.ctl_ok({"port", "web", "80"}), "127.0.0.1:" + std::to_string(port) + "\n");
+  EXPECT_THAT(ps_ports("web"), HasSubstr("127.0.0.1:" + std::to_string(port) + "->80/tcp"));
+
+  const RunResult second =
+      keeld_.ctl({"run", "-d", "--name", "web2", "-p", publish, "busybox", "sleep", "60"});
+  EXPECT_NE(second.exit_code, 0) << second;
+  EXPECT_THAT(second.err, HasSubstr("port is already allocated"));
+  // Refused before anything was set up: no second container.
+  EXPECT_THAT(lines_of(keeld_.ctl_ok({"ps", "-a", "-q"})), ::testing::SizeIs(1));
+
+  keeld_.ctl_ok({"rm", "-f", "web"});
+  EXPECT_EQ(http_get(port, "/index.html"), "");
+}
+
+TEST_F(NetworkLeaks, NoneHasOnlyLoopback) {
+  const RunResult result =
+      keeld_.ctl({"run", "--rm", "--network", "none", "busybox", "ls", "/sys/class/net"});
+  EXPECT_EQ(result.exit_code, 0) << result;
+  EXPECT_EQ(result.out, "lo\n");
+}
+
+TEST_F(NetworkLeaks, HostSeesTheHostsInterfaces) {
+  const RunResult result =
+      keeld_.ctl({"run", "--rm", "--network", "host", "busybox", "ls", "/sys/class/net"});
+  EXPECT_EQ(result.exit_code, 0) << result;
+  std::set<std::string> host = names_in("/sys/class/net");
+  std::vector<std::string> seen = lines_of(result.out);
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()), host);
+}
+
+TEST_F(NetworkLeaks, DefaultBridgeGivesAnAddressInTheSubnetAndReachesTheGateway) {
+  const std::string gateway = subnet_prefix() + "1";
+  const RunResult result =
+      keeld_.ctl({"run", "--rm", "--name", "probe", "busybox", "sh", "-c",
+                  "ls /sys/class/net; ip -4 -o addr show eth0; "
+                  "ping -c 1 -W 3 " +
+                      gateway +
+                      " >/dev/null && echo gateway-ok; "
+                      "ping -c 1 -W 3 127.0.0.1 >/dev/null && echo loopback-ok; "
+                      "cat /etc/hostname; grep -c 'probe$' /etc/hosts"});
+  EXPECT_EQ(result.exit_code, 0) << result << "\nkeeld log:\n" << keeld_.log();
+  EXPECT_THAT(result.out, HasSubstr("eth0\nlo\n"));
+  EXPECT_THAT(result.out, HasSubstr("inet " + subnet_prefix()));
+  EXPECT_THAT(result.out, HasSubstr("gateway-ok\n"));
+  EXPECT_THAT(result.out, HasSubstr("loopback-ok\n"));
+  // /etc/hosts names the container's address with its hostname and name.
+  EXPECT_THAT(result.out, ::testing::EndsWith("\n1\n"));
+}
+
+TEST_F(NetworkLeaks, TwoContainersOnTheDefaultBridgeReachEachOtherByAddress) {
+  run_detached(with({"--name", "server"}, httpd("peer-reply")));
+  const std::string ip = inspect("server", "{{.NetworkSettings.IPAddress}}");
+  ASSERT_TRUE(ip.starts_with(subnet_prefix())) << ip;
+  EXPECT_EQ(inspect("server", "{{.NetworkSettings.Gateway}}"), subnet_prefix() + "1");
+  // nc rather than wget: wget in Debian's static busybox crashes setting up its resolver.
+  const RunResult fetch = keeld_.ctl(
+      {"run", "--rm", "busybox", "sh", "-c",
+       "for i in 1 2 3 4 5 6 7 8 9 10; do printf 'GET /index.html HTTP/1.0\\r\\n\\r\\n' | nc " +
+           ip + " 80 | tail -n 1 | grep . && exit 0; sleep 0.5; done; exit 1"});
+  EXPECT_EQ(fetch.exit_code, 0) << fetch;
+  EXPECT_EQ(fetch.out, "peer-reply\n");
+}
+
+TEST_F(NetworkLeaks, UnknownNetworkIsRefused) {
+  const RunResult result = keeld_.ctl({"run", "--rm", "--network", "nosuchnet", "busybox", "true"});
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_THAT(result.err, HasSubstr("network nosuchnet not found"));
+  EXPECT_THAT(lines_of(keeld_.ctl_ok({"ps", "-a", "-q"})), ::testing::IsEmpty());
+}
+
+TEST_F(NetworkLeaks, CreateListInspectAndRemoveAUserNetwork) {
+  const std::string subnet = "10.199.77.0/24";
+  const std::string id = trimmed(
+      keeld_.ctl_ok({"network", "create", "--subnet", subnet, "--label", "team=a", "it-net"}));
+  ASSERT_EQ(id.size(), 64U) << id;
+  const auto names = lines_of(keeld_.ctl_ok({"network", "ls", "--format", "{{.Name}}"}));
+  EXPECT_THAT(names, ::testing::UnorderedElementsAre("bridge", "it-net"));
+  const auto inspected = nlohmann::json::parse(keeld_.ctl_ok({"network", "inspect", "it-net"}));
+  ASSERT_EQ(inspected.size(), 1U);
+  EXPECT_EQ(inspected[0]["Id"], id);
+  EXPECT_EQ(inspected[0]["IPAM"]["Config"][0]["Subnet"], subnet);
+  EXPECT_EQ(inspected[0]["IPAM"]["Config"][0]["Gateway"], "10.199.77.1");
+  EXPECT_EQ(inspected[0]["Labels"]["team"], "a");
+  const std::string bridge = "br-" + id.substr(0, 12);
+
+  // A container on it gets an address there; while it exists the network cannot go.
+  const RunResult on_net = keeld_.ctl({"run", "--name", "member", "--network", "it-net", "busybox",
+                                       "sh", "-c", "ip -4 -o addr show eth0"});
+  EXPECT_EQ(on_net.exit_code, 0) << on_net << "\nkeeld log:\n" << keeld_.log();
+  EXPECT_THAT(on_net.out, HasSubstr("inet 10.199.77."));
+  EXPECT_TRUE(stdfs::exists("/sys/class/net/" + bridge));
+  const RunResult refused = keeld_.ctl({"network", "rm", "it-net"});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.err, HasSubstr("has active endpoints"));
+
+  keeld_.ctl_ok({"rm", "member"});
+  EXPECT_EQ(keeld_.ctl_ok({"network", "rm", "it-net"}), "it-net\n");
+  EXPECT_FALSE(stdfs::exists("/sys/class/net/" + bridge)) << "bridge left: " << bridge;
+  EXPECT_FALSE(stdfs::exists(keeld_.root() / "networks" / "ipam" / "it-net"));
+  const RunResult gone = keeld_.ctl({"network", "inspect", "it-net"});
+  EXPECT_NE(gone.exit_code, 0);
+  EXPECT_THAT(gone.err, HasSubstr("No such network: it-net"));
+}
+
+TEST_F(NetworkLeaks, BadAndOverlappingSubnetsAreRefused) {
+  const RunResult bad = keeld_.ctl({"network", "create", "--subnet", "10.1.2.0/33", "bad"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_THAT(bad.err, HasSubstr("invalid CIDR address: 10.1.2.0/33"));
+  keeld_.ctl_ok({"network", "create", "--subnet", "10.198.0.0/16", "first"});
+  const RunResult overlap =
+      keeld_.ctl({"network", "create", "--subnet", "10.198.5.0/24", "second"});
+  EXPECT_NE(overlap.exit_code, 0);
+  EXPECT_THAT(overlap.err, HasSubstr("Pool overlaps with other one on this address space"));
+  const RunResult taken = keeld_.ctl({"network", "create", "first"});
+  EXPECT_THAT(taken.err, HasSubstr("network with name first already exists"));
+  const RunResult default_rm = keeld_.ctl({"network", "rm", "bridge"});
+  EXPECT_THAT(default_rm.err, HasSubstr("bridge is a pre-defined network and cannot be removed"));
+  EXPECT_EQ(keeld_.ctl_ok({"network", "prune", "-f"}), "Deleted Networks:\nfirst\n");
+  EXPECT_EQ(lines_of(keeld_.ctl_ok({"network", "ls", "-q"})).size(), 1U);
+}
+
+TEST_F(NetworkLeaks, KeeldKilledUnderAPublishedPortKeepsServingAndRmRemovesTheRules) {
+  const int port = free_port();
+  run_detached(with({"--name", "web", "-p", "127.0.0.1:" + std::to_string(port) + ":80"},
+                    httpd("still-up")));
+  EXPECT_TRUE(
+      wait_until([&] { return contains(http_get(port, "/index.html"), "still-up"); }, seconds(15)));
+  keeld_.kill();
+  ASSERT_NO_FATAL_FAILURE(keeld_.start());
+  EXPECT_TRUE(contains(http_get(port, "/index.html"), "still-up"));
+  // The port is still held: recovery took the attachment back from the record.
+  const RunResult again = keeld_.ctl(
+      {"run", "-d", "-p", "127.0.0.1:" + std::to_string(port) + ":80", "busybox", "true"});
+  EXPECT_THAT(again.err, HasSubstr("port is already allocated"));
+  keeld_.ctl_ok({"rm", "-f", "web"});
+  EXPECT_EQ(http_get(port, "/index.html"), "");
+  for (const auto& line : lines_of(host_output({"/usr/sbin/iptables-save"})))
+    EXPECT_THAT(line, Not(HasSubstr("--dport " + std::to_string(port)))) << "portmap rule left";
+}
+
+TEST_F(NetworkLeaks, ContainerModeSharesTheOtherContainersAddress) {
+  run_detached({"--name", "holder", "busybox", "sleep", "60"});
+  const std::string ip = inspect("holder", "{{.NetworkSettings.IPAddress}}");
+  ASSERT_TRUE(ip.starts_with(subnet_prefix())) << ip;
+  const RunResult joined = keeld_.ctl({"run", "--rm", "--network", "container:holder", "busybox",
+                                       "sh", "-c", "ip -4 -o addr show eth0"});
+  EXPECT_EQ(joined.exit_code, 0) << joined;
+  EXPECT_THAT(joined.out, HasSubstr("inet " + ip + "/"));
+}
+
+TEST_F(NetworkLeaks, PublishAllPutsTheImagesExposedPortsOnFreeHostPorts) {
+  keeld_.ctl_ok({"import", "-c", "EXPOSE 80", (work_ / "busybox.tar").string(), "web:latest"});
+  run_detached({"--name", "web", "-P", "web", "sh", "-c",
+                "mkdir /www && echo exposed > /www/index.html && exec httpd -f -p 80 -h /www"});
+  const std::string host = trimmed(keeld_.ctl_ok({"port", "web", "80/tcp"}));
+  ASSERT_TRUE(host.starts_with("0.0.0.0:")) << host;
+  const int port = std::stoi(host.substr(host.find(':') + 1));
+  EXPECT_GT(port, 0);
+  EXPECT_TRUE(
+      wait_until([&] { return contains(http_get(port, "/index.html"), "exposed"); }, seconds(15)));
+}
+
+TEST_F(NetworkLeaks, AnInternalNetworkHasNoRouteOut) {
+  keeld_.ctl_ok({"network", "create", "--internal", "--subnet", "10.199.78.0/24", "inside"});
+  const RunResult routes =
+      keeld_.ctl({"run", "--rm", "--network", "inside", "busybox", "ip", "-4", "route"});
+  EXPECT_EQ(routes.exit_code, 0) << routes;
+  EXPECT_THAT(routes.out, HasSubstr("10.199.78.0/24 dev eth0"));
+  EXPECT_THAT(routes.out, Not(HasSubstr("default")));
+  const RunResult bridged = keeld_.ctl({"run", "--rm", "busybox", "ip", "-4", "route"});
+  EXPECT_THAT(bridged.out, HasSubstr("default via " + subnet_prefix() + "1"));
+  keeld_.ctl_ok({"network", "rm", "inside"});
+}
+
+}  // namespace
+}  // namespace keel::it::containers_it

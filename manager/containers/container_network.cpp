@@ -1,0 +1,176 @@
+#include "manager/containers/container_network.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "common/fs.h"
+#include "manager/network/etc_files.h"
+
+namespace keel::manager::containers {
+namespace {
+
+bool uses_cni(const ContainerRecord& record) {
+  return record.network_mode != "none" && record.network_mode != "host" &&
+         !record.network_mode.starts_with("container:");
+}
+
+// The namespace of another container, for --network container:ID: its bound file when keeld
+// made it one, else its init's.
+Result<std::string> joined_netns(ServiceState& state, const std::string& other_name,
+                                 ContainerRecord& record) {
+  auto other = state.store.find(other_name);
+  if (!other)
+    return std::move(other).error();
+  if (other->id == record.id)
+    return Error::of(Errc::kInvalidArgument, "cannot join own network namespace");
+  if (!is_live(other->state.status))
+    return Error::of(Errc::kFailedPrecondition,
+                     "cannot join network namespace of a non running container: " + other->name);
+  record.network_mode = "container:" + other->id;
+  if (other->attachment)
+    return other->attachment->netns;
+  if (other->network_mode == "host")
+    return Error::of(Errc::kInvalidArgument,
+                     "cannot join the network of container " + other->name +
+                         ": it uses the host's network; use --network host");
+  return "/proc/" + std::to_string(other->state.pid) + "/ns/net";
+}
+
+// -p's mappings, then with -P each port the image EXPOSEs that no -p names, on a free host port
+// (chosen at each start, as docker does).
+Result<std::vector<network::PortMapping>> published_ports(const ImageConfig& image,
+                                                          const RunOptions& run) {
+  std::vector<network::PortMapping> ports = run.publish;
+  if (!run.publish_all)
+    return ports;
+  for (const auto& exposed : image.exposed_ports) {
+    auto parsed = network::parse_publish(exposed);
+    if (!parsed)
+      return std::move(parsed).error().context("image EXPOSE");
+    for (const auto& port : *parsed) {
+      const bool named = std::any_of(ports.begin(), ports.end(), [&](const auto& p) {
+        return p.container_port == port.container_port && p.protocol == port.protocol;
+      });
+      if (!named)
+        ports.push_back(port);
+    }
+  }
+  return ports;
+}
+
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0)
+    return "localhost";
+  return name;
+}
+
+Result<void> write_etc(const ServiceState& state, const ContainerRecord& record) {
+  const std::string dir = state.dir_of(record.id);
+  auto host_resolv = fs::read_file("/etc/resolv.conf");
+  const std::string resolv = host_resolv ? *host_resolv : std::string();
+  if (record.network_mode == "host") {
+    // The host's own view: its hosts file and its resolvers, loopback ones included.
+    auto hosts = fs::read_file("/etc/hosts");
+    KEEL_TRY(fs::write_file_atomic(dir + "/hosts", hosts ? *hosts : network::hosts_file({}), 0644));
+    KEEL_TRY(fs::write_file_atomic(dir + "/hostname", record.hostname + "\n", 0644));
+    KEEL_TRY(fs::write_file_atomic(dir + "/resolv.conf", resolv, 0644));
+    return {};
+  }
+  std::vector<network::HostEntry> entries;
+  if (record.attachment && !record.attachment->ip_address().empty()) {
+    std::vector<std::string> names = {record.hostname};
+    if (record.name != record.hostname)
+      names.push_back(record.name);
+    entries.push_back({record.attachment->ip_address(), names});
+  }
+  return network::write_etc_files(dir, record.hostname, entries,
+                                  network::container_resolv_conf(resolv));
+}
+
+}  // namespace
+
+Result<void> prepare_network(ServiceState& state, const ImageConfig& image, const RunOptions& run,
+                             ContainerRecord& record, SpecContext& context) {
+  record.ports.clear();
+  switch (run.network) {
+    case NetworkMode::kNone:
+      record.network_mode = "none";
+      break;
+    case NetworkMode::kHost:
+      record.network_mode = "host";
+      record.hostname = host_name();
+      break;
+    case NetworkMode::kContainer: {
+      auto path = joined_netns(state, run.network_name, record);
+      if (!path)
+        return std::move(path).error();
+      context.netns_path = *path;
+      break;
+    }
+    case NetworkMode::kBridge: {
+      if (state.options.networks == nullptr)
+        return Error::of(Errc::kFailedPrecondition,
+                         "network " + run.network_name + ": keeld runs without networks");
+      auto found = state.options.networks->get(run.network_name);
+      if (!found)
+        return std::move(found).error();
+      record.network_mode = found->name;
+      auto ports = published_ports(image, run);
+      if (!ports)
+        return std::move(ports).error();
+      // Refused now, as docker refuses the run, rather than at the first start.
+      auto checked = state.options.networks->check_ports(*ports, record.id);
+      if (!checked)
+        return std::move(checked).error();
+      record.ports = std::move(*ports);
+      context.netns_path = state.options.networks->netns_path(record.id);
+      break;
+    }
+  }
+  if (!run.publish.empty() && run.network != NetworkMode::kBridge)
+    spdlog::info("container {}: -p ignored with --network {}", record.id, record.network_mode);
+  if (record.hostname.empty())
+    record.hostname = run.hostname.empty() ? record.id.substr(0, 12) : run.hostname;
+  context.etc_dir = state.dir_of(record.id);
+  return write_etc(state, record);
+}
+
+Result<void> attach_network(ServiceState& state, ContainerRecord& record) {
+  if (!uses_cni(record))
+    return {};
+  if (state.options.networks == nullptr)
+    return Error::of(Errc::kFailedPrecondition,
+                     "network " + record.network_mode + ": keeld runs without networks");
+  if (record.attachment)
+    detach_network(state, record);  // left by a start that did not finish
+  auto attachment = state.options.networks->attach(record.id, record.network_mode, record.ports);
+  if (!attachment)
+    return std::move(attachment).error();
+  record.attachment = std::move(*attachment);
+  if (auto saved = state.save(record); !saved) {
+    detach_network(state, record);
+    return saved;
+  }
+  if (auto written = write_etc(state, record); !written) {
+    detach_network(state, record);
+    (void)state.save(record);
+    return written;
+  }
+  return {};
+}
+
+void detach_network(ServiceState& state, ContainerRecord& record) {
+  if (!record.attachment)
+    return;
+  if (state.options.networks != nullptr) {
+    if (auto done = state.options.networks->detach(record.id, *record.attachment); !done)
+      spdlog::warn("container {}: {}", record.id, done.error().message());
+  }
+  record.attachment.reset();
+}
+
+}  // namespace keel::manager::containers

@@ -1,0 +1,127 @@
+// NetworkService against the real CNI plugins, without keeld: a namespace attached to a private
+// bridge and /24, ports held and refused, and everything undone by detach. Needs root and
+// Debian's containernetworking-plugins; skipped otherwise.
+#include "manager/network/network_service.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <random>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "manager/network/host_link.h"
+#include "manager/network/netns.h"
+
+namespace keel::manager::network {
+namespace {
+
+using ::testing::HasSubstr;
+
+class NetworkServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0)
+      GTEST_SKIP() << "needs root";
+    if (::access("/usr/lib/cni/bridge", X_OK) != 0)
+      GTEST_SKIP() << "needs containernetworking-plugins";
+    char tmpl[] = "/tmp/keel-net-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    const auto suffix = dir_.filename().string().substr(dir_.filename().string().size() - 6);
+    bridge_ = "kut-" + suffix;
+    const std::size_t hash = std::hash<std::string>{}(suffix);
+    prefix_ = "10.197." + std::to_string(hash % 256) + ".";
+    auto db = store::Database::open((dir_ / "metadata.db").string());
+    ASSERT_TRUE(db) << db.error().message();
+    db_.emplace(std::move(*db));
+    auto service = NetworkService::open(NetworkOptions{.root = dir_ / "root",
+                                                       .state = dir_ / "state",
+                                                       .cni_conf_dir = {},
+                                                       .cni_bin_dirs = {"/usr/lib/cni"},
+                                                       .default_bridge = bridge_,
+                                                       .default_subnet = prefix_ + "0/24"},
+                                        *db_);
+    ASSERT_TRUE(service) << service.error().message();
+    service_ = std::move(*service);
+  }
+
+  void TearDown() override {
+    service_.reset();
+    db_.reset();
+    if (!bridge_.empty())
+      (void)delete_link(bridge_);
+    std::error_code ec;
+    if (!dir_.empty())
+      std::filesystem::remove_all(dir_, ec);
+  }
+
+  [[nodiscard]] std::filesystem::path bridge_path() const {
+    return std::filesystem::path("/sys/class/net") / bridge_ / "brif";
+  }
+
+  std::filesystem::path dir_;
+  std::string bridge_;
+  std::string prefix_;
+  std::optional<store::Database> db_;
+  std::unique_ptr<NetworkService> service_;
+};
+
+TEST_F(NetworkServiceTest, AttachGivesAnAddressAndDetachUndoesEverything) {
+  auto attached = service_->attach("c1", "bridge", {});
+  ASSERT_TRUE(attached) << attached.error().message();
+  EXPECT_TRUE(NetNs::exists(attached->netns));
+  EXPECT_TRUE(attached->ip_address().starts_with(prefix_)) << attached->ip_address();
+  EXPECT_EQ(attached->gateway(), prefix_ + "1");
+  EXPECT_EQ(attached->prefix_length(), 24);
+  EXPECT_FALSE(attached->mac_address().empty());
+  EXPECT_TRUE(link_exists(bridge_));
+  const auto lease = dir_ / "root" / "networks" / "ipam" / "bridge" / attached->ip_address();
+  EXPECT_TRUE(std::filesystem::exists(lease));
+
+  ASSERT_TRUE(service_->detach("c1", *attached));
+  EXPECT_FALSE(std::filesystem::exists(attached->netns));
+  EXPECT_FALSE(std::filesystem::exists(lease));
+  EXPECT_TRUE(std::filesystem::is_empty(bridge_path()));
+  // Repeating it (a restart that finds the attachment again) is harmless.
+  EXPECT_TRUE(service_->detach("c1", *attached));
+}
+
+TEST_F(NetworkServiceTest, AHeldHostPortIsRefusedUntilReleased) {
+  const PortMapping port{"127.0.0.1", 0, 80, "tcp"};
+  auto first = service_->attach("c1", "bridge", {port});
+  ASSERT_TRUE(first) << first.error().message();
+  ASSERT_EQ(first->ports.size(), 1U);
+  const std::uint16_t chosen = first->ports[0].host_port;
+  EXPECT_NE(chosen, 0);
+  const PortMapping same{"", chosen, 81, "tcp"};
+  auto second = service_->attach("c2", "bridge", {same});
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().kind(), Errc::kAlreadyExists);
+  EXPECT_THAT(second.error().message(), HasSubstr("port is already allocated"));
+  EXPECT_FALSE(NetNs::exists(service_->netns_path("c2")));
+  ASSERT_TRUE(service_->detach("c1", *first));
+  auto third = service_->attach("c2", "bridge", {same});
+  ASSERT_TRUE(third) << third.error().message();
+  ASSERT_TRUE(service_->detach("c2", *third));
+}
+
+TEST_F(NetworkServiceTest, AMissingPluginFailsInOneLineAndLeavesNothing) {
+  service_.reset();
+  auto service = NetworkService::open(NetworkOptions{.root = dir_ / "root",
+                                                     .state = dir_ / "state",
+                                                     .cni_conf_dir = {},
+                                                     .cni_bin_dirs = {(dir_ / "nobin").string()},
+                                                     .default_bridge = bridge_,
+                                                     .default_subnet = {}},
+                                      *db_);
+  ASSERT_TRUE(service) << service.error().message();
+  auto attached = (*service)->attach("c1", "bridge", {});
+  ASSERT_FALSE(attached);
+  EXPECT_THAT(attached.error().message(), HasSubstr("CNI plugin \"bridge\" not found in"));
+  EXPECT_FALSE(std::filesystem::exists((*service)->netns_path("c1")));
+}
+
+}  // namespace
+}  // namespace keel::manager::network
