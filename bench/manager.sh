@@ -26,6 +26,9 @@ die() {
 [[ $(id -u) -eq 0 ]] || die "run as root"
 for b in keel keel-shim keeld keelctl; do [[ -x $bin/$b ]] || die "$bin lacks $b"; done
 
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
+
 # Short: a shim socket path under it must fit in sockaddr_un.
 work=$(mktemp -d /tmp/kmb.XXXXXX)
 declare -A daemon_pids=()
@@ -36,15 +39,7 @@ podman_cli=(podman --root "$work/podman/root" --runroot "$work/podman/run" --sto
 ctr_cli=(ctr -a "$work/containerd/containerd.sock" -n bench)
 
 stop_daemon() {
-  local pid=${daemon_pids[$1]:-}
-  [[ -n $pid ]] || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 150); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  stop_pid "${daemon_pids[$1]:-}"
   unset "daemon_pids[$1]"
 }
 
@@ -56,8 +51,7 @@ cleanup() {
   "${podman_cli[@]}" rm -af >/dev/null 2>&1 || true
   local name
   for name in "${!daemon_pids[@]}"; do stop_daemon "$name"; done
-  awk -v w="$work" 'index($5, w) == 1 {print $5}' /proc/self/mountinfo | sort -r |
-    while read -r dir; do umount -l "$dir" || true; done
+  unmount_under "$work"
   if [[ ${BENCH_KEEP:-0} == 1 ]]; then
     echo "bench manager: kept $work" >&2
   else
@@ -69,15 +63,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 wait_for_socket() {
-  for _ in $(seq 300); do
-    [[ -S $1 ]] && return 0
-    kill -0 "${daemon_pids[$2]}" 2>/dev/null || die "$2 exited at start (log: $work/$2.log)"
-    sleep 0.05
-  done
-  die "$2 did not open $1 (log: $work/$2.log)"
+  wait_for_daemon_socket "$1" "${daemon_pids[$2]}" "$2" "$work/$2.log"
 }
 
-now_ns() { date +%s%N; }
 # Milliseconds one command takes, its output dropped; a failure ends the benchmark.
 time_ms() {
   local start end
@@ -85,11 +73,6 @@ time_ms() {
   "$@" >/dev/null 2>"$work/last.err" || die "$* failed: $(head -c 300 "$work/last.err")"
   end=$(now_ns)
   echo $(((end - start) / 1000000))
-}
-median() {
-  tr ' ' '\n' | awk '/^[0-9]+$/ { print }' | sort -n | awk '{ a[NR] = $1 }
-    END { if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2];
-          else print int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'
 }
 
 # --- the image: Debian's busybox-static, saved once by keeld and loaded into every peer --------

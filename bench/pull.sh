@@ -28,19 +28,15 @@ for tool in docker-registry skopeo jq sha256sum gzip tar; do
   command -v "$tool" >/dev/null || die "$tool missing (scripts/install-bench-deps.sh)"
 done
 
+# shellcheck source=bench/lib.sh
+source "$here/lib.sh"
+
 work=$(mktemp -d /tmp/keel-pull-bench.XXXXXX)
 registry_pid=
 daemon_pid=
 
 stop_daemon() {
-  [[ -n $daemon_pid ]] || return 0
-  kill -TERM "$daemon_pid" 2>/dev/null || true
-  for _ in $(seq 100); do
-    kill -0 "$daemon_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$daemon_pid" 2>/dev/null || true
-  wait "$daemon_pid" 2>/dev/null || true
+  stop_pid "$daemon_pid"
   daemon_pid=
 }
 
@@ -49,8 +45,7 @@ cleanup() {
   trap - EXIT INT TERM
   stop_daemon
   [[ -n $registry_pid ]] && kill "$registry_pid" 2>/dev/null && wait "$registry_pid" 2>/dev/null
-  awk -v w="$work" 'index($5, w) == 1 {print $5}' /proc/self/mountinfo | sort -r |
-    while read -r dir; do umount -l "$dir" || true; done
+  unmount_under "$work"
   if [[ ${BENCH_KEEP:-0} == 1 ]]; then
     echo "bench pull: kept $work" >&2
   else
@@ -61,14 +56,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-wait_for_socket() {
-  for _ in $(seq 300); do
-    [[ -S $1 ]] && return 0
-    kill -0 "$daemon_pid" 2>/dev/null || die "$2 exited at start (log: $3)"
-    sleep 0.05
-  done
-  die "$2 did not open $1 (log: $3)"
-}
+wait_for_socket() { wait_for_daemon_socket "$1" "$daemon_pid" "$2" "$3"; }
 
 # --- the image: an OCI layout with `layers` gzip layers of real binaries, then in the registry --
 echo "bench pull: generating the image ($layers layers)" >&2
@@ -151,7 +139,6 @@ rm -rf "$layout"
 # --- one round per peer: start the daemon on an empty root, time the pull, read its VmHWM ------
 declare -A times rss
 peak_rss_kib() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
-now_ns() { date +%s%N; }
 
 round_keel() {
   local root=$work/keel
@@ -259,12 +246,6 @@ for ((r = 1; r <= rounds; r++)); do
   done
 done
 
-# The median of the numbers among the words read; "-" when there is none.
-median() {
-  tr ' ' '\n' | awk '/^[0-9]+$/ { print }' | sort -n | awk '{ a[NR] = $1 }
-    END { if (NR == 0) print "-"; else if (NR % 2) print a[(NR + 1) / 2];
-          else print int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'
-}
 
 fastest_peer=
 fastest_ms=

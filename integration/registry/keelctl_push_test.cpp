@@ -14,6 +14,7 @@
 
 #include "integration/fixtures/fixtures.h"
 #include "integration/registry/local_registry.h"
+#include "integration/registry/temp_dir.h"
 #include "manager/registry/registry_client.h"
 
 namespace keel::it {
@@ -21,27 +22,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-// A temp dir for the layers' trees and the tools' storage, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/keel-push-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr)
-      throw std::runtime_error("mkdtemp");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 void write_file(const std::filesystem::path& path, const std::string& bytes) {
   std::filesystem::create_directories(path.parent_path());
