@@ -145,7 +145,9 @@ namespace {
 // gives up with the registry's answer after its last try.
 TEST_F(RegistryClientTest, TooManyRequestsAndUnavailableAreTriedAgainHonouringRetryAfter) {
   TcpProxy proxy(registry_->host(), TcpProxy::Mode::kForward);
-  proxy.answer_next(2,
+  // Three canned answers: the first goes to the client's one TLS attempt (a loopback registry
+  // is tried over TLS first), which fails on it and moves to plain HTTP; two 429s remain.
+  proxy.answer_next(3,
                     "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 2\r\nContent-Length: 0\r\n"
                     "Connection: close\r\n\r\n");
   RegistryClient via_proxy(resolve_endpoint(proxy.host(), {}), std::nullopt);

@@ -192,7 +192,9 @@ Result<HttpResponse> HttpClient::request(const HttpRequest& req) {
   curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+  // A handshake that stalls (a TLS ClientHello nobody answers) is a registry that stopped
+  // answering too: it waits no longer than a stalled body.
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, std::min(30L, req.stall_timeout_seconds));
   // A stalled transfer (under 1 byte/s for the stall timeout, waiting for an answer included)
   // fails instead of hanging a pull forever.
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);

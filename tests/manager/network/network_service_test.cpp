@@ -31,6 +31,7 @@ class NetworkServiceTest : public ::testing::Test {
     dir_ = tmpl;
     const auto suffix = dir_.filename().string().substr(dir_.filename().string().size() - 6);
     bridge_ = "kut-" + suffix;
+    suffix_ = suffix;
     const std::size_t hash = std::hash<std::string>{}(suffix);
     prefix_ = "10.197." + std::to_string(hash % 256) + ".";
     auto db = store::Database::open((dir_ / "metadata.db").string());
@@ -57,19 +58,24 @@ class NetworkServiceTest : public ::testing::Test {
       std::filesystem::remove_all(dir_, ec);
   }
 
+  // A container id of this test only: the bridge plugin names its iptables chains after the
+  // network and the id, and tests run side by side.
+  [[nodiscard]] std::string id(const char* name) const { return std::string(name) + "-" + suffix_; }
+
   [[nodiscard]] std::filesystem::path bridge_path() const {
     return std::filesystem::path("/sys/class/net") / bridge_ / "brif";
   }
 
   std::filesystem::path dir_;
   std::string bridge_;
+  std::string suffix_;
   std::string prefix_;
   std::optional<store::Database> db_;
   std::unique_ptr<NetworkService> service_;
 };
 
 TEST_F(NetworkServiceTest, AttachGivesAnAddressAndDetachUndoesEverything) {
-  auto attached = service_->attach("c1", "bridge", {});
+  auto attached = service_->attach(id("c1"), "bridge", {});
   ASSERT_TRUE(attached) << attached.error().message();
   EXPECT_TRUE(NetNs::exists(attached->netns));
   EXPECT_TRUE(attached->ip_address().starts_with(prefix_)) << attached->ip_address();
@@ -80,31 +86,31 @@ TEST_F(NetworkServiceTest, AttachGivesAnAddressAndDetachUndoesEverything) {
   const auto lease = dir_ / "root" / "networks" / "ipam" / "bridge" / attached->ip_address();
   EXPECT_TRUE(std::filesystem::exists(lease));
 
-  ASSERT_TRUE(service_->detach("c1", *attached));
+  ASSERT_TRUE(service_->detach(id("c1"), *attached));
   EXPECT_FALSE(std::filesystem::exists(attached->netns));
   EXPECT_FALSE(std::filesystem::exists(lease));
   EXPECT_TRUE(std::filesystem::is_empty(bridge_path()));
   // Repeating it (a restart that finds the attachment again) is harmless.
-  EXPECT_TRUE(service_->detach("c1", *attached));
+  EXPECT_TRUE(service_->detach(id("c1"), *attached));
 }
 
 TEST_F(NetworkServiceTest, AHeldHostPortIsRefusedUntilReleased) {
   const PortMapping port{"127.0.0.1", 0, 80, "tcp"};
-  auto first = service_->attach("c1", "bridge", {port});
+  auto first = service_->attach(id("c1"), "bridge", {port});
   ASSERT_TRUE(first) << first.error().message();
   ASSERT_EQ(first->ports.size(), 1U);
   const std::uint16_t chosen = first->ports[0].host_port;
   EXPECT_NE(chosen, 0);
   const PortMapping same{"", chosen, 81, "tcp"};
-  auto second = service_->attach("c2", "bridge", {same});
+  auto second = service_->attach(id("c2"), "bridge", {same});
   ASSERT_FALSE(second);
   EXPECT_EQ(second.error().kind(), Errc::kAlreadyExists);
   EXPECT_THAT(second.error().message(), HasSubstr("port is already allocated"));
-  EXPECT_FALSE(NetNs::exists(service_->netns_path("c2")));
-  ASSERT_TRUE(service_->detach("c1", *first));
-  auto third = service_->attach("c2", "bridge", {same});
+  EXPECT_FALSE(NetNs::exists(service_->netns_path(id("c2"))));
+  ASSERT_TRUE(service_->detach(id("c1"), *first));
+  auto third = service_->attach(id("c2"), "bridge", {same});
   ASSERT_TRUE(third) << third.error().message();
-  ASSERT_TRUE(service_->detach("c2", *third));
+  ASSERT_TRUE(service_->detach(id("c2"), *third));
 }
 
 TEST_F(NetworkServiceTest, AMissingPluginFailsInOneLineAndLeavesNothing) {
@@ -117,10 +123,10 @@ TEST_F(NetworkServiceTest, AMissingPluginFailsInOneLineAndLeavesNothing) {
                                                      .default_subnet = {}},
                                       *db_);
   ASSERT_TRUE(service) << service.error().message();
-  auto attached = (*service)->attach("c1", "bridge", {});
+  auto attached = (*service)->attach(id("c1"), "bridge", {});
   ASSERT_FALSE(attached);
   EXPECT_THAT(attached.error().message(), HasSubstr("CNI plugin \"bridge\" not found in"));
-  EXPECT_FALSE(std::filesystem::exists((*service)->netns_path("c1")));
+  EXPECT_FALSE(std::filesystem::exists((*service)->netns_path(id("c1"))));
 }
 
 }  // namespace
