@@ -100,6 +100,53 @@ MountViews mount_views(const keel::v1::ContainerConfig& config, const json& spec
   return v;
 }
 
+// docker's network views of a container: HostConfig.NetworkMode and PortBindings (as asked),
+// and NetworkSettings (Ports as held, the endpoint per network).
+struct NetworkViews {
+  std::string mode;
+  json port_bindings;
+  json settings;
+};
+
+NetworkViews network_views(const keel::v1::Container& container) {
+  const auto& config = container.config();
+  const auto& settings = container.network_settings();
+  const std::string network = !settings.network().empty() ? settings.network()
+                              : config.network().empty()  ? "bridge"
+                                                          : config.network();
+  // docker's shapes: HostConfig.PortBindings as asked, NetworkSettings.Ports as held.
+  json port_bindings = json::object();
+  json ports = json::object();
+  for (const auto& port : settings.ports()) {
+    const std::string key = std::to_string(port.container_port()) + "/" + port.protocol();
+    const json binding = {{"HostIp", port.host_ip().empty() ? "0.0.0.0" : port.host_ip()},
+                          {"HostPort", std::to_string(port.host_port())}};
+    port_bindings[key].push_back(binding);
+    if (!settings.ip_address().empty())
+      ports[key].push_back(binding);
+  }
+  json endpoint = {{"NetworkID", settings.network_id()},
+                   {"Gateway", settings.gateway()},
+                   {"IPAddress", settings.ip_address()},
+                   {"IPPrefixLen", settings.ip_prefix_len()},
+                   {"MacAddress", settings.mac_address()}};
+  // The top-level address fields are the default network's only, as in docker.
+  const bool on_default = network == "bridge";
+  json network_settings = {
+      {"Bridge", ""},
+      {"SandboxKey", settings.sandbox_key()},
+      {"Ports", ports},
+      {"Gateway", on_default ? settings.gateway() : ""},
+      {"IPAddress", on_default ? settings.ip_address() : ""},
+      {"IPPrefixLen", on_default ? settings.ip_prefix_len() : 0},
+      {"MacAddress", on_default ? settings.mac_address() : ""},
+      {"Networks", json::object()},
+  };
+  if (!network.starts_with("container:"))
+    network_settings["Networks"][network] = endpoint;
+  return {network, std::move(port_bindings), std::move(network_settings)};
+}
+
 }  // namespace
 
 json container_inspect_json(const keel::v1::Container& container) {
@@ -154,45 +201,13 @@ json container_inspect_json(const keel::v1::Container& container) {
   std::string name = container.name();
   if (!name.starts_with("/"))
     name = "/" + name;
-  const auto& settings = container.network_settings();
-  const std::string network = !settings.network().empty() ? settings.network()
-                              : config.network().empty()  ? "bridge"
-                                                          : config.network();
-  // docker's shapes: HostConfig.PortBindings as asked, NetworkSettings.Ports as held.
-  json port_bindings = json::object();
-  json ports = json::object();
-  for (const auto& port : settings.ports()) {
-    const std::string key = std::to_string(port.container_port()) + "/" + port.protocol();
-    const json binding = {{"HostIp", port.host_ip().empty() ? "0.0.0.0" : port.host_ip()},
-                          {"HostPort", std::to_string(port.host_port())}};
-    port_bindings[key].push_back(binding);
-    if (!settings.ip_address().empty())
-      ports[key].push_back(binding);
-  }
-  json endpoint = {{"NetworkID", settings.network_id()},
-                   {"Gateway", settings.gateway()},
-                   {"IPAddress", settings.ip_address()},
-                   {"IPPrefixLen", settings.ip_prefix_len()},
-                   {"MacAddress", settings.mac_address()}};
-  // The top-level address fields are the default network's only, as in docker.
-  const bool on_default = network == "bridge";
-  json network_settings = {
-      {"Bridge", ""},
-      {"SandboxKey", settings.sandbox_key()},
-      {"Ports", ports},
-      {"Gateway", on_default ? settings.gateway() : ""},
-      {"IPAddress", on_default ? settings.ip_address() : ""},
-      {"IPPrefixLen", on_default ? settings.ip_prefix_len() : 0},
-      {"MacAddress", on_default ? settings.mac_address() : ""},
-      {"Networks", json::object()},
-  };
-  if (!network.starts_with("container:"))
-    network_settings["Networks"][network] = endpoint;
+  const NetworkViews net = network_views(container);
+  const std::string& network = net.mode;
 
   json host_config = {
       {"Binds", binds.empty() ? json(nullptr) : binds},
       {"NetworkMode", network},
-      {"PortBindings", port_bindings},
+      {"PortBindings", net.port_bindings},
       {"RestartPolicy",
        {{"Name", config.restart_policy().name().empty() ? "no" : config.restart_policy().name()},
         {"MaximumRetryCount", config.restart_policy().maximum_retry_count()}}},
@@ -246,7 +261,7 @@ json container_inspect_json(const keel::v1::Container& container) {
       {"HostConfig", host_config},
       {"Mounts", mounts},
       {"Config", cfg},
-      {"NetworkSettings", network_settings},
+      {"NetworkSettings", net.settings},
   };
 }
 

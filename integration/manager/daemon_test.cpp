@@ -105,7 +105,8 @@ TEST_F(Daemon, RelativePathFlagsAreResolvedAgainstItsWorkingDirectory) {
   const auto& cwd = work_.path();
   auto relative = fixtures::start_command(
       {fixtures::keeld_path().string(), "--root", "ux/root", "--state", "./ux/s", "--address",
-       "ux/keeld.sock", "--log-level", "warn"},
+       "ux/keeld.sock", "--log-level", "warn", "--bridge", keeld_.bridge() + "r", "--bridge-subnet",
+       "10.199.77.0/24"},
       {.stdin_data = {}, .extra_fds = {}, .cwd = cwd, .timeout = std::chrono::seconds(60)});
   const auto socket = cwd / "ux/keeld.sock";
   auto ctl = [&](const std::vector<std::string>& args) {
@@ -120,7 +121,8 @@ TEST_F(Daemon, RelativePathFlagsAreResolvedAgainstItsWorkingDirectory) {
   write_file(work_ / "busybox.tar", busybox_rootfs_tar());
   const auto imported = ctl({"import", (work_ / "busybox.tar").string(), "busybox:latest"});
   EXPECT_EQ(imported.exit_code, 0) << imported;
-  const auto run = ctl({"run", "--rm", "busybox", "echo", "hi"});
+  // No network: this is about paths, and the host's bridges stay untouched.
+  const auto run = ctl({"run", "--rm", "--network", "none", "busybox", "echo", "hi"});
   EXPECT_EQ(run.exit_code, 0) << run;
   EXPECT_EQ(run.out, "hi\n");
 

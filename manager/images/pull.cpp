@@ -59,6 +59,51 @@ class Slots {
   int free_;
 };
 
+// The manifest to pull: `top` itself, or from an index the entry for `platform` (this host's when
+// empty), fetched. Each is stored once its digest is verified.
+Result<registry::FetchedManifest> platform_manifest(registry::RegistryClient& client,
+                                                    content::Store& content,
+                                                    const registry::FetchedManifest& top,
+                                                    const Reference& ref,
+                                                    const registry::Platform& platform) {
+  KEEL_TRY(store_verified(content, top.bytes, top.digest));
+  if (media_type::is_manifest(top.media_type))
+    return top;
+  if (!media_type::is_index(top.media_type))
+    return Error::of(
+        Errc::kInvalidArgument,
+        "pull " + ref.str() + ": unsupported manifest type \"" + top.media_type + "\"");
+  const auto index = nlohmann::json::parse(top.bytes, nullptr, false);
+  if (index.is_discarded())
+    return Error::of(Errc::kInvalidArgument, "pull " + ref.str() + ": index is not JSON");
+  auto entry = registry::select_platform(index, platform);
+  if (!entry)
+    return std::move(entry).error().context("pull " + ref.str());
+  auto chosen = client.get_manifest(ref.path, entry->value("digest", ""));
+  if (!chosen)
+    return std::move(chosen).error().context("pull " + ref.str());
+  KEEL_TRY(store_verified(content, chosen->bytes, chosen->digest));
+  return chosen;
+}
+
+// A manifest whose layers the config does not describe one for one, or of a type keel cannot
+// unpack, is refused before anything is downloaded.
+Result<void> check_layers(const Manifest& manifest, const ImageConfig& config,
+                          const Reference& ref) {
+  if (manifest.layers.size() != config.diff_ids.size())
+    return Error::of(Errc::kInvalidArgument,
+                     "pull " + ref.str() + ": " + std::to_string(manifest.layers.size()) +
+                         " layers but " + std::to_string(config.diff_ids.size()) +
+                         " diff_ids in the config");
+  for (const auto& layer : manifest.layers) {
+    if (!media_type::is_layer(layer.media_type))
+      return Error::of(Errc::kInvalidArgument,
+                       "pull " + ref.str() + ": layer " + layer.digest.str() +
+                           " has unsupported media type \"" + layer.media_type + "\"");
+  }
+  return {};
+}
+
 }  // namespace
 
 std::vector<registry::RegistryEndpoint> ImageService::endpoints_for(std::string_view domain) const {
@@ -116,25 +161,10 @@ Result<Image> ImageService::pull_from(const registry::RegistryEndpoint& endpoint
     return std::move(top).error().context("pull " + ref.str());
 
   std::shared_lock lease(lease_);
-  KEEL_TRY(store_verified(content_, top->bytes, top->digest));
-  registry::FetchedManifest chosen = *top;
-  if (media_type::is_index(top->media_type)) {
-    const auto index = nlohmann::json::parse(top->bytes, nullptr, false);
-    if (index.is_discarded())
-      return Error::of(Errc::kInvalidArgument, "pull " + ref.str() + ": index is not JSON");
-    auto entry = registry::select_platform(index, options.platform);
-    if (!entry)
-      return std::move(entry).error().context("pull " + ref.str());
-    auto platform_manifest = client.get_manifest(ref.path, entry->value("digest", ""));
-    if (!platform_manifest)
-      return std::move(platform_manifest).error().context("pull " + ref.str());
-    chosen = std::move(*platform_manifest);
-    KEEL_TRY(store_verified(content_, chosen.bytes, chosen.digest));
-  } else if (!media_type::is_manifest(top->media_type)) {
-    return Error::of(
-        Errc::kInvalidArgument,
-        "pull " + ref.str() + ": unsupported manifest type \"" + top->media_type + "\"");
-  }
+  auto resolved = platform_manifest(client, content_, *top, ref, options.platform);
+  if (!resolved)
+    return std::move(resolved).error();
+  const registry::FetchedManifest chosen = std::move(*resolved);
   auto manifest = parse_manifest(chosen.bytes);
   if (!manifest)
     return std::move(manifest).error().context("pull " + ref.str());
@@ -156,17 +186,7 @@ Result<Image> ImageService::pull_from(const registry::RegistryEndpoint& endpoint
   auto config = parse_image_config(*config_bytes);
   if (!config)
     return std::move(config).error().context("pull " + ref.str());
-  if (manifest->layers.size() != config->diff_ids.size())
-    return Error::of(Errc::kInvalidArgument,
-                     "pull " + ref.str() + ": " + std::to_string(manifest->layers.size()) +
-                         " layers but " + std::to_string(config->diff_ids.size()) +
-                         " diff_ids in the config");
-  for (const auto& layer : manifest->layers) {
-    if (!media_type::is_layer(layer.media_type))
-      return Error::of(Errc::kInvalidArgument,
-                       "pull " + ref.str() + ": layer " + layer.digest.str() +
-                           " has unsupported media type \"" + layer.media_type + "\"");
-  }
+  KEEL_TRY(check_layers(*manifest, *config, ref));
   const auto chains = chain_ids(config->diff_ids);
 
   // Layers side by side, at most max-concurrent-downloads at once; each result in its slot.
