@@ -8,6 +8,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d /tmp/keeld-demo.XXXXXX)
 keelctl="$bin/keelctl"
 export KEEL_ADDRESS="$work/keeld.sock"
+# The default network on a bridge of the demo's own (not keeld's keel0), removed at the end.
+bridge=keeldemo$$
+bridge=${bridge:0:15}
 
 stop_keeld() {
   if [[ -n "${keeld_pid:-}" ]] && kill -0 "$keeld_pid" 2>/dev/null; then
@@ -15,6 +18,8 @@ stop_keeld() {
     kill -TERM "$keeld_pid"
     wait "$keeld_pid" || true
   fi
+  # keeld keeps its default network's bridge for the next start; the demo's own goes with it.
+  ip link delete "$bridge" 2>/dev/null || true
   rm -rf "$work"
 }
 trap stop_keeld EXIT
@@ -22,7 +27,7 @@ trap stop_keeld EXIT
 step() { printf '\n+ %s\n' "$*"; }
 
 "$bin/keeld" --root "$work/root" --state "$work/state" --address "$KEEL_ADDRESS" \
-  --log-level warn &
+  --bridge "$bridge" --bridge-subnet 10.203.$(($$ % 250)).0/24 --log-level warn &
 keeld_pid=$!
 for _ in $(seq 100); do [[ -S "$KEEL_ADDRESS" ]] && break; sleep 0.05; done
 step "keeld started (pid $keeld_pid, socket $KEEL_ADDRESS)"
