@@ -20,12 +20,14 @@ stop_keeld() {
   fi
   # keeld keeps its default network's bridge for the next start; the demo's own goes with it.
   ip link delete "$bridge" 2>/dev/null || true
+  "$here/cni-chains.sh" remove-idle "$work/cni-chains.state" || true
   rm -rf "$work"
 }
 trap stop_keeld EXIT
 
 step() { printf '\n+ %s\n' "$*"; }
 
+"$here/cni-chains.sh" record "$work/cni-chains.state"
 "$bin/keeld" --root "$work/root" --state "$work/state" --address "$KEEL_ADDRESS" \
   --bridge "$bridge" --bridge-subnet 10.203.$(($$ % 250)).0/24 --log-level warn &
 keeld_pid=$!
