@@ -3,11 +3,12 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <chrono>
 #include <optional>
 #include <set>
 #include <sstream>
 
-#include "manager/containers/command_output.h"
+#include "common/process_run.h"
 
 namespace keel::manager::containers {
 namespace {
@@ -64,13 +65,16 @@ Result<ProcessTable> parse_ps_output(std::string_view output, const std::vector<
   return table;
 }
 
+// ps reads /proc once; a ps that takes longer than this is stuck.
+constexpr std::chrono::seconds kPsDeadline{30};
+
 Result<ProcessTable> ps_table(const std::vector<int>& pids,
                               const std::vector<std::string>& ps_args) {
   std::vector<std::string> argv = {host_ps()};
   if (ps_args.empty())
     argv.emplace_back("-ef");
   argv.insert(argv.end(), ps_args.begin(), ps_args.end());
-  auto output = run_command(argv);
+  auto output = run_process(argv, {}, "", kPsDeadline);
   if (!output)
     return std::move(output).error();
   if (output->exit_code != 0)

@@ -2,7 +2,7 @@
 
 #include <unistd.h>
 
-#include "manager/network/process_run.h"
+#include "common/process_run.h"
 
 namespace keel::manager::network {
 namespace {

@@ -3,7 +3,7 @@
 #include <chrono>
 
 #include "common/fs.h"
-#include "manager/network/process_run.h"
+#include "common/process_run.h"
 
 namespace keel::manager::network {
 

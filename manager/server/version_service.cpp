@@ -3,9 +3,10 @@
 #include <sys/utsname.h>
 
 #include <cctype>
+#include <chrono>
 #include <string>
 
-#include "manager/containers/command_output.h"
+#include "common/process_run.h"
 
 namespace keel::manager::server {
 namespace {
@@ -13,7 +14,7 @@ namespace {
 // The runtime's `--version` first line; read once at start-up, not per request.
 // Empty when the runtime cannot be run: the version is informational.
 std::string runtime_version_line(const std::filesystem::path& runtime) {
-  auto output = containers::run_command({runtime.string(), "--version"});
+  auto output = run_process({runtime.string(), "--version"}, {}, "", std::chrono::seconds(10));
   if (!output)
     return {};
   std::string text = output->out.substr(0, output->out.find('\n'));

@@ -4,10 +4,12 @@
 
 #include <unistd.h>
 
+#include <chrono>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "manager/containers/command_output.h"
+#include "common/process_run.h"
 
 namespace keel::manager::containers {
 namespace {
@@ -46,19 +48,22 @@ TEST(ProcessTable, RunsTheHostsPsWithTheGivenArguments) {
   EXPECT_EQ(table->processes[0][0], std::to_string(::getpid()));
 }
 
+constexpr std::chrono::seconds kDeadline{10};
+
 TEST(CommandOutput, ReturnsStdoutAndTheExitCodeWithoutAShell) {
-  auto output = run_command({"/bin/sh", "-c", "echo 'a b'; echo err >&2; exit 3"});
+  auto output =
+      run_process({"/bin/sh", "-c", "echo 'a b'; echo err >&2; exit 3"}, {}, "", kDeadline);
   ASSERT_TRUE(output) << output.error().message();
   EXPECT_EQ(output->out, "a b\n");
   EXPECT_EQ(output->exit_code, 3);
   // The argument is passed as is: no shell splits or expands it.
-  auto echoed = run_command({"/bin/echo", "$HOME; true"});
+  auto echoed = run_process({"/bin/echo", "$HOME; true"}, {}, "", kDeadline);
   ASSERT_TRUE(echoed);
   EXPECT_EQ(echoed->out, "$HOME; true\n");
 }
 
 TEST(CommandOutput, AMissingProgramIsAnError) {
-  auto output = run_command({"/nonexistent/program"});
+  auto output = run_process({"/nonexistent/program"}, {}, "", kDeadline);
   ASSERT_FALSE(output);
   EXPECT_THAT(output.error().message(), HasSubstr("/nonexistent/program"));
 }

@@ -1,4 +1,4 @@
-#include "manager/network/process_run.h"
+#include "common/process_run.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -11,7 +11,7 @@
 
 #include "common/unique_fd.h"
 
-namespace keel::manager::network {
+namespace keel {
 namespace {
 
 // The spawned program: killed and reaped on any early return, so none is left behind.
@@ -182,4 +182,4 @@ Result<ProcessOutput> run_process(const std::vector<std::string>& argv,
   return output;
 }
 
-}  // namespace keel::manager::network
+}  // namespace keel

@@ -1,7 +1,8 @@
 // Runs a host program to completion with stdin given and stdout and stderr collected, under a
-// deadline: CNI plugins and the `ip` tool. No shell, no PATH search; the environment is exactly
-// the one given (keeld is threaded, so nothing goes through setenv). A program past its
-// deadline is killed and reaped; no fd of keeld's reaches it (all are O_CLOEXEC).
+// deadline: CNI plugins, the `ip` tool, ps for docker top, the runtime's --version. No shell,
+// no PATH search; the environment is exactly the one given (keeld is threaded, so nothing goes
+// through setenv). A program past its deadline is killed and reaped; no fd of keeld's reaches it
+// (all are O_CLOEXEC).
 #pragma once
 
 #include <chrono>
@@ -10,7 +11,7 @@
 
 #include "common/error.h"
 
-namespace keel::manager::network {
+namespace keel {
 
 struct ProcessOutput {
   int exit_code = 0;  // 128 + n when killed by signal n
@@ -25,4 +26,4 @@ struct ProcessOutput {
                                                 const std::string& input,
                                                 std::chrono::milliseconds timeout);
 
-}  // namespace keel::manager::network
+}  // namespace keel
