@@ -1,9 +1,9 @@
 // Pins keelctl login/logout and credentialed pulls against registries that require auth: one
 // with htpasswd Basic auth, one with bearer tokens from a test token server (signed JWTs, the
 // registry's `auth: token`). Right password: "Login Succeeded", config.json 0600 holding the
-// entry beside those already there, and pulls work; wrong password: one docker-style line and
-// nothing written; no login: the pull is refused as unauthorized; logout forgets. No password,
-// no Basic credential and no token ever reaches keeld's log.
+// entry beside those already there, and pulls and pushes work; wrong password: one docker-style
+// line and nothing written; no login: pulls and pushes are refused as unauthorized; logout forgets.
+// No password, no Basic credential and no token ever reaches keeld's log.
 #include <sys/stat.h>
 
 #include <fstream>
@@ -82,6 +82,20 @@ void login_pull_logout(const LocalRegistry& registry, const fixtures::Keeld& kee
   EXPECT_THAT(pulled.out, HasSubstr("Digest: " + pushed.manifest_digest)) << pulled;
   EXPECT_EQ(keeld.ctl_ok({"images", "-q", "--no-trunc", ref}), pushed.config_digest + "\n");
 
+  // Logged in, a push to another repository of the registry goes through: the layer is mounted
+  // from the repository it came from (the token covers both), and a pull of what was pushed
+  // gives back the same manifest.
+  const std::string copy = registry.host() + "/keel/copied:v1";
+  keeld.ctl_ok({"tag", ref, copy});
+  const auto pushed_copy = keeld.ctl({"push", copy});
+  ASSERT_EQ(pushed_copy.exit_code, 0) << pushed_copy;
+  EXPECT_THAT(pushed_copy.out, HasSubstr(": Mounted from keel/private\n")) << pushed_copy;
+  EXPECT_THAT(pushed_copy.out, HasSubstr("v1: digest: " + pushed.manifest_digest)) << pushed_copy;
+  keeld.ctl_ok({"rmi", copy});
+  const auto pulled_copy = keeld.ctl({"pull", copy});
+  ASSERT_EQ(pulled_copy.exit_code, 0) << pulled_copy;
+  EXPECT_THAT(pulled_copy.out, HasSubstr("Digest: " + pushed.manifest_digest)) << pulled_copy;
+
   EXPECT_EQ(keeld.ctl_ok({"logout", registry.host()}),
             "Removing login credentials for " + registry.host() + "\n");
   EXPECT_FALSE(read_config(keeld)["auths"].contains(registry.host()));
@@ -93,6 +107,10 @@ void login_pull_logout(const LocalRegistry& registry, const fixtures::Keeld& kee
   const auto after = keeld.ctl({"pull", registry.host() + "/keel/private:v2"});
   EXPECT_NE(after.exit_code, 0) << after;
   EXPECT_THAT(after.err, HasSubstr("unauthorized")) << after;
+  const auto push_after = keeld.ctl({"push", registry.host() + "/keel/copied:v1"});
+  EXPECT_NE(push_after.exit_code, 0) << push_after;
+  ASSERT_EQ(push_after.err_lines().size(), 1U) << push_after;
+  EXPECT_THAT(push_after.err, HasSubstr("unauthorized")) << push_after;
 
   const std::string log = keeld.log();
   EXPECT_THAT(log, HasSubstr("login to " + registry.host()));  // the log is really captured

@@ -89,6 +89,10 @@ std::string distribution_error_text(long status, const std::string& body_text) {
   return {};
 }
 
+// What a 401 means when its body says nothing (a HEAD has no body): the registry's own words
+// for it, which docker prints too.
+constexpr std::string_view kUnauthorizedWithoutBody = "unauthorized: authentication required";
+
 // RFC 5988's Link header as the distribution spec uses it for pages:
 // `</v2/name/tags/list?n=100&last=x>; rel="next"` → "/v2/name/tags/list?n=100&last=x". Only a
 // path on the same registry is followed; empty when there is no next page.
@@ -114,6 +118,8 @@ Error registry_error(const HttpRequest& request, const HttpResponse& response) {
   if (const std::string text = distribution_error_text(response.status, response.body);
       !text.empty())
     what += " " + text;
+  else if (response.status == 401)
+    what += " " + std::string(kUnauthorizedWithoutBody);
   return Error::of(kind_of(response.status), what);
 }
 
@@ -127,6 +133,8 @@ Error push_error(const HttpRequest& request, const HttpResponse& response) {
     std::transform(code.begin(), code.end(), code.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     what += code + ": " + first.value("message", std::string());
+  } else if (response.status == 401) {
+    what += kUnauthorizedWithoutBody;
   } else {
     what += "registry answered " + std::to_string(response.status);
   }
