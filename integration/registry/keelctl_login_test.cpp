@@ -124,7 +124,7 @@ void login_pull_logout(const LocalRegistry& registry, const fixtures::Keeld& kee
 
 TEST(KeelctlLogin, BasicAuthRegistry) {
   KEEL_SKIP_UNLESS_ROOT();
-  LocalRegistry registry({.htpasswd = kUser, .token = {}, .tls = {}, .push_as = {}});
+  LocalRegistry registry({.htpasswd = kUser, .token = {}, .tls = {}, .push_as = {}, .port = {}});
   const PushedImage pushed = registry.push("keel/private", "v1", {{"etc/motd", "basic\n"}});
   (void)registry.push("keel/private", "v2", {{"etc/motd", "basic 2\n"}});
   fixtures::Keeld keeld;
@@ -145,7 +145,8 @@ TEST(KeelctlLogin, TokenAuthRegistry) {
        .token = RegistryTokenAuth{tokens.realm(), tokens.options().service, tokens.options().issuer,
                                   tokens.options().signing.cert},
        .tls = {},
-       .push_as = kUser});
+       .push_as = kUser,
+       .port = {}});
   const PushedImage pushed = registry.push("keel/private", "v1", {{"etc/motd", "token\n"}});
   (void)registry.push("keel/private", "v2", {{"etc/motd", "token 2\n"}});
   const int granted_to_skopeo = tokens.granted();

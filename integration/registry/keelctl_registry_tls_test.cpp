@@ -31,7 +31,8 @@ TEST(KeelctlRegistryTls, UnknownCaIsRefusedCertsDCaIsTrusted) {
   LocalRegistry registry({.htpasswd = {},
                           .token = {},
                           .tls = std::make_pair(ca.server_cert, ca.server_key),
-                          .push_as = {}});
+                          .push_as = {},
+                          .port = {}});
   const PushedImage pushed = registry.push("keel/tls", "v1", {{"etc/motd", "over tls\n"}});
   fixtures::Keeld keeld;
   ASSERT_NO_FATAL_FAILURE(keeld.start());
@@ -60,7 +61,8 @@ TEST(KeelctlRegistryTls, ConfigDirHoldsCertsDAndLogins) {
   LocalRegistry registry({.htpasswd = RegistryUser{"tls-user", "tls-pa55"},
                           .token = {},
                           .tls = std::make_pair(ca.server_cert, ca.server_key),
-                          .push_as = {}});
+                          .push_as = {},
+                          .port = {}});
   (void)registry.push("keel/tls", "v1", {{"etc/motd", "over tls\n"}});
   std::filesystem::create_directories(config.path() / "certs.d" / registry.host());
   std::filesystem::copy_file(ca.ca_cert, config.path() / "certs.d" / registry.host() / "ca.crt");

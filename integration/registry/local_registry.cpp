@@ -54,7 +54,7 @@ LocalRegistry::LocalRegistry(LocalRegistryOptions options) : options_(std::move(
   if (::mkdtemp(tmpl) == nullptr)
     throw std::runtime_error("mkdtemp for the registry");
   dir_ = tmpl;
-  host_ = "127.0.0.1:" + std::to_string(free_loopback_port());
+  host_ = "127.0.0.1:" + std::to_string(options_.port.value_or(free_loopback_port()));
   // The access log (combined format, on stdout) says which blobs were fetched and how much.
   std::string config =
       "version: 0.1\n"

@@ -53,6 +53,8 @@ struct LocalRegistryOptions {
   std::optional<std::pair<std::filesystem::path, std::filesystem::path>> tls;
   // What skopeo pushes with when the registry needs credentials; defaults to the htpasswd user.
   std::optional<RegistryUser> push_as;
+  // A fixed loopback port (443: a stand-in for a public registry) instead of a free one.
+  std::optional<int> port;
 };
 
 class LocalRegistry {

@@ -1,8 +1,12 @@
 // Pins how keeld's pull reaches registries: docker.io references go to the configured
 // registry-mirrors first, a mirror that fails is skipped for the next, and the error lists every
-// endpoint tried when all fail; two clients pulling one image at once share each blob's
-// download; an OCI index is resolved to this host's platform unless --platform asks otherwise.
+// endpoint tried when all fail, and docker.io itself is the last resort; two clients pulling one
+// image at once share each blob's download; an OCI index is resolved to this host's platform unless
+// --platform asks otherwise.
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -12,6 +16,8 @@
 #include "integration/fixtures/fixtures.h"
 #include "integration/registry/local_registry.h"
 #include "integration/registry/tcp_proxy.h"
+#include "integration/registry/temp_dir.h"
+#include "integration/registry/test_certificates.h"
 
 namespace keel::it {
 namespace {
@@ -83,6 +89,77 @@ TEST(PullMirrors, WhenEveryMirrorFailsTheErrorListsEachEndpointTried) {
   EXPECT_THAT(r.err, HasSubstr(stopped + ":")) << r;
   // Then docker.io itself, unreachable from a test machine, is the last one named.
   EXPECT_THAT(r.err, HasSubstr("registry-1.docker.io")) << r;
+}
+
+// Whether a server may listen on 127.0.0.1:port now.
+bool loopback_port_is_free(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return false;
+  const int on = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return free;
+}
+
+// docker.io itself, offline: keeld runs in a mount namespace of its own whose /etc/hosts sends
+// registry-1.docker.io to 127.0.0.1, where a registry serves HTTPS on port 443 with a certificate
+// for that name from a test CA, trusted through certs.d/docker.io/ca.crt. While the mirror
+// answers it serves the pull and docker.io sees nothing; once it is stopped, the next pull falls
+// back to docker.io.
+TEST(PullMirrors, AStoppedMirrorFallsBackToDockerIoItself) {
+  KEEL_SKIP_UNLESS_ROOT();
+  if (!loopback_port_is_free(443))
+    GTEST_SKIP() << "127.0.0.1:443 is taken; the stand-in for docker.io needs it";
+  const TempDir certs;
+  const TestCa ca = make_test_ca(certs.path(), {"registry-1.docker.io"});
+  LocalRegistry hub({.htpasswd = {},
+                     .token = {},
+                     .tls = std::make_pair(ca.server_cert, ca.server_key),
+                     .push_as = {},
+                     .port = 443});
+  const PushedImage from_hub = hub.push("library/fallback", "2", {{"etc/motd", "from hub\n"}});
+  LocalRegistry mirror;
+  const PushedImage from_mirror =
+      mirror.push("library/fallback", "1", {{"etc/motd", "from mirror\n"}});
+
+  const TempDir etc;
+  std::ofstream(etc.path() / "hosts") << "127.0.0.1 localhost\n127.0.0.1 registry-1.docker.io\n";
+  const ConfigFile config(R"({"registry-mirrors": ["http://)" + mirror.host() + R"("]})");
+  fixtures::KeeldOptions options = with_config(config);
+  options.launch_prefix = {"/usr/bin/unshare",
+                           "--mount",
+                           "--propagation",
+                           "private",
+                           "/bin/sh",
+                           "-c",
+                           "mount --bind \"$0\" /etc/hosts && exec \"$@\"",
+                           (etc.path() / "hosts").string()};
+  fixtures::Keeld keeld(options);
+  std::filesystem::create_directories(keeld.root() / "certs.d" / "docker.io");
+  std::filesystem::copy_file(ca.ca_cert, keeld.root() / "certs.d" / "docker.io" / "ca.crt");
+  ASSERT_NO_FATAL_FAILURE(keeld.start());
+
+  const auto mirrored = keeld.ctl({"pull", "fallback:1"});
+  ASSERT_EQ(mirrored.exit_code, 0) << mirrored << keeld.log();
+  EXPECT_EQ(keeld.ctl_ok({"images", "-q", "--no-trunc", "fallback:1"}),
+            from_mirror.config_digest + "\n");
+  EXPECT_EQ(hub.manifest_gets("library/fallback"), 0) << hub.access_log();
+
+  mirror.stop();
+  const auto fell_back = keeld.ctl({"pull", "fallback:2"});
+  ASSERT_EQ(fell_back.exit_code, 0) << fell_back << keeld.log();
+  EXPECT_THAT(fell_back.out, HasSubstr("Digest: " + from_hub.manifest_digest)) << fell_back;
+  EXPECT_EQ(keeld.ctl_ok({"images", "-q", "--no-trunc", "fallback:2"}),
+            from_hub.config_digest + "\n");
+  EXPECT_EQ(hub.blob_gets(from_hub.layer_digest).size(), 1U) << hub.access_log();
+  EXPECT_THAT(keeld.log(), HasSubstr(mirror.host()));  // the stopped mirror was tried first
+  keeld.expect_no_leaks();
 }
 
 TEST(PullConfigFile, UnknownKeyStopsKeeldWithOneLineNamingIt) {

@@ -19,7 +19,7 @@ void openssl(const std::vector<std::string>& args) {
 
 }  // namespace
 
-TestCa make_test_ca(const std::filesystem::path& dir) {
+TestCa make_test_ca(const std::filesystem::path& dir, const std::vector<std::string>& dns_names) {
   std::filesystem::create_directories(dir);
   TestCa ca{dir / "ca.crt", dir / "server.crt", dir / "server.key"};
   const auto ca_key = dir / "ca.key";
@@ -28,9 +28,11 @@ TestCa make_test_ca(const std::filesystem::path& dir) {
            "/CN=keel test CA", "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
            "keyUsage=critical,keyCertSign,cRLSign", "-keyout", ca_key.string(), "-out",
            ca.ca_cert.string()});
-  openssl({"req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-addext",
-           "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", ca.server_key.string(), "-out",
-           csr.string()});
+  std::string names = "subjectAltName=IP:127.0.0.1,DNS:localhost";
+  for (const auto& name : dns_names)
+    names += ",DNS:" + name;
+  openssl({"req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-addext", names,
+           "-keyout", ca.server_key.string(), "-out", csr.string()});
   openssl({"x509", "-req", "-in", csr.string(), "-CA", ca.ca_cert.string(), "-CAkey",
            ca_key.string(), "-set_serial", "2", "-days", "2", "-copy_extensions", "copyall", "-out",
            ca.server_cert.string()});

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 namespace keel::it {
 
@@ -18,8 +20,10 @@ struct SigningCertificate {
   std::filesystem::path key;   // PEM RSA private key
 };
 
-// Writes into dir (created if missing); throws std::runtime_error when openssl fails.
-[[nodiscard]] TestCa make_test_ca(const std::filesystem::path& dir);
+// Writes into dir (created if missing); throws std::runtime_error when openssl fails. The
+// server certificate also names `dns_names` (a registry that stands in for a public one).
+[[nodiscard]] TestCa make_test_ca(const std::filesystem::path& dir,
+                                  const std::vector<std::string>& dns_names = {});
 [[nodiscard]] SigningCertificate make_signing_certificate(const std::filesystem::path& dir);
 
 }  // namespace keel::it
