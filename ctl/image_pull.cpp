@@ -20,6 +20,7 @@ PulledImage pull_image(Client& client, const std::string& ref, const std::string
   while (reader->Read(&line)) {
     if (line.has_image()) {
       pulled.image = line.image();
+      pulled.digest = line.digest();
       continue;
     }
     pulled.downloaded = pulled.downloaded || line.status() == "Download complete";
@@ -32,7 +33,7 @@ PulledImage pull_image(Client& client, const std::string& ref, const std::string
 }
 
 void print_pull_status(const PulledImage& pulled, std::ostream& out) {
-  out << "Digest: " << pulled.image.target().digest() << "\n"
+  out << "Digest: " << pulled.digest << "\n"
       << "Status: "
       << (pulled.downloaded ? "Downloaded newer image for " : "Image is up to date for ")
       << pulled.name << "\n";

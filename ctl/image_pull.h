@@ -12,6 +12,7 @@ namespace keel::ctl {
 
 struct PulledImage {
   keel::v1::Image image;
+  std::string digest;       // what the reference resolved to at the registry (docker's Digest:)
   std::string name;         // the image's first repo tag, else the reference asked for
   bool downloaded = false;  // false: every layer was there already
 };

@@ -51,7 +51,7 @@ void pull_all_tags(Client& client, const PullFlags& flags) {
                                           flags.quiet, std::cout, ::isatty(STDOUT_FILENO) == 1);
     downloaded = downloaded || pulled.downloaded;
     if (!flags.quiet)
-      std::cout << "Digest: " << pulled.image.target().digest() << "\n";
+      std::cout << "Digest: " << pulled.digest << "\n";
   }
   if (!flags.quiet)
     std::cout << "Status: "

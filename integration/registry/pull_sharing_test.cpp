@@ -18,6 +18,7 @@
 #include "integration/registry/tcp_proxy.h"
 #include "integration/registry/temp_dir.h"
 #include "integration/registry/test_certificates.h"
+#include "manager/registry/registry_client.h"
 
 namespace keel::it {
 namespace {
@@ -216,12 +217,35 @@ TEST(PullPlatform, IndexResolvesToThisHostOrToThePlatformAskedFor) {
   ASSERT_NO_FATAL_FAILURE(keeld.start());
   const std::string ref = registry.host() + "/keel/multi:v1";
 
-  ASSERT_EQ(keeld.ctl({"pull", ref}).exit_code, 0);
+  // The index is what the tag names at the registry: the pull's Digest line and the image's repo
+  // digest are the index's, and the image is found by it.
+  manager::registry::RegistryClient client(manager::registry::resolve_endpoint(registry.host(), {}),
+                                           std::nullopt);
+  const auto index = client.get_manifest("keel/multi", "v1");
+  ASSERT_TRUE(index) << index.error().message();
+  const std::string index_digest = index->digest.str();
+  ASSERT_NE(index_digest, images[0].manifest_digest);
+
+  const auto pulled = keeld.ctl({"pull", ref});
+  ASSERT_EQ(pulled.exit_code, 0) << pulled;
+  EXPECT_THAT(pulled.out, HasSubstr("Digest: " + index_digest + "\n")) << pulled;
   EXPECT_EQ(keeld.ctl_ok({"images", "-q", "--no-trunc", ref}), images[0].config_digest + "\n");
+  EXPECT_EQ(keeld.ctl_ok({"images", "--digests", "--format", "{{.Digest}}", ref}),
+            index_digest + "\n");
+  const std::string by_digest = registry.host() + "/keel/multi@" + index_digest;
+  EXPECT_EQ(keeld.ctl_ok({"images", "-q", "--no-trunc", by_digest}),
+            images[0].config_digest + "\n");
 
   const auto picked = keeld.ctl({"pull", "--platform", other, ref});
   ASSERT_EQ(picked.exit_code, 0) << picked;
   EXPECT_EQ(keeld.ctl_ok({"images", "-q", "--no-trunc", ref}), images[1].config_digest + "\n");
+  EXPECT_THAT(picked.out, HasSubstr("Digest: " + index_digest + "\n")) << picked;
+  // The host's image, left dangling, is pruned; the index stays in the content store while the
+  // other platform's image is named through it.
+  EXPECT_EQ(keeld.ctl({"image", "prune", "-f"}).exit_code, 0);
+  const auto blobs = keeld.store_files().blobs;
+  EXPECT_FALSE(blobs.contains(images[0].manifest_digest.substr(7)));
+  EXPECT_TRUE(blobs.contains(index_digest.substr(7)));
 
   const auto missing = keeld.ctl({"pull", "--platform", "linux/s390x", ref});
   EXPECT_NE(missing.exit_code, 0) << missing;

@@ -31,6 +31,8 @@ Result<GcResult> ImageService::collect_garbage_locked() {
     if (marked.content.contains(r.target.digest))
       continue;
     marked.content.insert(r.target.digest);
+    if (r.index_digest)
+      marked.content.insert(*r.index_digest);
     auto manifest_json = content_.read_blob(r.target.digest);
     if (!manifest_json)
       return std::move(manifest_json).error().context("gc: image " + r.name);

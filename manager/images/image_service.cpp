@@ -53,10 +53,11 @@ Result<ImageService::Resolved> ImageService::resolve(std::string_view ref) {
         if (r.name == name && !r.dangling)
           return Resolved{rows_of(*all, r.target.digest), name};
     } else if (parsed) {
-      // name@sha256:<manifest>: the image with that manifest, if the repository has it.
+      // name@sha256:<manifest or index>: the image with that manifest, or pulled through that
+      // index, if the repository has it.
       for (const auto& r : *all) {
         auto rp = parse_reference(r.name);
-        if (r.target.digest == *parsed->digest &&
+        if ((r.target.digest == *parsed->digest || r.index_digest == *parsed->digest) &&
             (r.dangling || (rp && rp->name() == parsed->name())))
           return Resolved{rows_of(*all, r.target.digest), std::nullopt};
       }
@@ -103,7 +104,7 @@ Result<Image> ImageService::describe(const std::vector<ImageRecord>& records) {
       continue;
     image.repo_tags.push_back(r.name);
     if (auto ref = parse_reference(r.name)) {
-      std::string d = ref->name() + "@" + first.target.digest.str();
+      std::string d = ref->name() + "@" + r.index_digest.value_or(first.target.digest).str();
       if (std::find(image.repo_digests.begin(), image.repo_digests.end(), d) ==
           image.repo_digests.end())
         image.repo_digests.push_back(std::move(d));
@@ -166,12 +167,14 @@ Result<std::vector<Image>> ImageService::list(bool all) {
 }
 
 Result<void> ImageService::name_image(const Descriptor& manifest, const content::Digest& config,
-                                      std::int64_t size, const std::vector<std::string>& names) {
+                                      std::int64_t size, const std::vector<std::string>& names,
+                                      const std::optional<content::Digest>& index) {
   auto txn = store::Transaction::begin(db_);
   if (!txn)
     return std::move(txn).error();
   ImageRecord record;
   record.target = manifest;
+  record.index_digest = index;
   record.config_digest = config;
   record.size = size;
   for (const auto& name : names) {

@@ -37,14 +37,16 @@ namespace keel::manager::images {
 
 // One image as docker shows it: every name pointing at the same manifest, grouped.
 struct Image {
-  content::Digest id;                     // the config digest (docker's image id)
-  std::vector<std::string> repo_tags;     // full references, sorted
-  std::vector<std::string> repo_digests;  // "docker.io/library/busybox@sha256:<manifest>"
-  Descriptor target;                      // the manifest
-  std::int64_t size = 0;                  // sum of the layers' uncompressed sizes
-  std::int64_t created_ns = 0;            // the config's "created", Unix ns (0 if absent)
-  std::int64_t updated_ns = 0;            // the newest name change
-  std::string config_json;                // the config blob as stored
+  content::Digest id;                  // the config digest (docker's image id)
+  std::vector<std::string> repo_tags;  // full references, sorted
+  // "docker.io/library/busybox@sha256:<index or manifest>": what each name resolved to at its
+  // registry
+  std::vector<std::string> repo_digests;
+  Descriptor target;            // the manifest
+  std::int64_t size = 0;        // sum of the layers' uncompressed sizes
+  std::int64_t created_ns = 0;  // the config's "created", Unix ns (0 if absent)
+  std::int64_t updated_ns = 0;  // the newest name change
+  std::string config_json;      // the config blob as stored
   ImageConfig config;
   std::vector<Descriptor> layers;  // from the manifest, base first
   std::map<std::string, std::string> labels;
@@ -76,6 +78,13 @@ struct RegistrySettings {
 };
 
 // docker pull: what to pull.
+// A pull's outcome: the image, and what the reference resolved to at the registry (an index's
+// digest for a multi-platform image, else the manifest's).
+struct PulledImage {
+  Image image;
+  content::Digest digest;
+};
+
 struct PullOptions {
   std::string ref;              // "busybox", "localhost:5000/a:v1", "a@sha256:..."
   registry::Platform platform;  // picked from an index: this host's unless asked otherwise
@@ -177,7 +186,8 @@ class ImageService {
   // order; then the name, in one transaction. Blobs already stored are not downloaded again,
   // those a failed pull verified are kept, a download cut short is resumed by the next try, and
   // concurrent pulls of one blob share its download.
-  [[nodiscard]] Result<Image> pull(const PullOptions& options, const PullProgressFn& progress);
+  [[nodiscard]] Result<PulledImage> pull(const PullOptions& options,
+                                         const PullProgressFn& progress);
   // docker push: the image's config and layers (those the repository lacks: HEAD first; a
   // mount from another repository of the same registry the image is named in; else an upload,
   // up to max_concurrent_uploads at a time), then its manifest, bytes unchanged, so every digest
@@ -219,19 +229,21 @@ class ImageService {
   [[nodiscard]] std::vector<registry::RegistryEndpoint> endpoints_for(
       std::string_view domain) const;
   // One pull attempt against one endpoint.
-  [[nodiscard]] Result<Image> pull_from(const registry::RegistryEndpoint& endpoint,
-                                        std::optional<registry::Credential> credential,
-                                        const Reference& ref, const PullOptions& options,
-                                        PullReporter& reporter);
+  [[nodiscard]] Result<PulledImage> pull_from(const registry::RegistryEndpoint& endpoint,
+                                              std::optional<registry::Credential> credential,
+                                              const Reference& ref, const PullOptions& options,
+                                              PullReporter& reporter);
   // load() under the shared lease; load() collects what a failure leaves behind.
   [[nodiscard]] Result<LoadResult> load_leased(int archive_fd);
   // Unpacks the manifest's layers not yet present, in order, from the content store.
   [[nodiscard]] Result<std::int64_t> unpack_layers(const Manifest& manifest,
                                                    const ImageConfig& config);
   // Names `target` (full references, or none: dangling) in one transaction; a name moved off
-  // another image leaves that image dangling if it has no name left, as docker does.
+  // another image leaves that image dangling if it has no name left, as docker does. `index` is
+  // the index the names resolved to at their registry, if any.
   [[nodiscard]] Result<void> name_image(const Descriptor& manifest, const content::Digest& config,
-                                        std::int64_t size, const std::vector<std::string>& names);
+                                        std::int64_t size, const std::vector<std::string>& names,
+                                        const std::optional<content::Digest>& index = std::nullopt);
   [[nodiscard]] Result<GcResult> collect_garbage_locked();
   [[nodiscard]] Result<std::int64_t> layer_uncompressed_size(const Descriptor& layer);
   [[nodiscard]] Result<void> write_layer_tar(::archive* out, const Descriptor& layer,

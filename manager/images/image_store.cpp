@@ -8,7 +8,7 @@
 namespace keel::manager::images {
 namespace {
 
-constexpr std::array<std::string_view, 1> kSchema = {
+constexpr std::array<std::string_view, 2> kSchema = {
     "CREATE TABLE images ("
     " name TEXT PRIMARY KEY NOT NULL,"
     " manifest_digest TEXT NOT NULL,"
@@ -26,11 +26,13 @@ constexpr std::array<std::string_view, 1> kSchema = {
     " key TEXT NOT NULL,"
     " value TEXT NOT NULL,"
     " PRIMARY KEY (name, key))",
+    // Version 2: the index a pulled name resolved to; '' when it resolved to a manifest.
+    "ALTER TABLE images ADD COLUMN index_digest TEXT NOT NULL DEFAULT ''",
 };
 
 constexpr std::string_view kColumns =
     "name, manifest_digest, media_type, manifest_size, config_digest, size, dangling, created_at,"
-    " updated_at";
+    " updated_at, index_digest";
 
 Result<ImageRecord> read_row(store::Statement& s) {
   ImageRecord r;
@@ -47,6 +49,12 @@ Result<ImageRecord> read_row(store::Statement& s) {
   r.dangling = s.column_int64(6) != 0;
   r.created_at_ns = s.column_int64(7);
   r.updated_at_ns = s.column_int64(8);
+  if (const std::string index = s.column_text(9); !index.empty()) {
+    auto digest = content::Digest::parse(index);
+    if (!digest)
+      return Error::of(Errc::kInternal, "images table: bad index digest in row \"" + r.name + "\"");
+    r.index_digest = std::move(*digest);
+  }
   return r;
 }
 
@@ -115,15 +123,16 @@ Result<std::vector<ImageRecord>> ImageStore::list() {
 Result<void> ImageStore::put(const ImageRecord& r) {
   auto lock = db_->lock();
   const std::int64_t now = unix_now_ns();
-  KEEL_TRY(
-      db_->run("INSERT INTO images(" + std::string(kColumns) +
-                   ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)"
-                   " ON CONFLICT(name) DO UPDATE SET manifest_digest = excluded.manifest_digest,"
-                   " media_type = excluded.media_type, manifest_size = excluded.manifest_size,"
-                   " config_digest = excluded.config_digest, size = excluded.size,"
-                   " dangling = excluded.dangling, updated_at = excluded.updated_at",
-               r.name, r.target.digest.str(), r.target.media_type, r.target.size,
-               r.config_digest.str(), r.size, r.dangling ? 1 : 0, now));
+  KEEL_TRY(db_->run(
+      "INSERT INTO images(" + std::string(kColumns) +
+          ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)"
+          " ON CONFLICT(name) DO UPDATE SET manifest_digest = excluded.manifest_digest,"
+          " media_type = excluded.media_type, manifest_size = excluded.manifest_size,"
+          " config_digest = excluded.config_digest, size = excluded.size,"
+          " dangling = excluded.dangling, updated_at = excluded.updated_at,"
+          " index_digest = excluded.index_digest",
+      r.name, r.target.digest.str(), r.target.media_type, r.target.size, r.config_digest.str(),
+      r.size, r.dangling ? 1 : 0, now, r.index_digest ? r.index_digest->str() : std::string()));
   KEEL_TRY(db_->run("DELETE FROM image_labels WHERE name = ?1", r.name));
   for (const auto& [key, value] : r.labels)
     KEEL_TRY(db_->run("INSERT INTO image_labels(name, key, value) VALUES(?1, ?2, ?3)", r.name, key,

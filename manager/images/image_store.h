@@ -20,6 +20,10 @@ namespace keel::manager::images {
 struct ImageRecord {
   std::string name;  // "docker.io/library/busybox:latest", or the manifest digest if dangling
   Descriptor target;
+  // The OCI index or Docker manifest list the name resolved to at its registry, when it was one
+  // and `target` is the platform's manifest chosen from it: the name's repo digest, as docker
+  // shows it.
+  std::optional<content::Digest> index_digest;
   content::Digest config_digest;
   std::int64_t size = 0;  // sum of the layers' uncompressed sizes
   bool dangling = false;

@@ -121,7 +121,7 @@ std::vector<registry::RegistryEndpoint> ImageService::endpoints_for(std::string_
   return out;
 }
 
-Result<Image> ImageService::pull(const PullOptions& options, const PullProgressFn& progress) {
+Result<PulledImage> ImageService::pull(const PullOptions& options, const PullProgressFn& progress) {
   auto ref = parse_reference(options.ref);
   if (!ref)
     return ref.error();
@@ -149,10 +149,10 @@ Result<Image> ImageService::pull(const PullOptions& options, const PullProgressF
   return Error::of(Errc::kUnavailable, "pull " + ref->str() + ": every endpoint failed: " + tried);
 }
 
-Result<Image> ImageService::pull_from(const registry::RegistryEndpoint& endpoint,
-                                      std::optional<registry::Credential> credential,
-                                      const Reference& ref, const PullOptions& options,
-                                      PullReporter& reporter) {
+Result<PulledImage> ImageService::pull_from(const registry::RegistryEndpoint& endpoint,
+                                            std::optional<registry::Credential> credential,
+                                            const Reference& ref, const PullOptions& options,
+                                            PullReporter& reporter) {
   registry::RegistryClient client(endpoint, credential);
   client.set_stall_timeout(registry_.stall_timeout);
   const std::string wanted = ref.digest ? ref.digest->str() : ref.tag;
@@ -266,11 +266,16 @@ Result<Image> ImageService::pull_from(const registry::RegistryEndpoint& endpoint
   std::vector<std::string> names;
   if (!ref.tag.empty())
     names.push_back(ref.str());
-  KEEL_TRY(name_image(target, manifest->config.digest, size, names));
+  // An index stays the names' repo digest, as the registry knows them.
+  std::optional<content::Digest> index;
+  if (top->digest != chosen.digest)
+    index = top->digest;
+  KEEL_TRY(name_image(target, manifest->config.digest, size, names, index));
   lease.unlock();
-  if (!ref.tag.empty())
-    return get(ref.str());
-  return get(manifest->config.digest.str());
+  auto image = get(ref.tag.empty() ? manifest->config.digest.str() : ref.str());
+  if (!image)
+    return std::move(image).error();
+  return PulledImage{std::move(*image), top->digest};
 }
 
 }  // namespace keel::manager::images

@@ -7,16 +7,20 @@
 namespace keel::manager::server {
 namespace {
 
-// docker matches reference patterns against the familiar "name" and "name:tag" forms.
+// docker matches reference patterns against the familiar "name" and "name:tag" forms, and
+// "name@sha256:..." for the repo digests.
 bool reference_matches(const images::Image& image, const std::string& pattern) {
+  const auto matches = [&](const std::string& s) {
+    return ::fnmatch(pattern.c_str(), s.c_str(), 0) == 0;
+  };
   for (const auto& tag : image.repo_tags) {
     auto ref = images::parse_reference(tag);
-    if (!ref)
-      continue;
-    const std::string name = ref->familiar_name();
-    const std::string with_tag = ref->familiar();
-    if (::fnmatch(pattern.c_str(), name.c_str(), 0) == 0 ||
-        ::fnmatch(pattern.c_str(), with_tag.c_str(), 0) == 0)
+    if (ref && (matches(ref->familiar_name()) || matches(ref->familiar())))
+      return true;
+  }
+  for (const auto& digest : image.repo_digests) {
+    auto ref = images::parse_reference(digest);
+    if (ref && ref->digest && matches(ref->familiar_name() + "@" + ref->digest->str()))
       return true;
   }
   return false;

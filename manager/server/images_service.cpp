@@ -245,9 +245,10 @@ grpc::Status ImagesService::Pull(grpc::ServerContext* context, const keel::v1::P
     if (!image)
       return to_status(image.error());
     keel::v1::PullProgress last;
-    *last.mutable_image() = to_proto(*image);
+    *last.mutable_image() = to_proto(image->image);
+    last.set_digest(image->digest.str());
     (void)writer->Write(last);  // a client gone by now has nothing left to hear
-    publish("pull", image->id.str(), request->ref());
+    publish("pull", image->image.id.str(), request->ref());
     return grpc::Status::OK;
   });
 }
