@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <sstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -197,6 +198,34 @@ TEST(PullSharing, TwoClientsPullingOneImageDownloadEachBlobOnce) {
   EXPECT_EQ(registry.blob_gets(pushed.layer_digest).size(), 1U) << registry.access_log();
   EXPECT_EQ(registry.blob_gets(pushed.config_digest).size(), 1U) << registry.access_log();
   EXPECT_EQ(keeld.ctl_ok({"images", "-q", "--no-trunc", ref}), pushed.config_digest + "\n");
+}
+
+// Every request keeld makes to a registry goes over the few connections it has open there: two
+// pulls of three-layer images, with their token-less /v2/ checks, manifests, configs and layers,
+// open far fewer connections than they make requests.
+TEST(PullConnections, PullsReuseTheConnectionsAlreadyOpen) {
+  KEEL_SKIP_UNLESS_ROOT();
+  LocalRegistry registry;
+  (void)registry.push("keel/one", "1", {{"etc/one", "1\n"}});
+  (void)registry.push("keel/two", "1", {{"etc/two", "2\n"}});
+  TcpProxy proxy(registry.host(), TcpProxy::Mode::kForward);
+  fixtures::Keeld keeld;
+  ASSERT_NO_FATAL_FAILURE(keeld.start());
+  ASSERT_EQ(keeld.ctl({"pull", proxy.host() + "/keel/one:1"}).exit_code, 0);
+  ASSERT_EQ(keeld.ctl({"pull", proxy.host() + "/keel/two:1"}).exit_code, 0);
+  // keeld's requests, by their user agent, in the registry's access log.
+  std::istringstream log(registry.access_log());
+  std::string keel_requests;
+  int requests = 0;
+  for (std::string line; std::getline(log, line);) {
+    if (line.find("\"keel/") != std::string::npos) {
+      keel_requests += line + "\n";
+      ++requests;
+    }
+  }
+  ASSERT_GE(requests, 6) << keel_requests;
+  // TLS is tried once per pull before plain HTTP (loopback): a connection each.
+  EXPECT_LE(proxy.accepted(), 4) << requests << " requests:\n" << keel_requests;
 }
 
 TEST(PullPlatform, IndexResolvesToThisHostOrToThePlatformAskedFor) {

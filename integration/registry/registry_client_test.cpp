@@ -159,11 +159,13 @@ TEST_F(RegistryClientTest, TooManyRequestsAndUnavailableAreTriedAgainHonouringRe
   EXPECT_GE(took, std::chrono::seconds(4));  // twice the 2 s asked for
   EXPECT_LT(took, std::chrono::seconds(10));
 
-  proxy.answer_next(100,
-                    "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
-                    "Connection: close\r\n\r\n");
-  // A new client: the first one's kept-alive connection would bypass the canned answers.
-  RegistryClient overloaded(resolve_endpoint(proxy.host(), {}), std::nullopt);
+  // A proxy of its own: clients share the process's kept-alive connections, and the first
+  // proxy's would bypass the canned answers.
+  TcpProxy overloaded_proxy(registry_->host(), TcpProxy::Mode::kForward);
+  overloaded_proxy.answer_next(100,
+                               "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
+                               "Connection: close\r\n\r\n");
+  RegistryClient overloaded(resolve_endpoint(overloaded_proxy.host(), {}), std::nullopt);
   auto refused = overloaded.get_manifest("keel/test", "v1");
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.error().message().find("answered 503"), std::string::npos)

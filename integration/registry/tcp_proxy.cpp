@@ -85,6 +85,7 @@ void TcpProxy::accept_loop() {
     UniqueFd client(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
     if (!client.valid())
       continue;
+    ++accepted_;
     const std::lock_guard lock(mu_);
     if (mode_ == Mode::kHang) {
       hung_.push_back(std::move(client));

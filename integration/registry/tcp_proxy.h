@@ -33,6 +33,8 @@ class TcpProxy {
   // The next `count` connections get `response` (a whole HTTP response) to their first request
   // and are closed, as an overloaded registry or its load balancer does (429, 503).
   void answer_next(int count, std::string response);
+  // Connections accepted so far.
+  [[nodiscard]] int accepted() const { return accepted_; }
 
  private:
   void accept_loop();
@@ -49,7 +51,8 @@ class TcpProxy {
   std::mutex mu_;
   std::vector<std::thread> connections_;
   std::vector<UniqueFd> hung_;  // kHang: held open, never read
-  int canned_left_ = 0;         // under mu_
+  std::atomic<int> accepted_{0};
+  int canned_left_ = 0;  // under mu_
   std::string canned_;
 };
 

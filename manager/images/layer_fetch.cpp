@@ -78,8 +78,7 @@ Result<std::unique_ptr<StagedLayer>> download(PullContext& pull, const Descripto
   std::uint64_t last_reported = writer->size();
   auto fetched = Result<void>();
   if (writer->size() < total) {
-    registry::RegistryClient client(pull.endpoint, pull.credential);
-    client.set_stall_timeout(pull.stall_timeout);
+    registry::RegistryClient client = pull.client.sibling();
     fetched = download_rest(client, pull.repository, blob, *writer,
                             [&](std::uint64_t size) -> Result<void> {
                               if (follower)

@@ -43,9 +43,8 @@ struct PullContext {
   content::Store& content;
   LayerApplier& layers;
   InflightBlobs& inflight;
-  registry::RegistryEndpoint endpoint;
-  std::optional<registry::Credential> credential;
-  std::chrono::seconds stall_timeout{60};
+  // The client that fetched the manifest: each download works on a sibling of it.
+  const registry::RegistryClient& client;
   std::string repository;
   PullReporter& reporter;
 };

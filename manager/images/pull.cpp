@@ -86,6 +86,14 @@ Result<registry::FetchedManifest> platform_manifest(registry::RegistryClient& cl
   return chosen;
 }
 
+Descriptor descriptor_of(const registry::FetchedManifest& manifest) {
+  Descriptor d;
+  d.media_type = manifest.media_type;
+  d.digest = manifest.digest;
+  d.size = static_cast<std::int64_t>(manifest.bytes.size());
+  return d;
+}
+
 // A manifest whose layers the config does not describe one for one, or of a type keel cannot
 // unpack, is refused before anything is downloaded.
 Result<void> check_layers(const Manifest& manifest, const ImageConfig& config,
@@ -172,9 +180,7 @@ Result<PulledImage> ImageService::pull_from(const registry::RegistryEndpoint& en
   PullContext context{.content = content_,
                       .layers = layers_,
                       .inflight = inflight_,
-                      .endpoint = endpoint,
-                      .credential = std::move(credential),
-                      .stall_timeout = registry_.stall_timeout,
+                      .client = client,
                       .repository = ref.path,
                       .reporter = reporter};
   // The config: small, verified before it is stored, then read back whole.
@@ -258,19 +264,13 @@ Result<PulledImage> ImageService::pull_from(const registry::RegistryEndpoint& en
       return std::move(layer_size).error().context("pull " + ref.str());
     size += *layer_size;
   }
-  Descriptor target;
-  target.media_type = chosen.media_type;
-  target.digest = chosen.digest;
-  target.size = static_cast<std::int64_t>(chosen.bytes.size());
   // A reference by digest names no tag: docker leaves such an image untagged, known by digest.
   std::vector<std::string> names;
   if (!ref.tag.empty())
     names.push_back(ref.str());
   // An index stays the names' repo digest, as the registry knows them.
-  std::optional<content::Digest> index;
-  if (top->digest != chosen.digest)
-    index = top->digest;
-  KEEL_TRY(name_image(target, manifest->config.digest, size, names, index));
+  const auto index = top->digest != chosen.digest ? std::optional(top->digest) : std::nullopt;
+  KEEL_TRY(name_image(descriptor_of(chosen), manifest->config.digest, size, names, index));
   lease.unlock();
   auto image = get(ref.tag.empty() ? manifest->config.digest.str() : ref.str());
   if (!image)

@@ -1,7 +1,8 @@
-// HttpClient over one reused curl easy handle.
+// HttpClient over one reused curl easy handle, sharing the process's connection cache.
 #include "manager/registry/http_client.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cerrno>
 #include <mutex>
@@ -16,6 +17,53 @@ void global_init_once() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
+
+// One cache of connections, TLS sessions and DNS answers for every HttpClient of the process:
+// the layers of a pull download on clients of their own (one per worker), and the next pull,
+// push or login reuses what the last one opened instead of a fresh TCP and TLS handshake each.
+// libcurl reuses a connection only for a request whose TLS settings (CA, client certificate,
+// verification) match the ones it was opened with.
+class SharedConnections {
+ public:
+  SharedConnections() : share_(curl_share_init()) {
+    if (share_ == nullptr)
+      return;
+    curl_share_setopt(share_, CURLSHOPT_LOCKFUNC, lock);
+    curl_share_setopt(share_, CURLSHOPT_UNLOCKFUNC, unlock);
+    curl_share_setopt(share_, CURLSHOPT_USERDATA, this);
+    curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+  }
+  // Lives as long as the process: handles may still be cleaned up from static destructors.
+  ~SharedConnections() = default;
+  SharedConnections(const SharedConnections&) = delete;
+  SharedConnections& operator=(const SharedConnections&) = delete;
+
+  // nullptr when libcurl could not make one: each handle then keeps its own cache.
+  [[nodiscard]] CURLSH* get() const noexcept { return share_; }
+
+  static SharedConnections& instance() {
+    global_init_once();
+    static auto* shared = new SharedConnections();  // NOLINT: never destroyed, see above
+    return *shared;
+  }
+
+ private:
+  static void lock(CURL* /*handle*/, curl_lock_data data, curl_lock_access /*access*/, void* self) {
+    static_cast<SharedConnections*>(self)->mutex_for(data).lock();
+  }
+  static void unlock(CURL* /*handle*/, curl_lock_data data, void* self) {
+    static_cast<SharedConnections*>(self)->mutex_for(data).unlock();
+  }
+  std::mutex& mutex_for(curl_lock_data data) {
+    const auto i = static_cast<std::size_t>(data);
+    return mutexes_[i < mutexes_.size() ? i : 0];
+  }
+
+  CURLSH* share_;
+  std::array<std::mutex, CURL_LOCK_DATA_LAST> mutexes_;
+};
 
 struct Transfer {
   const HttpRequest* request = nullptr;
@@ -192,6 +240,8 @@ Result<HttpResponse> HttpClient::request(const HttpRequest& req) {
   curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  if (CURLSH* share = SharedConnections::instance().get(); share != nullptr)
+    curl_easy_setopt(c, CURLOPT_SHARE, share);
   // A handshake that stalls (a TLS ClientHello nobody answers) is a registry that stopped
   // answering too: it waits no longer than a stalled body.
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, std::min(30L, req.stall_timeout_seconds));

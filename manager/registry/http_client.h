@@ -1,7 +1,8 @@
-// One HTTP/1.1 connection pool for talking to registries, over libcurl's easy interface: requests
-// on one HttpClient reuse its connections (keep-alive, TLS sessions). A body can stream into a
-// sink as it arrives, and a request's body can be read from a source as it is sent, so a layer is
-// verified and unpacked, or uploaded, without being held in memory.
+// HTTP for talking to registries, over libcurl's easy interface: every HttpClient of the process
+// draws on one cache of connections, TLS sessions and DNS answers (HTTP/2 where the registry
+// offers it over TLS, libcurl's default), so requests reuse what earlier ones opened. A body can
+// stream into a sink as it arrives, and a request's body can be read from a source as it is sent,
+// so a layer is verified and unpacked, or uploaded, without being held in memory.
 #pragma once
 
 #include <cstdint>
@@ -69,6 +70,8 @@ class HttpClient {
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
+  HttpClient(HttpClient&&) noexcept = default;
+  HttpClient& operator=(HttpClient&&) noexcept = default;
 
   // A transport failure (refused, reset, TLS) is an error naming the URL and curl's reason; any
   // HTTP status is a response. Never puts header values (tokens, passwords) in an error. Some

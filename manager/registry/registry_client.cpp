@@ -144,6 +144,14 @@ Error push_error(const HttpRequest& request, const HttpResponse& response) {
 RegistryClient::RegistryClient(RegistryEndpoint endpoint, std::optional<Credential> credential)
     : endpoint_(std::move(endpoint)), credential_(std::move(credential)) {}
 
+RegistryClient RegistryClient::sibling() const {
+  RegistryClient other(endpoint_, credential_);
+  other.stall_timeout_ = stall_timeout_;
+  other.tokens_ = tokens_;
+  other.last_authorization_ = last_authorization_;
+  return other;
+}
+
 std::string RegistryClient::scope_of(std::string_view repository, Access access) {
   return "repository:" + std::string(repository) +
          (access == Access::kPush ? ":pull,push" : ":pull");

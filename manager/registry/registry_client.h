@@ -113,6 +113,12 @@ class RegistryClient {
 
   [[nodiscard]] const RegistryEndpoint& endpoint() const { return endpoint_; }
 
+  // A client for another thread that starts where this one is: the transport it settled on
+  // (TLS, or plain HTTP after a fallback), its credential and stall timeout, and the tokens and
+  // authorizations it has earned, so that the blobs of a pull neither try TLS again nor ask for
+  // tokens again. Its connections come from the process's shared cache.
+  [[nodiscard]] RegistryClient sibling() const;
+
  private:
   struct CachedToken {
     std::string token;
