@@ -92,6 +92,12 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
     }
     return n;
   }
+  if (t->request->max_body != 0 && t->response->body.size() + n > t->request->max_body) {
+    t->callback_error =
+        Error::of(Errc::kInvalidArgument, t->request->url + ": the answer is larger than " +
+                                              std::to_string(t->request->max_body) + " bytes");
+    return 0;
+  }
   t->response->body.append(data, n);
   return n;
 }

@@ -45,6 +45,9 @@ struct HttpRequest {
   std::function<Result<void>(std::string_view)> sink;
   // Called once, with status and headers, before the first chunk reaches `sink`.
   std::function<Result<void>(long status)> on_start;
+  // A body gathered in HttpResponse::body that grows past this many bytes stops the transfer
+  // with an error (0: no limit), so a registry cannot make us hold whatever it sends.
+  std::size_t max_body = 0;
   std::optional<std::uint64_t> range_from;  // "Range: bytes=N-", for resuming a download
   const TlsFiles* tls = nullptr;
   bool follow_redirects = true;  // blobs redirect to storage (S3, a CDN)

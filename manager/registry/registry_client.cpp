@@ -12,6 +12,7 @@
 
 #include "manager/images/media_types.h"
 #include "manager/registry/auth_challenge.h"
+#include "manager/registry/manifest_document.h"
 
 namespace keel::manager::registry {
 namespace {
@@ -325,6 +326,7 @@ Result<FetchedManifest> RegistryClient::get_manifest(std::string_view repository
   req.url = endpoint_.base_url + "/v2/" + std::string(repository) + "/manifests/" +
             std::string(reference);
   req.headers.push_back(accept_manifests());
+  req.max_body = kMaxManifestBytes;
   auto response = send(req, scope_of(repository, Access::kPull));
   if (!response)
     return response.error();
@@ -338,6 +340,10 @@ Result<FetchedManifest> RegistryClient::get_manifest(std::string_view repository
                          ": Docker manifest schema 1 is not supported (push the image again "
                          "with a current client)");
   m.bytes = std::move(response->body);
+  auto type = manifest_media_type(m.media_type, m.bytes);
+  if (!type)
+    return std::move(type).error().context(std::string(repository) + ":" + std::string(reference));
+  m.media_type = std::move(*type);
   m.digest = content::Digest::of(m.bytes);
   // Pinned by digest: the bytes must be those. By tag: the registry's header must agree.
   std::string expected;
