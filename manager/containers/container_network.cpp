@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/fs.h"
+#include "manager/network/dnsname.h"
 #include "manager/network/etc_files.h"
 
 namespace keel::manager::containers {
@@ -87,8 +88,24 @@ Result<void> write_etc(const ServiceState& state, const ContainerRecord& record)
       names.push_back(record.name);
     entries.push_back({record.attachment->ip_address(), names});
   }
+  // On a network that resolves names its dnsmasq (on the gateway) answers first.
+  const auto& a = record.attachment;
+  const bool named = a && !a->name.empty() && !a->gateway().empty();
   return network::write_etc_files(dir, record.hostname, entries,
-                                  network::container_resolv_conf(resolv));
+                                  named ? network::network_resolv_conf(resolv, a->gateway())
+                                        : network::container_resolv_conf(resolv));
+}
+
+// docker's rule: names resolve on user networks only, so aliases mean nothing elsewhere.
+Error aliases_need_user_network() {
+  return Error::of(Errc::kInvalidArgument,
+                   "network-scoped alias is supported only for containers in user defined "
+                   "networks");
+}
+
+network::Endpoint endpoint_of(const ContainerRecord& record,
+                              const std::vector<std::string>& aliases) {
+  return {.name = record.name, .aliases = aliases};
 }
 
 }  // namespace
@@ -119,6 +136,11 @@ Result<void> prepare_network(ServiceState& state, const ImageConfig& image, cons
       if (!found)
         return std::move(found).error();
       record.network_mode = found->name;
+      if (!run.network_aliases.empty() && found->is_default())
+        return aliases_need_user_network();
+      for (const auto& alias : run.network_aliases)
+        KEEL_TRY(network::validate_alias(alias));
+      record.network_aliases = run.network_aliases;
       auto ports = published_ports(image, run);
       if (!ports)
         return std::move(ports).error();
@@ -131,6 +153,8 @@ Result<void> prepare_network(ServiceState& state, const ImageConfig& image, cons
       break;
     }
   }
+  if (!run.network_aliases.empty() && run.network != NetworkMode::kBridge)
+    return aliases_need_user_network();
   if (!run.publish.empty() && run.network != NetworkMode::kBridge)
     spdlog::info("container {}: -p ignored with --network {}", record.id, record.network_mode);
   if (record.hostname.empty())
@@ -147,7 +171,8 @@ Result<void> attach_network(ServiceState& state, ContainerRecord& record) {
                      "network " + record.network_mode + ": keeld runs without networks");
   if (record.attachment)
     detach_network(state, record);  // left by a start that did not finish
-  auto attachment = state.options.networks->attach(record.id, record.network_mode, record.ports);
+  auto attachment = state.options.networks->attach(record.id, record.network_mode, record.ports,
+                                                   endpoint_of(record, record.network_aliases));
   if (!attachment)
     return std::move(attachment).error();
   record.attachment = std::move(*attachment);

@@ -77,6 +77,7 @@ nlohmann::json to_json(const ContainerRecord& r) {
   nlohmann::json net = {{"mode", r.network_mode}, {"ports", ports}};
   if (r.attachment)
     net["attachment"] = network::to_json(*r.attachment);
+  net["aliases"] = r.network_aliases;
   return nlohmann::json{
       {"id", r.id},
       {"name", r.name},
@@ -157,6 +158,7 @@ Result<ContainerRecord> record_from_json(const nlohmann::json& j) {
         return std::move(attachment).error();
       r.attachment = std::move(*attachment);
     }
+    r.network_aliases = net.value("aliases", std::vector<std::string>{});
     const auto& s = j.at("state");
     auto status = parse_status(s.value("status", "created"));
     if (!status)

@@ -72,6 +72,7 @@ struct ContainerRecord {
   std::string network_mode = "none";
   std::vector<network::PortMapping> ports;
   std::optional<network::Attachment> attachment;
+  std::vector<std::string> network_aliases;  // --network-alias, on the --network
   std::string hostname;
   std::int64_t created_ns = 0;
   ContainerState state;
