@@ -150,6 +150,11 @@ NetworkViews network_views(const keel::v1::Container& container) {
   };
   if (!network.starts_with("container:"))
     network_settings["Networks"][network] = endpoint;
+  for (const auto& other : settings.connected())
+    network_settings["Networks"][other.network()] = {
+        {"NetworkID", other.network_id()},   {"Gateway", other.gateway()},
+        {"IPAddress", other.ip_address()},   {"IPPrefixLen", other.ip_prefix_len()},
+        {"MacAddress", other.mac_address()}, {"Aliases", aliases_json(other.aliases())}};
   return {network, std::move(port_bindings), std::move(network_settings)};
 }
 

@@ -1,8 +1,8 @@
 // Container networks end to end through keelctl and a private keeld on its own bridge and /24:
 // the default bridge network, none and host, published ports answering on 127.0.0.1, the
-// refusal of a port already allocated, names and aliases on user networks. Every test ends with the
-// network leak check: no namespace, veth, iptables rule, host-local lease, dnsmasq or dnsname file
-// of the test's containers and networks is left.
+// refusal of a port already allocated, names and aliases on user networks, network connect and
+// disconnect. Every test ends with the network leak check: no namespace, veth, iptables rule,
+// host-local lease, dnsmasq or dnsname file of the test's containers and networks is left.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -378,6 +378,49 @@ TEST_F(NetworkLeaks, TheDefaultBridgeResolvesNoNamesButAddressesWork) {
   const RunResult alias = keeld_.ctl({"run", "--rm", "--network-alias", "x", "busybox", "true"});
   EXPECT_NE(alias.exit_code, 0);
   EXPECT_THAT(alias.err, HasSubstr("only for containers in user defined networks"));
+}
+
+TEST_F(NetworkLeaks, ConnectAddsAnInterfaceThatRestartKeepsAndDisconnectRemoves) {
+  keeld_.ctl_ok({"network", "create", "--subnet", "10.199.80.0/24", "extra"});
+  run_detached({"--name", "box", "busybox", "sleep", "300"});
+  const auto interfaces = [&] { return keeld_.ctl_ok({"exec", "box", "ls", "/sys/class/net"}); };
+  EXPECT_EQ(interfaces(), "eth0\nlo\n");
+
+  keeld_.ctl_ok({"network", "connect", "--alias", "boxy", "extra", "box"});
+  EXPECT_EQ(interfaces(), "eth0\neth1\nlo\n");
+  EXPECT_THAT(keeld_.ctl_ok({"exec", "box", "ip", "-4", "-o", "addr", "show", "eth1"}),
+              HasSubstr("inet 10.199.80."));
+  // The route out stays the first network's.
+  EXPECT_THAT(keeld_.ctl_ok({"exec", "box", "ip", "-4", "route"}),
+              HasSubstr("default via " + subnet_prefix() + "1 dev eth0"));
+  const auto networks = inspect_json("box")["NetworkSettings"]["Networks"];
+  ASSERT_TRUE(networks.contains("extra")) << networks.dump();
+  EXPECT_TRUE(networks["extra"]["IPAddress"].get<std::string>().starts_with("10.199.80."));
+  EXPECT_EQ(networks["extra"]["Aliases"], nlohmann::json::parse(R"(["boxy"])"));
+  // The others on the network find it by its name and alias.
+  const RunResult found = run_on("extra", "nslookup boxy && nslookup box");
+  EXPECT_EQ(found.exit_code, 0) << found;
+
+  const RunResult twice = keeld_.ctl({"network", "connect", "extra", "box"});
+  EXPECT_NE(twice.exit_code, 0);
+  EXPECT_THAT(twice.err, HasSubstr("already exists in network extra"));
+  const RunResult in_use = keeld_.ctl({"network", "rm", "extra"});
+  EXPECT_THAT(in_use.err, HasSubstr("has active endpoints"));
+
+  keeld_.ctl_ok({"restart", "-t", "0", "box"});
+  EXPECT_EQ(interfaces(), "eth0\neth1\nlo\n");
+  EXPECT_THAT(keeld_.ctl_ok({"exec", "box", "ip", "-4", "-o", "addr", "show", "eth1"}),
+              HasSubstr("inet 10.199.80."));
+
+  keeld_.ctl_ok({"network", "disconnect", "extra", "box"});
+  EXPECT_EQ(interfaces(), "eth0\nlo\n");
+  EXPECT_FALSE(inspect_json("box")["NetworkSettings"]["Networks"].contains("extra"));
+  const RunResult not_on = keeld_.ctl({"network", "disconnect", "extra", "box"});
+  EXPECT_NE(not_on.exit_code, 0);
+  EXPECT_THAT(not_on.err, HasSubstr("is not connected to network extra"));
+
+  keeld_.ctl_ok({"rm", "-f", "box"});
+  EXPECT_EQ(keeld_.ctl_ok({"network", "rm", "extra"}), "extra\n");
 }
 
 }  // namespace

@@ -437,6 +437,36 @@ Result<Attachment> NetworkService::attach(const std::string& container_id,
                     .result = result->raw};
 }
 
+Result<Attachment> NetworkService::connect(const std::string& container_id,
+                                           const std::string& network_name,
+                                           const std::string& netns, const std::string& ifname,
+                                           const Endpoint& endpoint) {
+  auto network = store_.find(network_name);
+  if (!network)
+    return std::move(network).error();
+  const bool named = resolves_names(*network);
+  CniCall call{.container_id = container_id,
+               .netns = netns,
+               .ifname = ifname,
+               .args = cni_args(named ? endpoint.name : ""),
+               .capability_args = capability_args(network->name, {}, endpoint.aliases)};
+  auto list = CniConfList::parse(make_conflist(*network, ipam_dir(), /*default_route=*/false));
+  if (!list)
+    return std::move(list).error();
+  auto result = list->add(cni_, call);
+  if (!result)
+    return std::move(result).error().context("connecting container " + container_id.substr(0, 12) +
+                                             " to network " + network->name);
+  return Attachment{.network = network->name,
+                    .network_id = network->id,
+                    .netns = netns,
+                    .ifname = ifname,
+                    .name = named ? endpoint.name : "",
+                    .aliases = named ? endpoint.aliases : std::vector<std::string>{},
+                    .ports = {},
+                    .result = result->raw};
+}
+
 Result<void> NetworkService::cni_del(const std::string& container_id,
                                      const Attachment& attachment) {
   auto network = store_.find(attachment.network_id);
@@ -472,6 +502,15 @@ Result<void> NetworkService::detach(const std::string& container_id, const Attac
   if (first)
     return std::move(*first).context("detaching container " + container_id.substr(0, 12) +
                                      " from network " + attachment.network);
+  return {};
+}
+
+Result<void> NetworkService::disconnect(const std::string& container_id,
+                                        const Attachment& attachment) {
+  if (auto deleted = cni_del(container_id, attachment); !deleted)
+    return std::move(deleted).error().context("disconnecting container " +
+                                              container_id.substr(0, 12) + " from network " +
+                                              attachment.network);
   return {};
 }
 

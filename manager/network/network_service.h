@@ -97,6 +97,16 @@ class NetworkService {
                                           const Endpoint& endpoint = {});
   // CNI DEL and the namespace removed; ports released. Safe to repeat and after a restart.
   [[nodiscard]] Result<void> detach(const std::string& container_id, const Attachment& attachment);
+
+  // docker network connect: one more interface (`ifname`, "eth1"...) in the container's existing
+  // namespace `netns`, on `network`, without a route out (the first network keeps it). On failure
+  // nothing of it is left.
+  [[nodiscard]] Result<Attachment> connect(const std::string& container_id,
+                                           const std::string& network, const std::string& netns,
+                                           const std::string& ifname, const Endpoint& endpoint);
+  // docker network disconnect: CNI DEL of a connect()'s interface; the namespace stays.
+  [[nodiscard]] Result<void> disconnect(const std::string& container_id,
+                                        const Attachment& attachment);
   // Marks a live attachment's ports as held (keeld restarted under a running container).
   void adopt(const std::string& container_id, const Attachment& attachment);
 

@@ -159,6 +159,22 @@ keel::v1::Container to_proto(const containers::ContainerRecord& record,
   }
   for (const auto& alias : record.network_aliases)
     settings->add_aliases(alias);
+  for (const auto& connection : record.connected) {
+    auto* endpoint = settings->add_connected();
+    endpoint->set_network(connection.network);
+    for (const auto& alias : connection.aliases)
+      endpoint->add_aliases(alias);
+    for (const auto& a : record.connected_attachments) {
+      if (a.network != connection.network)
+        continue;
+      endpoint->set_network_id(a.network_id);
+      endpoint->set_ip_address(a.ip_address());
+      endpoint->set_ip_prefix_len(a.prefix_length());
+      endpoint->set_gateway(a.gateway());
+      endpoint->set_mac_address(a.mac_address());
+      endpoint->set_interface(a.ifname);
+    }
+  }
   // What the container really runs with, whatever the client sent.
   auto* config = out.mutable_config();
   config->set_name(record.name);
