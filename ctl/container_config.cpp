@@ -298,6 +298,8 @@ keel::v1::ContainerConfig build_container_config(
     config.add_cap_drop(cap);
   config.set_privileged(flags.privileged);
   config.set_network(flags.network);
+  for (const auto& alias : flags.network_aliases)
+    config.add_network_aliases(alias);
   for (const auto& publish : flags.publish)
     config.add_publish(publish);
   config.set_publish_all(flags.publish_all);
@@ -386,6 +388,9 @@ void add_run_flags(CLI::App& cmd, RunFlags& flags, bool with_run) {
   cmd.add_flag("--privileged", flags.privileged, "Give extended privileges to this container");
   cmd.add_option("--network,--net", flags.network,
                  "Connect a container to a network (bridge, none, host, NAME, container:ID)");
+  cmd.add_option("--network-alias", flags.network_aliases,
+                 "Add network-scoped alias for the container")
+      ->allow_extra_args(false);
   cmd.add_option("-p,--publish", flags.publish, "Publish a container's port(s) to the host")
       ->allow_extra_args(false);
   cmd.add_flag("-P,--publish-all", flags.publish_all, "Publish all exposed ports to random ports");

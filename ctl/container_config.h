@@ -38,8 +38,9 @@ struct RunFlags {
   std::vector<std::string> cap_drop;
   bool privileged = false;
   std::string network;
-  std::vector<std::string> publish;  // -p, parsed by keeld
-  bool publish_all = false;          // -P
+  std::vector<std::string> network_aliases;  // --network-alias
+  std::vector<std::string> publish;          // -p, parsed by keeld
+  bool publish_all = false;                  // -P
   std::string restart;
   std::vector<std::string> labels;
   std::vector<std::string> security_opts;

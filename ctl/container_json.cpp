@@ -108,6 +108,13 @@ struct NetworkViews {
   json settings;
 };
 
+// docker shows null for no aliases.
+json aliases_json(const google::protobuf::RepeatedPtrField<std::string>& aliases) {
+  if (aliases.empty())
+    return nullptr;
+  return json(std::vector<std::string>(aliases.begin(), aliases.end()));
+}
+
 NetworkViews network_views(const keel::v1::Container& container) {
   const auto& config = container.config();
   const auto& settings = container.network_settings();
@@ -125,11 +132,10 @@ NetworkViews network_views(const keel::v1::Container& container) {
     if (!settings.ip_address().empty())
       ports[key].push_back(binding);
   }
-  json endpoint = {{"NetworkID", settings.network_id()},
-                   {"Gateway", settings.gateway()},
-                   {"IPAddress", settings.ip_address()},
-                   {"IPPrefixLen", settings.ip_prefix_len()},
-                   {"MacAddress", settings.mac_address()}};
+  json endpoint = {
+      {"NetworkID", settings.network_id()},   {"Gateway", settings.gateway()},
+      {"IPAddress", settings.ip_address()},   {"IPPrefixLen", settings.ip_prefix_len()},
+      {"MacAddress", settings.mac_address()}, {"Aliases", aliases_json(settings.aliases())}};
   // The top-level address fields are the default network's only, as in docker.
   const bool on_default = network == "bridge";
   json network_settings = {
@@ -144,6 +150,11 @@ NetworkViews network_views(const keel::v1::Container& container) {
   };
   if (!network.starts_with("container:"))
     network_settings["Networks"][network] = endpoint;
+  for (const auto& other : settings.connected())
+    network_settings["Networks"][other.network()] = {
+        {"NetworkID", other.network_id()},   {"Gateway", other.gateway()},
+        {"IPAddress", other.ip_address()},   {"IPPrefixLen", other.ip_prefix_len()},
+        {"MacAddress", other.mac_address()}, {"Aliases", aliases_json(other.aliases())}};
   return {network, std::move(port_bindings), std::move(network_settings)};
 }
 

@@ -15,8 +15,10 @@ packages=(
   # container images and test tools
   busybox-static docker-registry iproute2 util-linux procps strace jq
   # container networks: the CNI plugins keeld runs (bridge, host-local, loopback, portmap,
-  # firewall, tuning) and the iptables they program
-  containernetworking-plugins iptables
+  # firewall, tuning) and the iptables they program; dnsname and the dnsmasq it runs per user
+  # network, so containers there resolve each other's names
+  containernetworking-plugins iptables golang-github-containernetworking-plugin-dnsname
+  dnsmasq-base
   # registry auth tests: htpasswd (bcrypt users), Boost.Beast (the token server), openssl (test CAs)
   apache2-utils libboost-dev openssl
   # peers for drop-in tests and benchmarks

@@ -1,4 +1,5 @@
-// keelctl network: create, ls, inspect, rm and prune, with docker's flags and output.
+// keelctl network: create, ls, inspect, rm, prune, connect and disconnect, with docker's flags
+// and output.
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -36,6 +37,28 @@ void create(Client& client, const CreateFlags& flags) {
   grpc::ClientContext context;
   client.check(keel::v1::Networks::NewStub(client.channel())->Create(&context, request, &network));
   std::cout << network.id() << "\n";
+}
+
+void connect(Client& client, const std::string& network, const std::string& container,
+             const std::vector<std::string>& aliases) {
+  keel::v1::ConnectNetworkRequest request;
+  request.set_network(network);
+  request.set_container(container);
+  for (const auto& alias : aliases)
+    request.add_aliases(alias);
+  keel::v1::Empty empty;
+  grpc::ClientContext context;
+  client.check(keel::v1::Networks::NewStub(client.channel())->Connect(&context, request, &empty));
+}
+
+void disconnect(Client& client, const std::string& network, const std::string& container) {
+  keel::v1::DisconnectNetworkRequest request;
+  request.set_network(network);
+  request.set_container(container);
+  keel::v1::Empty empty;
+  grpc::ClientContext context;
+  client.check(
+      keel::v1::Networks::NewStub(client.channel())->Disconnect(&context, request, &empty));
 }
 
 void list(Client& client, bool quiet, bool no_trunc, const std::string& format) {
@@ -192,6 +215,28 @@ void add_network(CLI::App& parent, Client& client, bool /*grouped*/) {
   auto force = std::make_shared<bool>(false);
   prune_cmd->add_flag("-f,--force", *force, "Do not prompt for confirmation");
   prune_cmd->callback([=, &client] { prune(client); });
+
+  auto* connect_cmd = group->add_subcommand("connect", "Connect a container to a network");
+  auto connect_network = std::make_shared<std::string>();
+  auto connect_container = std::make_shared<std::string>();
+  auto aliases = std::make_shared<std::vector<std::string>>();
+  connect_cmd->add_option("--alias", *aliases, "Add network-scoped alias for the container");
+  connect_cmd->add_option("network", *connect_network, "NETWORK")->required();
+  connect_cmd->add_option("container", *connect_container, "CONTAINER")->required();
+  connect_cmd->callback(
+      [=, &client] { connect(client, *connect_network, *connect_container, *aliases); });
+
+  auto* disconnect_cmd =
+      group->add_subcommand("disconnect", "Disconnect a container from a network");
+  auto disconnect_network = std::make_shared<std::string>();
+  auto disconnect_container = std::make_shared<std::string>();
+  auto force_disconnect = std::make_shared<bool>(false);
+  disconnect_cmd->add_flag("-f,--force", *force_disconnect,
+                           "Force the container to disconnect from a network");
+  disconnect_cmd->add_option("network", *disconnect_network, "NETWORK")->required();
+  disconnect_cmd->add_option("container", *disconnect_container, "CONTAINER")->required();
+  disconnect_cmd->callback(
+      [=, &client] { disconnect(client, *disconnect_network, *disconnect_container); });
 }
 
 }  // namespace keel::ctl

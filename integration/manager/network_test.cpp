@@ -1,7 +1,8 @@
 // Container networks end to end through keelctl and a private keeld on its own bridge and /24:
-// the default bridge network, none and host, published ports answering on 127.0.0.1, and the
-// refusal of a port already allocated. Every test ends with the network leak check: no
-// namespace, veth, iptables rule or host-local lease of the test's containers is left.
+// the default bridge network, none and host, published ports answering on 127.0.0.1, the
+// refusal of a port already allocated, names and aliases on user networks, network connect and
+// disconnect. Every test ends with the network leak check: no namespace, veth, iptables rule,
+// host-local lease, dnsmasq or dnsname file of the test's containers and networks is left.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -63,13 +64,34 @@ std::string host_output(const std::vector<std::string>& argv) {
   return fixtures::run_command(argv).out;
 }
 
+// Pids of the dnsmasq processes whose configuration lies under `dir` (the dnsname plugin's,
+// started for one keeld's user networks).
+std::vector<pid_t> dnsmasq_under(const stdfs::path& dir) {
+  std::vector<pid_t> pids;
+  std::error_code ec;
+  for (const auto& entry : stdfs::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos)
+      continue;
+    if (trimmed(fixtures::read_text(entry.path() / "comm")) != "dnsmasq")
+      continue;
+    if (contains(fixtures::read_text(entry.path() / "cmdline"), dir.string()))
+      pids.push_back(std::stoi(name));
+  }
+  return pids;
+}
+
 class NetworkLeaks : public ContainerNetwork {
  protected:
   void TearDown() override {
     if (::geteuid() == 0 && keeld_.running()) {
       remove_everything_and_expect_nothing_left();
+      // A test that failed before its own network rm leaves nothing either.
+      (void)keeld_.ctl({"network", "prune", "-f"});
       expect_no_network_leftovers();
     }
+    for (const pid_t pid : dnsmasq_under(keeld_.state()))
+      ::kill(pid, SIGKILL);
     ContainerNetwork::TearDown();
   }
 
@@ -97,6 +119,16 @@ class NetworkLeaks : public ContainerNetwork {
     // host-local keeps one file per leased address, named by it.
     for (const auto& name : names_in(keeld_.root() / "networks" / "ipam" / "bridge"))
       EXPECT_FALSE(name.starts_with(subnet_prefix())) << "lease left: " << name;
+    // dnsname's dnsmasq per user network, its conf, hosts and pid files.
+    EXPECT_THAT(dnsmasq_under(keeld_.state()), ::testing::IsEmpty()) << "dnsmasq left";
+    EXPECT_THAT(names_in(keeld_.state() / "dnsname" / "containers" / "cni" / "dnsname"),
+                ::testing::IsEmpty())
+        << "dnsname files left";
+  }
+
+  // `keelctl run --rm --network NET busybox sh -c SCRIPT`.
+  RunResult run_on(const std::string& network, const std::string& script) {
+    return keeld_.ctl({"run", "--rm", "--network", network, "busybox", "sh", "-c", script});
   }
 };
 
@@ -286,6 +318,109 @@ TEST_F(NetworkLeaks, AnInternalNetworkHasNoRouteOut) {
   const RunResult bridged = keeld_.ctl({"run", "--rm", "busybox", "ip", "-4", "route"});
   EXPECT_THAT(bridged.out, HasSubstr("default via " + subnet_prefix() + "1"));
   keeld_.ctl_ok({"network", "rm", "inside"});
+}
+
+// Shell that fetches /index.html from `host` for up to 5 s (the server may still be starting)
+// and prints the body's last line. Names go through busybox's own DNS client (nslookup, which
+// asks the resolv.conf's server) and the request through nc: Debian's static busybox wget and
+// nc crash in glibc's static resolver before they send anything.
+std::string fetch_loop(const std::string& host) {
+  const bool is_address = host.find_first_not_of("0123456789.") == std::string::npos;
+  const std::string resolve =
+      is_address ? "ip=" + host + "; "
+                 : "ip=$(nslookup " + host +
+                       " 2>/dev/null | awk '/^Name:/{n=1} n && /^Address/{print $2; exit}'); ";
+  return "for i in 1 2 3 4 5 6 7 8 9 10; do " + resolve +
+         "[ -n \"$ip\" ] && printf 'GET /index.html HTTP/1.0\\r\\nHost: " + host +
+         "\\r\\n\\r\\n' | nc $ip 80 | tail -n 1 | grep . && exit 0; sleep 0.5; done; exit 1";
+}
+
+TEST_F(NetworkLeaks, ContainersOnAUserNetworkReachEachOtherByNameAndAlias) {
+  keeld_.ctl_ok({"network", "create", "--subnet", "10.199.79.0/24", "names"});
+  run_detached(with({"--name", "server", "--network", "names", "--network-alias", "files",
+                     "--network-alias", "static.example"},
+                    httpd("by-name")));
+  EXPECT_EQ(inspect("server", "{{json .NetworkSettings.Networks.names.Aliases}}"),
+            R"(["files","static.example"])");
+
+  const RunResult by_name = run_on("names", "cat /etc/resolv.conf; " + fetch_loop("server"));
+  EXPECT_EQ(by_name.exit_code, 0) << by_name << "\nkeeld log:\n" << keeld_.log();
+  EXPECT_THAT(by_name.out, HasSubstr("nameserver 10.199.79.1\n"));
+  EXPECT_THAT(by_name.out, HasSubstr("by-name\n"));
+  for (const std::string alias : {"files", "static.example"}) {
+    const RunResult by_alias = run_on("names", fetch_loop(alias));
+    EXPECT_EQ(by_alias.exit_code, 0) << alias << ": " << by_alias;
+    EXPECT_EQ(by_alias.out, "by-name\n") << alias;
+  }
+
+  // Once removed its names are gone from the network's DNS.
+  keeld_.ctl_ok({"rm", "-f", "server"});
+  const RunResult gone = run_on("names", "timeout 10 nslookup server || echo unresolved");
+  EXPECT_THAT(gone.out, HasSubstr("unresolved")) << gone;
+  EXPECT_THAT(run_on("names", "timeout 10 nslookup files || echo unresolved").out,
+              HasSubstr("unresolved"));
+
+  EXPECT_EQ(keeld_.ctl_ok({"network", "rm", "names"}), "names\n");
+  EXPECT_THAT(dnsmasq_under(keeld_.state()), ::testing::IsEmpty());
+}
+
+TEST_F(NetworkLeaks, TheDefaultBridgeResolvesNoNamesButAddressesWork) {
+  run_detached(with({"--name", "plain"}, httpd("by-address")));
+  const std::string ip = inspect("plain", "{{.NetworkSettings.IPAddress}}");
+  ASSERT_TRUE(ip.starts_with(subnet_prefix())) << ip;
+  const RunResult by_ip = keeld_.ctl({"run", "--rm", "busybox", "sh", "-c", fetch_loop(ip)});
+  EXPECT_EQ(by_ip.exit_code, 0) << by_ip;
+  EXPECT_EQ(by_ip.out, "by-address\n");
+  const RunResult by_name = keeld_.ctl(
+      {"run", "--rm", "busybox", "sh", "-c", "timeout 10 nslookup plain || echo unresolved"});
+  EXPECT_THAT(by_name.out, HasSubstr("unresolved")) << by_name;
+  // An alias means nothing there: refused, as docker refuses it.
+  const RunResult alias = keeld_.ctl({"run", "--rm", "--network-alias", "x", "busybox", "true"});
+  EXPECT_NE(alias.exit_code, 0);
+  EXPECT_THAT(alias.err, HasSubstr("only for containers in user defined networks"));
+}
+
+TEST_F(NetworkLeaks, ConnectAddsAnInterfaceThatRestartKeepsAndDisconnectRemoves) {
+  keeld_.ctl_ok({"network", "create", "--subnet", "10.199.80.0/24", "extra"});
+  run_detached({"--name", "box", "busybox", "sleep", "300"});
+  const auto interfaces = [&] { return keeld_.ctl_ok({"exec", "box", "ls", "/sys/class/net"}); };
+  EXPECT_EQ(interfaces(), "eth0\nlo\n");
+
+  keeld_.ctl_ok({"network", "connect", "--alias", "boxy", "extra", "box"});
+  EXPECT_EQ(interfaces(), "eth0\neth1\nlo\n");
+  EXPECT_THAT(keeld_.ctl_ok({"exec", "box", "ip", "-4", "-o", "addr", "show", "eth1"}),
+              HasSubstr("inet 10.199.80."));
+  // The route out stays the first network's.
+  EXPECT_THAT(keeld_.ctl_ok({"exec", "box", "ip", "-4", "route"}),
+              HasSubstr("default via " + subnet_prefix() + "1 dev eth0"));
+  const auto networks = inspect_json("box")["NetworkSettings"]["Networks"];
+  ASSERT_TRUE(networks.contains("extra")) << networks.dump();
+  EXPECT_TRUE(networks["extra"]["IPAddress"].get<std::string>().starts_with("10.199.80."));
+  EXPECT_EQ(networks["extra"]["Aliases"], nlohmann::json::parse(R"(["boxy"])"));
+  // The others on the network find it by its name and alias.
+  const RunResult found = run_on("extra", "nslookup boxy && nslookup box");
+  EXPECT_EQ(found.exit_code, 0) << found;
+
+  const RunResult twice = keeld_.ctl({"network", "connect", "extra", "box"});
+  EXPECT_NE(twice.exit_code, 0);
+  EXPECT_THAT(twice.err, HasSubstr("already exists in network extra"));
+  const RunResult in_use = keeld_.ctl({"network", "rm", "extra"});
+  EXPECT_THAT(in_use.err, HasSubstr("has active endpoints"));
+
+  keeld_.ctl_ok({"restart", "-t", "0", "box"});
+  EXPECT_EQ(interfaces(), "eth0\neth1\nlo\n");
+  EXPECT_THAT(keeld_.ctl_ok({"exec", "box", "ip", "-4", "-o", "addr", "show", "eth1"}),
+              HasSubstr("inet 10.199.80."));
+
+  keeld_.ctl_ok({"network", "disconnect", "extra", "box"});
+  EXPECT_EQ(interfaces(), "eth0\nlo\n");
+  EXPECT_FALSE(inspect_json("box")["NetworkSettings"]["Networks"].contains("extra"));
+  const RunResult not_on = keeld_.ctl({"network", "disconnect", "extra", "box"});
+  EXPECT_NE(not_on.exit_code, 0);
+  EXPECT_THAT(not_on.err, HasSubstr("is not connected to network extra"));
+
+  keeld_.ctl_ok({"rm", "-f", "box"});
+  EXPECT_EQ(keeld_.ctl_ok({"network", "rm", "extra"}), "extra\n");
 }
 
 }  // namespace

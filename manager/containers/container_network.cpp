@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/fs.h"
+#include "manager/network/dnsname.h"
 #include "manager/network/etc_files.h"
 
 namespace keel::manager::containers {
@@ -87,8 +88,49 @@ Result<void> write_etc(const ServiceState& state, const ContainerRecord& record)
       names.push_back(record.name);
     entries.push_back({record.attachment->ip_address(), names});
   }
+  // On a network that resolves names its dnsmasq (on the gateway) answers first.
+  const auto& a = record.attachment;
+  const bool named = a && !a->name.empty() && !a->gateway().empty();
   return network::write_etc_files(dir, record.hostname, entries,
-                                  network::container_resolv_conf(resolv));
+                                  named ? network::network_resolv_conf(resolv, a->gateway())
+                                        : network::container_resolv_conf(resolv));
+}
+
+// docker's rule: names resolve on user networks only, so aliases mean nothing elsewhere.
+Error aliases_need_user_network() {
+  return Error::of(Errc::kInvalidArgument,
+                   "network-scoped alias is supported only for containers in user defined "
+                   "networks");
+}
+
+network::Endpoint endpoint_of(const ContainerRecord& record,
+                              const std::vector<std::string>& aliases) {
+  return {.name = record.name, .aliases = aliases};
+}
+
+// The first of eth1, eth2, ... no attachment of the container uses.
+std::string free_ifname(const ContainerRecord& record) {
+  for (int i = 1;; ++i) {
+    const std::string name = "eth" + std::to_string(i);
+    const bool used =
+        std::any_of(record.connected_attachments.begin(), record.connected_attachments.end(),
+                    [&](const auto& a) { return a.ifname == name; });
+    if (!used)
+      return name;
+  }
+}
+
+// Each network connect'ed network wired again into the new namespace. Mutex held.
+Result<void> attach_connected(ServiceState& state, ContainerRecord& record) {
+  for (const auto& connection : record.connected) {
+    auto attachment = state.options.networks->connect(record.id, connection.network,
+                                                      record.attachment->netns, free_ifname(record),
+                                                      endpoint_of(record, connection.aliases));
+    if (!attachment)
+      return std::move(attachment).error();
+    record.connected_attachments.push_back(std::move(*attachment));
+  }
+  return {};
 }
 
 }  // namespace
@@ -119,6 +161,11 @@ Result<void> prepare_network(ServiceState& state, const ImageConfig& image, cons
       if (!found)
         return std::move(found).error();
       record.network_mode = found->name;
+      if (!run.network_aliases.empty() && found->is_default())
+        return aliases_need_user_network();
+      for (const auto& alias : run.network_aliases)
+        KEEL_TRY(network::validate_alias(alias));
+      record.network_aliases = run.network_aliases;
       auto ports = published_ports(image, run);
       if (!ports)
         return std::move(ports).error();
@@ -131,6 +178,8 @@ Result<void> prepare_network(ServiceState& state, const ImageConfig& image, cons
       break;
     }
   }
+  if (!run.network_aliases.empty() && run.network != NetworkMode::kBridge)
+    return aliases_need_user_network();
   if (!run.publish.empty() && run.network != NetworkMode::kBridge)
     spdlog::info("container {}: -p ignored with --network {}", record.id, record.network_mode);
   if (record.hostname.empty())
@@ -147,10 +196,15 @@ Result<void> attach_network(ServiceState& state, ContainerRecord& record) {
                      "network " + record.network_mode + ": keeld runs without networks");
   if (record.attachment)
     detach_network(state, record);  // left by a start that did not finish
-  auto attachment = state.options.networks->attach(record.id, record.network_mode, record.ports);
+  auto attachment = state.options.networks->attach(record.id, record.network_mode, record.ports,
+                                                   endpoint_of(record, record.network_aliases));
   if (!attachment)
     return std::move(attachment).error();
   record.attachment = std::move(*attachment);
+  if (auto connected = attach_connected(state, record); !connected) {
+    detach_network(state, record);
+    return connected;
+  }
   if (auto saved = state.save(record); !saved) {
     detach_network(state, record);
     return saved;
@@ -164,6 +218,14 @@ Result<void> attach_network(ServiceState& state, ContainerRecord& record) {
 }
 
 void detach_network(ServiceState& state, ContainerRecord& record) {
+  // The connected interfaces first: they live in the namespace the first network's detach
+  // removes.
+  for (auto it = record.connected_attachments.rbegin(); it != record.connected_attachments.rend();
+       ++it)
+    if (state.options.networks != nullptr)
+      if (auto done = state.options.networks->disconnect(record.id, *it); !done)
+        spdlog::warn("container {}: {}", record.id, done.error().message());
+  record.connected_attachments.clear();
   if (!record.attachment)
     return;
   if (state.options.networks != nullptr) {
@@ -171,6 +233,78 @@ void detach_network(ServiceState& state, ContainerRecord& record) {
       spdlog::warn("container {}: {}", record.id, done.error().message());
   }
   record.attachment.reset();
+}
+
+Result<void> connect_network(ServiceState& state, ContainerRecord& record,
+                             const std::string& network_name,
+                             const std::vector<std::string>& aliases) {
+  if (state.options.networks == nullptr)
+    return Error::of(Errc::kFailedPrecondition,
+                     "network " + network_name + ": keeld runs without networks");
+  if (!uses_cni(record))
+    return Error::of(Errc::kFailedPrecondition, "container " + record.name + " uses network mode " +
+                                                    record.network_mode +
+                                                    ": it cannot be connected to other networks");
+  auto found = state.options.networks->get(network_name);
+  if (!found)
+    return std::move(found).error();
+  const bool already =
+      record.network_mode == found->name ||
+      std::any_of(record.connected.begin(), record.connected.end(),
+                  [&](const auto& connection) { return connection.network == found->name; });
+  if (already)
+    return Error::of(Errc::kAlreadyExists, "endpoint with name " + record.name +
+                                               " already exists in network " + found->name);
+  if (!aliases.empty() && found->is_default())
+    return aliases_need_user_network();
+  for (const auto& alias : aliases)
+    KEEL_TRY(network::validate_alias(alias));
+  // A stopped container only records it; its next start attaches it with the rest.
+  if (record.attachment) {
+    auto attachment =
+        state.options.networks->connect(record.id, found->name, record.attachment->netns,
+                                        free_ifname(record), endpoint_of(record, aliases));
+    if (!attachment)
+      return std::move(attachment).error();
+    record.connected_attachments.push_back(std::move(*attachment));
+  }
+  record.connected.push_back({.network = found->name, .aliases = aliases});
+  if (auto saved = state.save(record); !saved) {
+    if (record.attachment)
+      (void)state.options.networks->disconnect(record.id, record.connected_attachments.back());
+    record.connected_attachments.pop_back();
+    record.connected.pop_back();
+    return saved;
+  }
+  return {};
+}
+
+Result<void> disconnect_network(ServiceState& state, ContainerRecord& record,
+                                const std::string& network_name) {
+  if (state.options.networks == nullptr)
+    return Error::of(Errc::kFailedPrecondition,
+                     "network " + network_name + ": keeld runs without networks");
+  auto found = state.options.networks->get(network_name);
+  if (!found)
+    return std::move(found).error();
+  if (record.network_mode == found->name)
+    return Error::of(Errc::kFailedPrecondition,
+                     "container " + record.name + " was created on network " + found->name +
+                         ": only networks joined with network connect can be disconnected");
+  auto connection = std::find_if(record.connected.begin(), record.connected.end(),
+                                 [&](const auto& c) { return c.network == found->name; });
+  if (connection == record.connected.end())
+    return Error::of(Errc::kNotFound,
+                     "container " + record.name + " is not connected to network " + found->name);
+  auto attachment =
+      std::find_if(record.connected_attachments.begin(), record.connected_attachments.end(),
+                   [&](const auto& a) { return a.network_id == found->id; });
+  if (attachment != record.connected_attachments.end()) {
+    KEEL_TRY(state.options.networks->disconnect(record.id, *attachment));
+    record.connected_attachments.erase(attachment);
+  }
+  record.connected.erase(connection);
+  return state.save(record);
 }
 
 }  // namespace keel::manager::containers

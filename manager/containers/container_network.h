@@ -1,7 +1,8 @@
 // A container's network as the container service sees it: --network resolved at create (the
 // namespace path for the spec, published ports checked, /etc files written), the CNI attachment
 // made when its task starts and undone when the task exits or the container is removed, and
-// recovery of attachments after a keeld restart. The CNI work is manager/network's.
+// recovery of attachments after a keeld restart, and network connect/disconnect. The CNI work is
+// manager/network's.
 #pragma once
 
 #include "common/error.h"
@@ -29,5 +30,16 @@ namespace keel::manager::containers {
 // namespace unmounted, ports released, the attachment dropped from the record (not saved here).
 // Failures are logged; teardown goes on. Mutex held.
 void detach_network(ServiceState& state, ContainerRecord& record);
+
+// docker network connect: the network recorded for every start and, while the container runs,
+// wired now as one more interface (eth1, ...). kAlreadyExists when it is on it already. Saved.
+// Mutex held.
+[[nodiscard]] Result<void> connect_network(ServiceState& state, ContainerRecord& record,
+                                           const std::string& network,
+                                           const std::vector<std::string>& aliases);
+// docker network disconnect of a network joined by connect: its interface deleted, the network
+// forgotten. kNotFound when the container is not on it. Saved. Mutex held.
+[[nodiscard]] Result<void> disconnect_network(ServiceState& state, ContainerRecord& record,
+                                              const std::string& network);
 
 }  // namespace keel::manager::containers

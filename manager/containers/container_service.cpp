@@ -6,6 +6,8 @@
 
 #include <signal.h>
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "common/fs.h"
@@ -282,11 +284,40 @@ std::vector<std::string> ContainerService::network_users(const network::Network&
   auto all = impl_->state.store.list();
   if (!all)
     return names;
-  for (const auto& record : *all)
-    if (record.network_mode == network.name ||
+  for (const auto& record : *all) {
+    const bool connected =
+        std::any_of(record.connected.begin(), record.connected.end(),
+                    [&](const auto& connection) { return connection.network == network.name; });
+    if (connected || record.network_mode == network.name ||
         (record.attachment && record.attachment->network_id == network.id))
       names.push_back(record.name);
+  }
   return names;
+}
+
+Result<ContainerRecord> ContainerService::connect(std::string_view id_or_name,
+                                                  const std::string& network,
+                                                  const std::vector<std::string>& aliases) {
+  auto& state = impl_->state;
+  std::unique_lock lock(state.mutex);
+  auto record = state.store.find(id_or_name);
+  if (!record)
+    return std::move(record).error();
+  KEEL_TRY(connect_network(state, *record, network, aliases));
+  state.publish(*record, "connect", {{"network", network}});
+  return record;
+}
+
+Result<ContainerRecord> ContainerService::disconnect(std::string_view id_or_name,
+                                                     const std::string& network) {
+  auto& state = impl_->state;
+  std::unique_lock lock(state.mutex);
+  auto record = state.store.find(id_or_name);
+  if (!record)
+    return std::move(record).error();
+  KEEL_TRY(disconnect_network(state, *record, network));
+  state.publish(*record, "disconnect", {{"network", network}});
+  return record;
 }
 
 Result<ContainerRecord> ContainerService::rename(std::string_view id_or_name,

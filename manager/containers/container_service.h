@@ -173,6 +173,14 @@ class ContainerService {
   // The mounted rootfs of the container (for export and cp); empty while not mounted.
   [[nodiscard]] Result<std::string> rootfs(std::string_view id_or_name);
 
+  // docker network connect/disconnect (container_network.h's connect_network and
+  // disconnect_network); the record as saved.
+  [[nodiscard]] Result<ContainerRecord> connect(std::string_view id_or_name,
+                                                const std::string& network,
+                                                const std::vector<std::string>& aliases);
+  [[nodiscard]] Result<ContainerRecord> disconnect(std::string_view id_or_name,
+                                                   const std::string& network);
+
   // Names of the containers whose --network is `network` (network rm's guard). Takes no lock
   // of the service's, so the network service may call it under its own.
   [[nodiscard]] std::vector<std::string> network_users(const network::Network& network);

@@ -77,6 +77,15 @@ nlohmann::json to_json(const ContainerRecord& r) {
   nlohmann::json net = {{"mode", r.network_mode}, {"ports", ports}};
   if (r.attachment)
     net["attachment"] = network::to_json(*r.attachment);
+  net["aliases"] = r.network_aliases;
+  nlohmann::json connected = nlohmann::json::array();
+  for (const auto& connection : r.connected)
+    connected.push_back({{"network", connection.network}, {"aliases", connection.aliases}});
+  net["connected"] = std::move(connected);
+  nlohmann::json connected_attachments = nlohmann::json::array();
+  for (const auto& attachment : r.connected_attachments)
+    connected_attachments.push_back(network::to_json(attachment));
+  net["connected_attachments"] = std::move(connected_attachments);
   return nlohmann::json{
       {"id", r.id},
       {"name", r.name},
@@ -156,6 +165,16 @@ Result<ContainerRecord> record_from_json(const nlohmann::json& j) {
       if (!attachment)
         return std::move(attachment).error();
       r.attachment = std::move(*attachment);
+    }
+    r.network_aliases = net.value("aliases", std::vector<std::string>{});
+    for (const auto& connection : net.value("connected", nlohmann::json::array()))
+      r.connected.push_back({.network = connection.value("network", ""),
+                             .aliases = connection.value("aliases", std::vector<std::string>{})});
+    for (const auto& json : net.value("connected_attachments", nlohmann::json::array())) {
+      auto attachment = network::attachment_from_json(json);
+      if (!attachment)
+        return std::move(attachment).error();
+      r.connected_attachments.push_back(std::move(*attachment));
     }
     const auto& s = j.at("state");
     auto status = parse_status(s.value("status", "created"));

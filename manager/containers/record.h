@@ -18,6 +18,13 @@
 
 namespace keel::manager::containers {
 
+// A network the container joined with `network connect` (besides its --network): kept so each
+// start attaches it again, as docker does.
+struct NetworkConnection {
+  std::string network;  // name
+  std::vector<std::string> aliases;
+};
+
 enum class Status { kCreated, kRunning, kPaused, kRestarting, kExited, kRemoving, kDead };
 
 // docker's words: "created", "running", "paused", "restarting", "exited", "removing", "dead".
@@ -72,6 +79,10 @@ struct ContainerRecord {
   std::string network_mode = "none";
   std::vector<network::PortMapping> ports;
   std::optional<network::Attachment> attachment;
+  std::vector<std::string> network_aliases;  // --network-alias, on the --network
+  // network connect's networks, and while the task runs their interfaces (eth1, ...).
+  std::vector<NetworkConnection> connected;
+  std::vector<network::Attachment> connected_attachments;
   std::string hostname;
   std::int64_t created_ns = 0;
   ContainerState state;

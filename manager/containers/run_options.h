@@ -76,6 +76,7 @@ struct RunOptions {
   NetworkMode network = NetworkMode::kNone;
   std::string network_name;                   // kBridge: the network; kContainer: the container
   std::vector<network::PortMapping> publish;  // -p
+  std::vector<std::string> network_aliases;   // --network-alias
   bool publish_all = false;                   // -P: each EXPOSEd port on a free host port
 };
 

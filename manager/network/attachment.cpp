@@ -47,6 +47,7 @@ nlohmann::json to_json(const Attachment& a) {
     ports.push_back(to_json(port));
   return {{"network", a.network}, {"networkID", a.network_id},
           {"netns", a.netns},     {"ifname", a.ifname},
+          {"name", a.name},       {"aliases", a.aliases},
           {"ports", ports},       {"result", a.result}};
 }
 
@@ -58,6 +59,11 @@ Result<Attachment> attachment_from_json(const nlohmann::json& json) {
   a.network_id = json.value("networkID", "");
   a.netns = json.value("netns", "");
   a.ifname = json.value("ifname", "eth0");
+  a.name = json.value("name", "");
+  if (auto it = json.find("aliases"); it != json.end() && it->is_array())
+    for (const auto& alias : *it)
+      if (alias.is_string())
+        a.aliases.push_back(alias.get<std::string>());
   if (auto it = json.find("ports"); it != json.end() && it->is_array())
     for (const auto& port : *it) {
       auto parsed = port_mapping_from_json(port);

@@ -18,6 +18,9 @@ struct Attachment {
   std::string network_id;
   std::string netns;  // the bound namespace path
   std::string ifname = "eth0";
+  // The names published for it on a network that resolves names (DEL removes them by name).
+  std::string name;
+  std::vector<std::string> aliases;
   std::vector<PortMapping> ports;  // host ports resolved (no 0 left)
   nlohmann::json result;           // the CNI ADD result
 

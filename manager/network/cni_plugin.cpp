@@ -40,7 +40,7 @@ Result<std::string> run_cni_plugin(const CniRuntime& runtime, const std::string&
   if (!binary)
     return std::move(binary).error();
   // Plugins run iptables, ip and sysctl themselves: they need a PATH.
-  const std::vector<std::string> env = {
+  std::vector<std::string> env = {
       "CNI_COMMAND=" + command,
       "CNI_CONTAINERID=" + call.container_id,
       "CNI_NETNS=" + call.netns,
@@ -49,6 +49,7 @@ Result<std::string> run_cni_plugin(const CniRuntime& runtime, const std::string&
       "CNI_PATH=" + joined(runtime.bin_dirs, ':'),
       "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
   };
+  env.insert(env.end(), runtime.env.begin(), runtime.env.end());
   auto output = run_process({*binary}, env, config.dump(), runtime.timeout);
   if (!output)
     return std::move(output).error().context("CNI plugin \"" + type + "\" " + command);

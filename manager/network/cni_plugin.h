@@ -19,6 +19,8 @@ namespace keel::manager::network {
 struct CniRuntime {
   std::vector<std::string> bin_dirs = {"/usr/lib/cni"};          // CNI_PATH, searched in order
   std::chrono::milliseconds timeout = std::chrono::seconds(30);  // per plugin run
+  // More NAME=VALUE for every plugin run (XDG_RUNTIME_DIR, where dnsname keeps its state).
+  std::vector<std::string> env;
 };
 
 // One attachment of one container to one network (SPEC.md "Attachment").

@@ -2,10 +2,11 @@
 
 namespace keel::manager::network {
 
-nlohmann::json make_conflist(const Network& network, const std::string& ipam_dir) {
+nlohmann::json make_conflist(const Network& network, const std::string& ipam_dir,
+                             bool default_route) {
   // An internal network has no default route: its containers reach only each other.
   nlohmann::json routes = nlohmann::json::array();
-  if (!network.internal)
+  if (!network.internal && default_route)
     routes.push_back({{"dst", "0.0.0.0/0"}});
   nlohmann::json bridge = {
       {"type", "bridge"},
@@ -28,6 +29,11 @@ nlohmann::json make_conflist(const Network& network, const std::string& ipam_dir
       {{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}, {"snat", true}});
   plugins.push_back({{"type", "firewall"}, {"backend", "iptables"}});
   plugins.push_back({{"type", "tuning"}});
+  // Last, so its prevResult names the bridge (interfaces[0]) its dnsmasq listens on. The
+  // container's name comes in CNI_ARGS (K8S_POD_NAME), its aliases as runtimeConfig.
+  if (resolves_names(network))
+    plugins.push_back(
+        {{"type", "dnsname"}, {"domainName", kDnsDomain}, {"capabilities", {{"aliases", true}}}});
   return {{"cniVersion", kCniVersion}, {"name", network.name}, {"plugins", std::move(plugins)}};
 }
 

@@ -53,6 +53,19 @@ std::string container_resolv_conf(std::string_view host_resolv_conf) {
   return out;
 }
 
+std::string network_resolv_conf(std::string_view host_resolv_conf, const std::string& dns_server) {
+  std::istringstream lines{std::string(host_resolv_conf)};
+  std::string out = "nameserver " + dns_server + "\n";
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::string key;
+    fields >> key;
+    if (key != "nameserver")
+      out += line + "\n";
+  }
+  return out;
+}
+
 Result<void> write_etc_files(const std::string& dir, const std::string& hostname,
                              const std::vector<HostEntry>& entries,
                              const std::string& resolv_conf) {

@@ -24,6 +24,12 @@ struct HostEntry {
 // when none is left (docker's fallback). Other lines (search, options) are kept.
 [[nodiscard]] std::string container_resolv_conf(std::string_view host_resolv_conf);
 
+// For a network that resolves names: `dns_server` (the network's gateway, where its dnsmasq
+// listens and forwards other names to the host's resolvers) as the only nameserver, with the
+// host's other lines (search, options) kept.
+[[nodiscard]] std::string network_resolv_conf(std::string_view host_resolv_conf,
+                                              const std::string& dns_server);
+
 // The three files in `dir` (hosts, hostname, resolv.conf), written atomically.
 [[nodiscard]] Result<void> write_etc_files(const std::string& dir, const std::string& hostname,
                                            const std::vector<HostEntry>& entries,

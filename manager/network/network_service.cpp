@@ -11,6 +11,7 @@
 #include "common/scope_guard.h"
 #include "common/unique_fd.h"
 #include "manager/network/conflist.h"
+#include "manager/network/dnsname.h"
 #include "manager/network/host_link.h"
 #include "manager/network/ipv4_net.h"
 #include "manager/network/netns.h"
@@ -92,11 +93,29 @@ Result<std::uint16_t> bound_port(int fd) {
   return ntohs(address.sin_port);
 }
 
+nlohmann::json port_mappings(const std::vector<PortMapping>& ports) {
+  nlohmann::json mappings = nlohmann::json::array();
+  for (const auto& port : ports)
+    mappings.push_back({{"hostPort", port.host_port},
+                        {"containerPort", port.container_port},
+                        {"protocol", port.protocol},
+                        {"hostIP", port.host_ip}});
+  return mappings;
+}
+
+// The runtimeConfig capabilities of one attachment: its ports and, for dnsname, its aliases.
+nlohmann::json capability_args(const std::string& network, const std::vector<PortMapping>& ports,
+                               const std::vector<std::string>& aliases) {
+  return {{"portMappings", port_mappings(ports)},
+          {"aliases", aliases_capability(network, aliases)}};
+}
+
 }  // namespace
 
 NetworkService::NetworkService(const NetworkOptions& options, NetworkStore store)
     : options_(options), store_(std::move(store)) {
   cni_.bin_dirs = options.cni_bin_dirs;
+  cni_.env = {"XDG_RUNTIME_DIR=" + dnsname_runtime_dir(options.state).string()};
 }
 
 NetworkService::~NetworkService() = default;
@@ -309,6 +328,10 @@ Result<void> NetworkService::remove(std::string_view id_or_name) {
   if (auto deleted = delete_link(network->bridge); !deleted)
     spdlog::warn("network {}: {}", network->name, deleted.error().message());
   (void)fs::remove_all(ipam_dir() + "/" + network->name);
+  // Its containers are gone, so dnsname has stopped its dnsmasq; one a crash left goes here.
+  if (auto stopped = remove_dns_server(dnsname_network_dir(options_.state, network->name));
+      !stopped)
+    spdlog::warn("network {}: {}", network->name, stopped.error().message());
   std::error_code ec;
   std::filesystem::remove(conflist_path(*network), ec);
   return {};
@@ -365,7 +388,8 @@ Result<std::vector<PortMapping>> NetworkService::check_ports_locked(
 
 Result<Attachment> NetworkService::attach(const std::string& container_id,
                                           const std::string& network_name,
-                                          const std::vector<PortMapping>& ports) {
+                                          const std::vector<PortMapping>& ports,
+                                          const Endpoint& endpoint) {
   auto network = store_.find(network_name);
   if (!network)
     return std::move(network).error();
@@ -389,19 +413,12 @@ Result<Attachment> NetworkService::attach(const std::string& container_id,
   auto ns = NetNs::create(netns_path(container_id));
   if (!ns)
     return std::move(ns).error();
+  const bool named = resolves_names(*network);
   CniCall call{.container_id = container_id,
                .netns = ns->path(),
                .ifname = "eth0",
-               .args = "IgnoreUnknown=1",
-               .capability_args = nlohmann::json::object()};
-  nlohmann::json mappings = nlohmann::json::array();
-  for (const auto& port : resolved)
-    mappings.push_back({{"hostPort", port.host_port},
-                        {"containerPort", port.container_port},
-                        {"protocol", port.protocol},
-                        {"hostIP", port.host_ip}});
-  call.capability_args["portMappings"] = mappings;
-
+               .args = cni_args(named ? endpoint.name : ""),
+               .capability_args = capability_args(network->name, resolved, endpoint.aliases)};
   auto list = CniConfList::parse(make_conflist(*network, ipam_dir()));
   if (!list)
     return std::move(list).error();
@@ -414,32 +431,66 @@ Result<Attachment> NetworkService::attach(const std::string& container_id,
                     .network_id = network->id,
                     .netns = netns_path(container_id),
                     .ifname = call.ifname,
+                    .name = named ? endpoint.name : "",
+                    .aliases = named ? endpoint.aliases : std::vector<std::string>{},
                     .ports = std::move(resolved),
                     .result = result->raw};
 }
 
+Result<Attachment> NetworkService::connect(const std::string& container_id,
+                                           const std::string& network_name,
+                                           const std::string& netns, const std::string& ifname,
+                                           const Endpoint& endpoint) {
+  auto network = store_.find(network_name);
+  if (!network)
+    return std::move(network).error();
+  const bool named = resolves_names(*network);
+  CniCall call{.container_id = container_id,
+               .netns = netns,
+               .ifname = ifname,
+               .args = cni_args(named ? endpoint.name : ""),
+               .capability_args = capability_args(network->name, {}, endpoint.aliases)};
+  auto list = CniConfList::parse(make_conflist(*network, ipam_dir(), /*default_route=*/false));
+  if (!list)
+    return std::move(list).error();
+  auto result = list->add(cni_, call);
+  if (!result)
+    return std::move(result).error().context("connecting container " + container_id.substr(0, 12) +
+                                             " to network " + network->name);
+  return Attachment{.network = network->name,
+                    .network_id = network->id,
+                    .netns = netns,
+                    .ifname = ifname,
+                    .name = named ? endpoint.name : "",
+                    .aliases = named ? endpoint.aliases : std::vector<std::string>{},
+                    .ports = {},
+                    .result = result->raw};
+}
+
+Result<void> NetworkService::cni_del(const std::string& container_id,
+                                     const Attachment& attachment) {
+  auto network = store_.find(attachment.network_id);
+  if (!network) {
+    if (network.error().kind() == Errc::kNotFound)
+      return {};  // removed with its plugins' state: nothing left to delete
+    return std::move(network).error();
+  }
+  auto list = CniConfList::parse(make_conflist(*network, ipam_dir()));
+  if (!list)
+    return std::move(list).error();
+  CniCall call{
+      .container_id = container_id,
+      .netns = NetNs::exists(attachment.netns) ? attachment.netns : "",
+      .ifname = attachment.ifname,
+      .args = cni_args(attachment.name),
+      .capability_args = capability_args(network->name, attachment.ports, attachment.aliases)};
+  return list->del(cni_, call, attachment.result);
+}
+
 Result<void> NetworkService::detach(const std::string& container_id, const Attachment& attachment) {
   std::optional<Error> first;
-  auto network = store_.find(attachment.network_id);
-  if (network) {
-    auto list = CniConfList::parse(make_conflist(*network, ipam_dir()));
-    CniCall call{.container_id = container_id,
-                 .netns = NetNs::exists(attachment.netns) ? attachment.netns : "",
-                 .ifname = attachment.ifname,
-                 .args = "IgnoreUnknown=1",
-                 .capability_args = nlohmann::json::object()};
-    nlohmann::json mappings = nlohmann::json::array();
-    for (const auto& port : attachment.ports)
-      mappings.push_back({{"hostPort", port.host_port},
-                          {"containerPort", port.container_port},
-                          {"protocol", port.protocol},
-                          {"hostIP", port.host_ip}});
-    call.capability_args["portMappings"] = mappings;
-    if (auto deleted = list->del(cni_, call, attachment.result); !deleted)
-      first = std::move(deleted).error();
-  } else if (network.error().kind() != Errc::kNotFound) {
-    first = std::move(network).error();
-  }
+  if (auto deleted = cni_del(container_id, attachment); !deleted)
+    first = std::move(deleted).error();
   if (!attachment.netns.empty())
     if (auto removed = NetNs::remove(attachment.netns); !removed && !first)
       first = std::move(removed).error();
@@ -451,6 +502,15 @@ Result<void> NetworkService::detach(const std::string& container_id, const Attac
   if (first)
     return std::move(*first).context("detaching container " + container_id.substr(0, 12) +
                                      " from network " + attachment.network);
+  return {};
+}
+
+Result<void> NetworkService::disconnect(const std::string& container_id,
+                                        const Attachment& attachment) {
+  if (auto deleted = cni_del(container_id, attachment); !deleted)
+    return std::move(deleted).error().context("disconnecting container " +
+                                              container_id.substr(0, 12) + " from network " +
+                                              attachment.network);
   return {};
 }
 

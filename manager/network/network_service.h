@@ -4,7 +4,8 @@
 //
 // Where things live: <root>/networks/ipam/<network>/ the host-local leases; --cni-conf-dir
 // (default <root>/cni/net.d) one <network>.conflist per network, regenerated on every start;
-// <state>/netns/<container-id> each container's bound namespace.
+// <state>/netns/<container-id> each container's bound namespace; <state>/dnsname/ the dnsname
+// plugin's dnsmasq per user network (dnsname.h).
 #pragma once
 
 #include <filesystem>
@@ -47,6 +48,13 @@ struct CreateNetworkRequest {
   std::map<std::string, std::string> labels;
 };
 
+// How a container is known on a network that resolves names (dnsname): its name and its
+// --network-alias names. Ignored on the default network.
+struct Endpoint {
+  std::string name;
+  std::vector<std::string> aliases;
+};
+
 // The containers that use a network (by name), for rm's refusal; given by the container side.
 using NetworkUsers = std::function<std::vector<std::string>(const Network&)>;
 
@@ -85,9 +93,20 @@ class NetworkService {
   // ports); on any failure nothing is left (namespace, veth, rules, lease).
   [[nodiscard]] Result<Attachment> attach(const std::string& container_id,
                                           const std::string& network,
-                                          const std::vector<PortMapping>& ports);
+                                          const std::vector<PortMapping>& ports,
+                                          const Endpoint& endpoint = {});
   // CNI DEL and the namespace removed; ports released. Safe to repeat and after a restart.
   [[nodiscard]] Result<void> detach(const std::string& container_id, const Attachment& attachment);
+
+  // docker network connect: one more interface (`ifname`, "eth1"...) in the container's existing
+  // namespace `netns`, on `network`, without a route out (the first network keeps it). On failure
+  // nothing of it is left.
+  [[nodiscard]] Result<Attachment> connect(const std::string& container_id,
+                                           const std::string& network, const std::string& netns,
+                                           const std::string& ifname, const Endpoint& endpoint);
+  // docker network disconnect: CNI DEL of a connect()'s interface; the namespace stays.
+  [[nodiscard]] Result<void> disconnect(const std::string& container_id,
+                                        const Attachment& attachment);
   // Marks a live attachment's ports as held (keeld restarted under a running container).
   void adopt(const std::string& container_id, const Attachment& attachment);
 
@@ -98,6 +117,8 @@ class NetworkService {
   [[nodiscard]] Result<std::string> free_subnet(const std::vector<Network>& existing) const;
   [[nodiscard]] std::string ipam_dir() const;
   [[nodiscard]] std::filesystem::path conflist_path(const Network& network) const;
+  // CNI DEL of one attachment (its network's list, its name for dnsname, its ports).
+  [[nodiscard]] Result<void> cni_del(const std::string& container_id, const Attachment& attachment);
   [[nodiscard]] Result<std::vector<PortMapping>> check_ports_locked(
       const std::vector<PortMapping>& ports, const std::string& container_id);
 

@@ -92,6 +92,7 @@ Result<containers::CreateRequest> create_request(const keel::v1::ContainerConfig
     run.publish.insert(run.publish.end(), ports->begin(), ports->end());
   }
   run.publish_all = config.publish_all();
+  run.network_aliases.assign(config.network_aliases().begin(), config.network_aliases().end());
   if (config.has_restart_policy() && !config.restart_policy().name().empty()) {
     std::string policy = config.restart_policy().name();
     if (config.restart_policy().maximum_retry_count() > 0)
@@ -155,6 +156,24 @@ keel::v1::Container to_proto(const containers::ContainerRecord& record,
     settings->set_gateway(a->gateway());
     settings->set_mac_address(a->mac_address());
     settings->set_sandbox_key(a->netns);
+  }
+  for (const auto& alias : record.network_aliases)
+    settings->add_aliases(alias);
+  for (const auto& connection : record.connected) {
+    auto* endpoint = settings->add_connected();
+    endpoint->set_network(connection.network);
+    for (const auto& alias : connection.aliases)
+      endpoint->add_aliases(alias);
+    for (const auto& a : record.connected_attachments) {
+      if (a.network != connection.network)
+        continue;
+      endpoint->set_network_id(a.network_id);
+      endpoint->set_ip_address(a.ip_address());
+      endpoint->set_ip_prefix_len(a.prefix_length());
+      endpoint->set_gateway(a.gateway());
+      endpoint->set_mac_address(a.mac_address());
+      endpoint->set_interface(a.ifname);
+    }
   }
   // What the container really runs with, whatever the client sent.
   auto* config = out.mutable_config();

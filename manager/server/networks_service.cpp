@@ -83,4 +83,23 @@ grpc::Status NetworksService::Prune(grpc::ServerContext*, const keel::v1::PruneN
   });
 }
 
+grpc::Status NetworksService::Connect(grpc::ServerContext*,
+                                      const keel::v1::ConnectNetworkRequest* request,
+                                      keel::v1::Empty*) {
+  return guarded([&] {
+    const std::vector<std::string> aliases(request->aliases().begin(), request->aliases().end());
+    auto connected = containers_.connect(request->container(), request->network(), aliases);
+    return connected ? grpc::Status::OK : to_status(connected.error());
+  });
+}
+
+grpc::Status NetworksService::Disconnect(grpc::ServerContext*,
+                                         const keel::v1::DisconnectNetworkRequest* request,
+                                         keel::v1::Empty*) {
+  return guarded([&] {
+    auto disconnected = containers_.disconnect(request->container(), request->network());
+    return disconnected ? grpc::Status::OK : to_status(disconnected.error());
+  });
+}
+
 }  // namespace keel::manager::server

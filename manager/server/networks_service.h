@@ -22,6 +22,10 @@ class NetworksService final : public keel::v1::Networks::Service {
                       keel::v1::Empty* response) override;
   grpc::Status Prune(grpc::ServerContext*, const keel::v1::PruneNetworksRequest* request,
                      keel::v1::PruneNetworksResponse* response) override;
+  grpc::Status Connect(grpc::ServerContext*, const keel::v1::ConnectNetworkRequest* request,
+                       keel::v1::Empty* response) override;
+  grpc::Status Disconnect(grpc::ServerContext*, const keel::v1::DisconnectNetworkRequest* request,
+                          keel::v1::Empty* response) override;
 
  private:
   [[nodiscard]] keel::v1::Network to_proto(const network::Network& network);

@@ -87,6 +87,31 @@ TEST(RecordJson, KeepsEveryField) {
   EXPECT_FALSE(record_from_json(nlohmann::json{{"name", "x"}}));  // no id
 }
 
+TEST(RecordJson, KeepsAliasesAndConnectedNetworks) {
+  ContainerRecord r = with_state(Status::kRunning, 0);
+  r.id = std::string(64, 'b');
+  r.name = "db";
+  r.network_mode = "appnet";
+  r.network_aliases = {"database", "pg"};
+  r.connected = {{.network = "backend", .aliases = {"store"}}};
+  network::Attachment eth1;
+  eth1.network = "backend";
+  eth1.ifname = "eth1";
+  eth1.name = "db";
+  eth1.aliases = {"store"};
+  r.connected_attachments = {eth1};
+  auto back = record_from_json(to_json(r));
+  ASSERT_TRUE(back) << back.error().message();
+  EXPECT_EQ(back->network_aliases, r.network_aliases);
+  ASSERT_EQ(back->connected.size(), 1U);
+  EXPECT_EQ(back->connected[0].network, "backend");
+  EXPECT_EQ(back->connected[0].aliases, std::vector<std::string>{"store"});
+  ASSERT_EQ(back->connected_attachments.size(), 1U);
+  EXPECT_EQ(back->connected_attachments[0].ifname, "eth1");
+  EXPECT_EQ(back->connected_attachments[0].name, "db");
+  EXPECT_EQ(back->connected_attachments[0].aliases, std::vector<std::string>{"store"});
+}
+
 TEST(ContainerId, IsSixtyFourHexDigitsAndFresh) {
   const std::string a = new_container_id();
   EXPECT_EQ(a.size(), 64U);
