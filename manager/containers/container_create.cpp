@@ -23,8 +23,9 @@ Result<ContainerRecord> new_record(ContainerStore& store, const CreateRequest& r
   ContainerRecord record;
   record.id = new_container_id();
   if (request.name.empty()) {
+    unsigned attempt = 0;
     do {
-      record.name = random_name();
+      record.name = random_name(attempt++);
     } while (store.find(record.name));
   } else {
     auto name = validate_name(request.name);
