@@ -16,8 +16,8 @@
 namespace keel::manager::containers {
 namespace {
 
-// The record's identity and options; names and the --rm/--restart conflict checked.
-Result<ContainerRecord> new_record(ContainerStore& store, const CreateRequest& request,
+// The record's identity and options; names and the --rm/--restart conflict checked. Mutex held.
+Result<ContainerRecord> new_record(ServiceState& state, const CreateRequest& request,
                                    const images::Image& image, const ImageConfig& image_config,
                                    const std::string& dir) {
   ContainerRecord record;
@@ -26,12 +26,13 @@ Result<ContainerRecord> new_record(ContainerStore& store, const CreateRequest& r
     unsigned attempt = 0;
     do {
       record.name = random_name(attempt++);
-    } while (store.find(record.name));
+    } while (state.name_taken(record.name));
   } else {
     auto name = validate_name(request.name);
     if (!name)
       return std::move(name).error();
     record.name = *name;
+    KEEL_TRY(state.check_name_free(record.name));
   }
   record.image = request.image;
   record.image_id = image.id.str();
@@ -74,12 +75,21 @@ Result<ContainerRecord> ContainerService::create(const CreateRequest& request) {
     return std::move(image_config).error().context("image " + request.image);
 
   std::unique_lock lock(state.mutex);
-  auto made = new_record(state.store, request, *image, *image_config,
+  auto made = new_record(state, request, *image, *image_config,
                          (state.options.root / "containers").string());
   if (!made)
     return std::move(made).error();
   ContainerRecord& record = *made;
   const std::string& dir = record.bundle;
+  // The name is ours until the record lands; the rest runs without the mutex, so creates of
+  // different containers overlap.
+  state.reserved_names.insert(record.name);
+  lock.unlock();
+  ScopeGuard unreserve([&] {
+    if (!lock.owns_lock())
+      lock.lock();
+    state.reserved_names.erase(record.name);
+  });
 
   // Everything made from here on is undone unless the record lands.
   KEEL_TRY(fs::mkdir_all(dir, 0700));
@@ -107,7 +117,9 @@ Result<ContainerRecord> ContainerService::create(const CreateRequest& request) {
   context.rootfs = state.rootfs_of(record.id);
   context.cgroups_path = record.cgroups_path;
   context.log_path = record.log_path;
+  lock.lock();  // the ports checked against every other container's
   KEEL_TRY(prepare_network(state, *image_config, run, record, context));
+  lock.unlock();
   auto spec = build_spec(*image_config, run, context);
   if (!spec)
     return std::move(spec).error();
@@ -120,6 +132,7 @@ Result<ContainerRecord> ContainerService::create(const CreateRequest& request) {
   if (!record.tty)
     KEEL_TRY(make_fifo(dir + "/init-stderr"));
 
+  lock.lock();
   KEEL_TRY(state.store.insert(record));
   cleanup.release();
   state.publish(record, "create");
