@@ -9,6 +9,7 @@
 #include "manager/containers/container_service.h"
 #include "manager/containers/container_service_impl.h"
 #include "manager/containers/image_config.h"
+#include "manager/containers/phase_timer.h"
 #include "manager/containers/spec_builder.h"
 #include "manager/containers/volumes.h"
 #include "oci-spec/runtime_config.h"
@@ -62,6 +63,7 @@ Result<ContainerRecord> new_record(ServiceState& state, const CreateRequest& req
 
 Result<ContainerRecord> ContainerService::create(const CreateRequest& request) {
   auto& state = impl_->state;
+  PhaseTimer timer("create", "");
   auto image = state.images.get(request.image);
   if (!image) {
     if (image.error().kind() == Errc::kNotFound)
@@ -73,6 +75,7 @@ Result<ContainerRecord> ContainerService::create(const CreateRequest& request) {
                                              .dump());
   if (!image_config)
     return std::move(image_config).error().context("image " + request.image);
+  timer.lap("image");
 
   std::unique_lock lock(state.mutex);
   auto made = new_record(state, request, *image, *image_config,
@@ -85,6 +88,8 @@ Result<ContainerRecord> ContainerService::create(const CreateRequest& request) {
   // different containers overlap.
   state.reserved_names.insert(record.name);
   lock.unlock();
+  timer.set_id(record.id);
+  timer.lap("record");
   ScopeGuard unreserve([&] {
     if (!lock.owns_lock())
       lock.lock();
@@ -107,7 +112,9 @@ Result<ContainerRecord> ContainerService::create(const CreateRequest& request) {
   auto mounts = state.snapshotter.prepare(record.snapshot_key, parent);
   if (!mounts)
     return std::move(mounts).error().context("preparing the container's filesystem");
+  timer.lap("snapshot prepare");
   KEEL_TRY(state.mount_rootfs(record));
+  timer.lap("mount");
 
   RunOptions run = request.run;
   KEEL_TRY(provision_volumes(state.options.root, *image_config, run, record.anonymous_volumes));
@@ -132,8 +139,10 @@ Result<ContainerRecord> ContainerService::create(const CreateRequest& request) {
   if (!record.tty)
     KEEL_TRY(make_fifo(dir + "/init-stderr"));
 
+  timer.lap("spec and files");
   lock.lock();
   KEEL_TRY(state.store.insert(record));
+  timer.lap("insert");
   cleanup.release();
   state.publish(record, "create");
   return record;

@@ -11,6 +11,7 @@
 #include "common/fs.h"
 #include "manager/containers/container_network.h"
 #include "manager/containers/container_service_impl.h"
+#include "manager/containers/phase_timer.h"
 #include "manager/containers/process_table.h"
 #include "manager/containers/task_client_shim.h"
 #include "manager/snapshots/changes.h"
@@ -319,25 +320,32 @@ Result<void> ContainerService::remove(std::string_view id_or_name, bool force, b
 
 Result<void> ContainerService::Impl::remove_stopped(ContainerRecord& record, bool volumes,
                                                     std::unique_lock<std::mutex>& lock) {
+  PhaseTimer timer("remove", record.id);
   record.state.status = Status::kRemoving;
   (void)state.save(record);
+  timer.lap("save");
   {
     Unlocked unlocked(lock);
     if (record.attachment) {
       detach_network(state, record);
       (void)state.save(record);
     }
+    timer.lap("network");
     state.unmount_rootfs(record.id);
+    timer.lap("unmount");
     if (auto removed = state.snapshotter.remove(record.snapshot_key);
         !removed && removed.error().kind() != Errc::kNotFound)
       spdlog::warn("container {}: removing its snapshot: {}", record.id, removed.error().message());
+    timer.lap("snapshot remove");
     if (auto removed = fs::remove_all(state.dir_of(record.id)); !removed)
       spdlog::warn("container {}: {}", record.id, removed.error().message());
     if (volumes)
       for (const auto& dir : record.anonymous_volumes)
         (void)fs::remove_all(dir);
+    timer.lap("directory");
   }
   KEEL_TRY(state.store.remove(record.id));
+  timer.lap("record delete");
   state.remember_removed(record);
   state.changed.notify_all();
   state.publish(record, "destroy");

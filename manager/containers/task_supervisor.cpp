@@ -11,6 +11,7 @@
 #include "common/fs.h"
 #include "common/scope_guard.h"
 #include "manager/containers/container_network.h"
+#include "manager/containers/phase_timer.h"
 #include "manager/containers/restart_policy.h"
 
 namespace keel::manager::containers {
@@ -67,10 +68,11 @@ pid_t TaskSupervisor::shim_pid_of(const std::string& id) const {
 
 Result<void> TaskSupervisor::start_task(ContainerRecord& record,
                                         std::unique_lock<std::mutex>& lock) {
+  PhaseTimer timer("start", record.id);
   Result<int> pid = 0;
   {
     Unlocked unlocked(lock);
-    pid = launch_task(record);
+    pid = launch_task(record, timer);
   }
   if (!pid)
     return std::move(pid).error();
@@ -81,7 +83,9 @@ Result<void> TaskSupervisor::start_task(ContainerRecord& record,
   record.state.oom_killed = false;
   record.state.error.clear();
   record.state.stopped_by_user = false;
-  if (auto saved = state_.save(record); !saved) {
+  auto saved = state_.save(record);
+  timer.lap("save");
+  if (!saved) {
     // Not recorded as running: the task goes, as a failed start leaves nothing behind.
     Unlocked unlocked(lock);
     monitor_->forget(record.id);
@@ -97,10 +101,12 @@ Result<void> TaskSupervisor::start_task(ContainerRecord& record,
   return {};
 }
 
-Result<int> TaskSupervisor::launch_task(ContainerRecord& record) {
+Result<int> TaskSupervisor::launch_task(ContainerRecord& record, PhaseTimer& timer) {
   KEEL_TRY(state_.mount_rootfs(record));
+  timer.lap("mount");
   // The namespace exists and is wired before the runtime joins it by path.
   KEEL_TRY(attach_network(state_, record));
+  timer.lap("network");
   ScopeGuard undo_network([&] {
     detach_network(state_, record);
     (void)state_.save(record);
@@ -114,10 +120,12 @@ Result<int> TaskSupervisor::launch_task(ContainerRecord& record) {
                                                  .env = state_.shim_env()});
   if (!address)
     return std::move(address).error();
+  timer.lap("shim launch");
   record.shim_address = *address;
   auto shim = state_.shims->connect(*address);
   if (!shim)
     return std::move(shim).error();
+  timer.lap("shim connect");
   TaskStdio stdio{.stdin_path = record.open_stdin ? dir + "/init-stdin" : "",
                   .stdout_path = dir + "/init-stdout",
                   .stderr_path = record.tty ? "" : dir + "/init-stderr",
@@ -128,6 +136,7 @@ Result<int> TaskSupervisor::launch_task(ContainerRecord& record) {
     (void)(*shim)->shutdown(record.id);
     return std::move(pid).error();
   }
+  timer.lap("runtime create");
   // Expected before it starts: a process that ends at once reports its exit at once (and is
   // recorded once this start, which holds the container's claim, is done).
   watch_init(record.id, *pid);
@@ -138,6 +147,7 @@ Result<int> TaskSupervisor::launch_task(ContainerRecord& record) {
     (void)(*shim)->shutdown(record.id);
     return std::move(started).error();
   }
+  timer.lap("runtime start");
   undo_network.release();
   return *started;
 }
@@ -193,17 +203,22 @@ void TaskSupervisor::on_exit(const std::string& id, const Result<TaskExit>& exit
 
 void TaskSupervisor::finish_task(ContainerRecord& record, int code, std::int64_t exited_at,
                                  std::unique_lock<std::mutex>& lock) {
+  PhaseTimer timer("exit", record.id);
   {
     Unlocked unlocked(lock);
     // Taken from its shim's TaskOOM event: the shim sends it before the TaskExit that brought us
     // here, on the same connection.
     record.state.oom_killed = state_.shim_events->take_oom(record.id);
     if (auto shim = state_.shims->connect(record.shim_address)) {
+      timer.lap("shim connect");
       (void)(*shim)->remove(record.id, "");
+      timer.lap("shim delete");
       (void)(*shim)->shutdown(record.id);
+      timer.lap("shim shutdown");
     }
     // docker's teardown on stop: the address and published ports are given back.
     detach_network(state_, record);
+    timer.lap("network");
   }
   record.state.status = Status::kExited;
   record.state.exit_code = code;
@@ -211,6 +226,7 @@ void TaskSupervisor::finish_task(ContainerRecord& record, int code, std::int64_t
   record.state.pid = 0;
   if (auto saved = state_.save(record); !saved)
     spdlog::warn("container {}: {}", record.id, saved.error().message());
+  timer.lap("save");
   if (record.state.oom_killed)
     state_.publish(record, "oom");
   state_.publish(record, "die", {{"exitCode", std::to_string(code)}});

@@ -17,6 +17,7 @@
 
 #include "common/error.h"
 #include "manager/containers/exit_monitor.h"
+#include "manager/containers/phase_timer.h"
 #include "manager/containers/service_state.h"
 
 namespace keel::manager::containers {
@@ -59,7 +60,7 @@ class TaskSupervisor {
  private:
   // The slow part of start_task, mutex not held: rootfs mount, CNI ADD, shim launch and
   // connect, the runtime's create and start. The init's pid; on failure nothing is left.
-  [[nodiscard]] Result<int> launch_task(ContainerRecord& record);
+  [[nodiscard]] Result<int> launch_task(ContainerRecord& record, PhaseTimer& timer);
   // Expects the exit of the init (pid) of container id.
   void watch_init(const std::string& id, int pid);
   // The pid of the shim serving container id, from the shim.pid its shim writes in the bundle;
