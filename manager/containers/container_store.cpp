@@ -41,7 +41,11 @@ Result<ContainerStore> ContainerStore::open(store::Database& db) {
   return ContainerStore(db);
 }
 
+// Every write takes the connection's lock: keeld's threads share one connection, and a write
+// run while another thread's Transaction is open would join it (and its rollback), and move
+// last_insert_rowid under the snapshotter, which names a snapshot's directory by it.
 Result<void> ContainerStore::insert(const ContainerRecord& record) {
+  auto lock = db_->lock();
   auto done = db_->run("INSERT INTO containers (id, name, created_ns, record) VALUES (?, ?, ?, ?)",
                        record.id, record.name, record.created_ns, to_json(record).dump());
   if (!done && done.error().kind() == Errc::kAlreadyExists)
@@ -50,6 +54,7 @@ Result<void> ContainerStore::insert(const ContainerRecord& record) {
 }
 
 Result<void> ContainerStore::update(const ContainerRecord& record) {
+  auto lock = db_->lock();  // changes() below must be this statement's
   auto done = db_->run("UPDATE containers SET name = ?, record = ? WHERE id = ?", record.name,
                        to_json(record).dump(), record.id);
   if (!done && done.error().kind() == Errc::kAlreadyExists)
@@ -62,6 +67,7 @@ Result<void> ContainerStore::update(const ContainerRecord& record) {
 }
 
 Result<void> ContainerStore::remove(const std::string& id) {
+  auto lock = db_->lock();
   return db_->run("DELETE FROM containers WHERE id = ?", id);
 }
 
