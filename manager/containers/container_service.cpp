@@ -321,9 +321,11 @@ Result<void> ContainerService::remove(std::string_view id_or_name, bool force, b
 Result<void> ContainerService::Impl::remove_stopped(ContainerRecord& record, bool volumes,
                                                     std::unique_lock<std::mutex>& lock) {
   PhaseTimer timer("remove", record.id);
-  record.state.status = Status::kRemoving;
-  (void)state.save(record);
-  timer.lap("save");
+  if (record.state.status != Status::kRemoving) {
+    record.state.status = Status::kRemoving;
+    (void)state.save(record);
+    timer.lap("save");
+  }
   {
     Unlocked unlocked(lock);
     if (record.attachment) {

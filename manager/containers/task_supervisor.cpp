@@ -192,7 +192,7 @@ void TaskSupervisor::on_exit(const std::string& id, const Result<TaskExit>& exit
   } else {
     record->state.error = "shim: " + exit.error().message();
   }
-  finish_task(*record, code, exited_at, lock);
+  finish_task(*record, code, exited_at, lock, true);
   if (should_restart(*record)) {
     schedule_restart(*record);
     return;
@@ -202,7 +202,7 @@ void TaskSupervisor::on_exit(const std::string& id, const Result<TaskExit>& exit
 }
 
 void TaskSupervisor::finish_task(ContainerRecord& record, int code, std::int64_t exited_at,
-                                 std::unique_lock<std::mutex>& lock) {
+                                 std::unique_lock<std::mutex>& lock, bool remove_next) {
   PhaseTimer timer("exit", record.id);
   {
     Unlocked unlocked(lock);
@@ -224,6 +224,10 @@ void TaskSupervisor::finish_task(ContainerRecord& record, int code, std::int64_t
   record.state.exit_code = code;
   record.state.finished_ns = exited_at;
   record.state.pid = 0;
+  // An --rm container goes next: "removing" with its exit in one write (one fsync less), and a
+  // crash before the removal is done resumes it at recovery, as for any "removing" record.
+  if (remove_next && record.auto_remove && !should_restart(record))
+    record.state.status = Status::kRemoving;
   if (auto saved = state_.save(record); !saved)
     spdlog::warn("container {}: {}", record.id, saved.error().message());
   timer.lap("save");
@@ -306,12 +310,12 @@ void TaskSupervisor::recover(std::unique_lock<std::mutex>& lock) {
     if (!shim) {
       // The shim is gone with whatever it knew: the exit code is lost.
       record.state.error = "the shim exited while keeld was down";
-      finish_task(record, 255, unix_now_ns(), lock);
+      finish_task(record, 255, unix_now_ns(), lock, false);
       continue;
     }
     auto task = (*shim)->state(record.id);
     if (task && task->status == "stopped") {
-      finish_task(record, task->exit_status, task->exited_at_ns, lock);
+      finish_task(record, task->exit_status, task->exited_at_ns, lock, true);
       if (should_restart(record))
         schedule_restart(record);
       else if (record.auto_remove)

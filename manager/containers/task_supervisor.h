@@ -71,8 +71,9 @@ class TaskSupervisor {
                std::unique_lock<std::mutex>& lock);
   // Reads the OOM count while the cgroup still exists, then deletes the task and the shim.
   // Mutex held (released for the shim calls and CNI DEL), container claimed.
+  // remove_next: the caller removes the container after (--rm), so it is saved as removing.
   void finish_task(ContainerRecord& record, int code, std::int64_t exited_at,
-                   std::unique_lock<std::mutex>& lock);
+                   std::unique_lock<std::mutex>& lock, bool remove_next);
   // Marks the record restarting and queues its restart after the policy's back-off.
   void schedule_restart(ContainerRecord& record);
   void restart_due(const std::string& id, std::unique_lock<std::mutex>& lock);
