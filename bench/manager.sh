@@ -4,6 +4,8 @@
 # by round, all without a network (--network none; the bridge case joins when keeld has one);
 # the cost of keelctl calls that do little; then N detached containers through keeld, started
 # one after another and from 8 clients at once, with keeld's threads and RSS, and their removal.
+# keeld runs with --log-level debug: its per-step timings of each create, start, exit and rm
+# (manager/containers/phase_timer.h) during the run --rm rounds give the split of that path.
 # Writes bench/RESULTS-manager.md.
 # Usage: bench/manager.sh BIN_DIR   (as root; BIN_DIR holds keel, keel-shim, keeld, keelctl)
 # Env: BENCH_MANAGER_ROUNDS=30 BENCH_MANAGER_DENSITY=1000 BENCH_MANAGER_CLIENTS=8
@@ -80,7 +82,7 @@ time_ms() {
 tar -C "$work/rootfs" -cf "$work/busybox.tar" .
 
 mkdir -p "$work/keel"
-"$bin/keeld" --root "$work/keel/root" --state "$work/keel/state" \
+"$bin/keeld" --log-level debug --root "$work/keel/root" --state "$work/keel/state" \
   --address "$work/keel/keeld.sock" >"$work/keel.log" 2>&1 &
 daemon_pids[keel]=$!
 wait_for_socket "$work/keel/keeld.sock" keel
@@ -148,9 +150,26 @@ run_rm() {
 echo "bench manager: run --rm, $rounds rounds over ${available[*]}" >&2
 declare -A run_times=()
 for peer in "${available[@]}"; do run_rm "$peer" >/dev/null; done  # warm caches
+log_before=$(wc -l <"$work/keel.log")
 for ((r = 1; r <= rounds; r++)); do
   for peer in "${available[@]}"; do run_times[$peer]+=" $(run_rm "$peer")"; done
 done
+# "op: step<TAB>median ms" for each step keeld timed in the rounds above, in first-seen order.
+tail -n +"$((log_before + 1))" "$work/keel.log" | awk '
+  / container [0-9a-f]+: (create|start|exit|remove): / {
+    line = $0; sub(/.* container [0-9a-f]+: /, "", line)
+    op = line; sub(/:.*/, "", op); sub(/^[a-z]+: /, "", line)
+    n = split(line, parts, ", ")
+    for (i = 1; i <= n; i++) {
+      p = parts[i]; sub(/ ms$/, "", p); v = p; sub(/.* /, "", v); k = p; sub(/ [0-9.]+$/, "", k)
+      key = op ": " k
+      if (!(key in order)) order[key] = ++count
+      print order[key] "\t" key "\t" v
+    }
+  }' | sort -t"$(printf '\t')" -k1,1n -k3,3g | awk -F'\t' '
+  { vals[$1] = vals[$1] " " $3; name[$1] = $2; if ($1 > last) last = $1 }
+  END { for (i = 1; i <= last; i++) { m = split(substr(vals[i], 2), a, " ")
+          printf "%s\t%.1f\n", name[i], a[int((m + 1) / 2)] } }' >"$work/split.tsv"
 
 echo "bench manager: keelctl calls that do little" >&2
 declare -A call_times=()
@@ -219,6 +238,12 @@ keel_ms=$(median <<<"${run_times[keel]}")
     m=$(median <<<"${run_times[$peer]}")
     echo "| $peer | $m | $(awk -v k="$keel_ms" -v p="$m" 'BEGIN { printf "%.2f", k / p }') |"
   done
+  echo
+  echo "### Where keeld's time goes in keel's run --rm (medians over the rounds, ms)"
+  echo
+  echo "| step | ms |"
+  echo "|---|---|"
+  awk -F'\t' '{ printf "| %s | %s |\n", $1, $2 }' "$work/split.tsv"
   echo
   echo "## keelctl calls that do little"
   echo

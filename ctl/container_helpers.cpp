@@ -1,7 +1,10 @@
 #include "ctl/container_helpers.h"
 
 #include <algorithm>
+#include <atomic>
 #include <iostream>
+#include <mutex>
+#include <thread>
 #include <utility>
 
 #include "ctl/filters.h"
@@ -32,6 +35,36 @@ void for_each_container(const std::vector<std::string>& names,
       failed = true;
     }
   }
+  if (failed)
+    throw CommandError("", 1);
+}
+
+void for_each_container_parallel(const std::vector<std::string>& names,
+                                 const std::function<void(const std::string&)>& action,
+                                 std::size_t max_in_flight) {
+  std::atomic<std::size_t> next = 0;
+  std::atomic<bool> failed = false;
+  std::mutex output;
+  const auto work = [&] {
+    for (std::size_t i = next++; i < names.size(); i = next++) {
+      try {
+        action(names[i]);
+        const std::lock_guard lock(output);
+        std::cout << names[i] << std::endl;
+      } catch (const CommandError& error) {
+        const std::lock_guard lock(output);
+        std::cerr << error.what() << "\n";
+        failed = true;
+      }
+    }
+  };
+  std::vector<std::thread> workers;
+  const std::size_t count = std::min(names.size(), std::max<std::size_t>(max_in_flight, 1));
+  for (std::size_t i = 1; i < count; ++i)
+    workers.emplace_back(work);
+  work();
+  for (auto& worker : workers)
+    worker.join();
   if (failed)
     throw CommandError("", 1);
 }

@@ -1,6 +1,7 @@
 // keeld: the manager daemon. Flags, logging and signals here; everything else in
 // manager/server (Daemon) and the libraries under it.
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -33,6 +34,11 @@ std::filesystem::path beside_keeld(const char* name) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // glibc gives each thread that allocates under contention an arena of its own and keeps the
+  // freed memory there: with 8 clients starting containers at once keeld's RSS more than
+  // doubled (35 to 81 MiB at 1000 containers). Two arenas hold keeld's allocation rate.
+  if (::mallopt(M_ARENA_MAX, 2) != 1)
+    std::fputs("keeld: mallopt(M_ARENA_MAX) refused\n", stderr);
   keel::manager::server::DaemonOptions options;
   options.runtime = beside_keeld("keel");
   options.shim = beside_keeld("keel-shim");

@@ -4,6 +4,13 @@
 #include "keel/v1/containers.grpc.pb.h"
 
 namespace keel::ctl {
+namespace {
+
+// As many removals in flight as keeld serves at once without queueing much: each is mostly
+// waiting for a shim and the filesystem.
+constexpr std::size_t kRemovalsInFlight = 8;
+
+}  // namespace
 
 void add_rm(CLI::App& parent, Client& client, bool grouped) {
   auto* cmd = parent.add_subcommand("rm", "Remove one or more containers");
@@ -16,16 +23,20 @@ void add_rm(CLI::App& parent, Client& client, bool grouped) {
   cmd->add_flag("-v,--volumes", *volumes, "Remove anonymous volumes associated with the container");
   cmd->add_option("containers", *names, "CONTAINER...")->required();
   cmd->callback([=, &client] {
-    for_each_container(*names, [&](const std::string& name) {
-      keel::v1::RemoveContainerRequest request;
-      request.set_id(name);
-      request.set_force(*force);
-      request.set_volumes(*volumes);
-      keel::v1::Empty empty;
-      grpc::ClientContext context;
-      client.check(
-          keel::v1::Containers::NewStub(client.channel())->Remove(&context, request, &empty));
-    });
+    // One channel for every worker: made here, before they start.
+    auto channel = client.channel();
+    for_each_container_parallel(
+        *names,
+        [&](const std::string& name) {
+          keel::v1::RemoveContainerRequest request;
+          request.set_id(name);
+          request.set_force(*force);
+          request.set_volumes(*volumes);
+          keel::v1::Empty empty;
+          grpc::ClientContext context;
+          client.check(keel::v1::Containers::NewStub(channel)->Remove(&context, request, &empty));
+        },
+        kRemovalsInFlight);
   });
 }
 

@@ -9,6 +9,7 @@
 #include "manager/containers/container_service.h"
 #include "manager/containers/container_service_impl.h"
 #include "manager/containers/image_config.h"
+#include "manager/containers/phase_timer.h"
 #include "manager/containers/spec_builder.h"
 #include "manager/containers/volumes.h"
 #include "oci-spec/runtime_config.h"
@@ -16,21 +17,23 @@
 namespace keel::manager::containers {
 namespace {
 
-// The record's identity and options; names and the --rm/--restart conflict checked.
-Result<ContainerRecord> new_record(ContainerStore& store, const CreateRequest& request,
+// The record's identity and options; names and the --rm/--restart conflict checked. Mutex held.
+Result<ContainerRecord> new_record(ServiceState& state, const CreateRequest& request,
                                    const images::Image& image, const ImageConfig& image_config,
                                    const std::string& dir) {
   ContainerRecord record;
   record.id = new_container_id();
   if (request.name.empty()) {
+    unsigned attempt = 0;
     do {
-      record.name = random_name();
-    } while (store.find(record.name));
+      record.name = random_name(attempt++);
+    } while (state.name_taken(record.name));
   } else {
     auto name = validate_name(request.name);
     if (!name)
       return std::move(name).error();
     record.name = *name;
+    KEEL_TRY(state.check_name_free(record.name));
   }
   record.image = request.image;
   record.image_id = image.id.str();
@@ -60,6 +63,7 @@ Result<ContainerRecord> new_record(ContainerStore& store, const CreateRequest& r
 
 Result<ContainerRecord> ContainerService::create(const CreateRequest& request) {
   auto& state = impl_->state;
+  PhaseTimer timer("create", "");
   auto image = state.images.get(request.image);
   if (!image) {
     if (image.error().kind() == Errc::kNotFound)
@@ -71,14 +75,26 @@ Result<ContainerRecord> ContainerService::create(const CreateRequest& request) {
                                              .dump());
   if (!image_config)
     return std::move(image_config).error().context("image " + request.image);
+  timer.lap("image");
 
   std::unique_lock lock(state.mutex);
-  auto made = new_record(state.store, request, *image, *image_config,
+  auto made = new_record(state, request, *image, *image_config,
                          (state.options.root / "containers").string());
   if (!made)
     return std::move(made).error();
   ContainerRecord& record = *made;
   const std::string& dir = record.bundle;
+  // The name is ours until the record lands; the rest runs without the mutex, so creates of
+  // different containers overlap.
+  state.reserved_names.insert(record.name);
+  lock.unlock();
+  timer.set_id(record.id);
+  timer.lap("record");
+  ScopeGuard unreserve([&] {
+    if (!lock.owns_lock())
+      lock.lock();
+    state.reserved_names.erase(record.name);
+  });
 
   // Everything made from here on is undone unless the record lands.
   KEEL_TRY(fs::mkdir_all(dir, 0700));
@@ -96,7 +112,9 @@ Result<ContainerRecord> ContainerService::create(const CreateRequest& request) {
   auto mounts = state.snapshotter.prepare(record.snapshot_key, parent);
   if (!mounts)
     return std::move(mounts).error().context("preparing the container's filesystem");
+  timer.lap("snapshot prepare");
   KEEL_TRY(state.mount_rootfs(record));
+  timer.lap("mount");
 
   RunOptions run = request.run;
   KEEL_TRY(provision_volumes(state.options.root, *image_config, run, record.anonymous_volumes));
@@ -106,7 +124,9 @@ Result<ContainerRecord> ContainerService::create(const CreateRequest& request) {
   context.rootfs = state.rootfs_of(record.id);
   context.cgroups_path = record.cgroups_path;
   context.log_path = record.log_path;
+  lock.lock();  // the ports checked against every other container's
   KEEL_TRY(prepare_network(state, *image_config, run, record, context));
+  lock.unlock();
   auto spec = build_spec(*image_config, run, context);
   if (!spec)
     return std::move(spec).error();
@@ -119,7 +139,10 @@ Result<ContainerRecord> ContainerService::create(const CreateRequest& request) {
   if (!record.tty)
     KEEL_TRY(make_fifo(dir + "/init-stderr"));
 
+  timer.lap("spec and files");
+  lock.lock();
   KEEL_TRY(state.store.insert(record));
+  timer.lap("insert");
   cleanup.release();
   state.publish(record, "create");
   return record;

@@ -13,6 +13,7 @@
 #include "common/fs.h"
 #include "manager/containers/container_network.h"
 #include "manager/containers/container_service_impl.h"
+#include "manager/containers/phase_timer.h"
 #include "manager/containers/process_table.h"
 #include "manager/containers/task_client_shim.h"
 #include "manager/snapshots/changes.h"
@@ -73,7 +74,12 @@ Result<std::vector<ContainerRecord>> ContainerService::list() {
 Result<ContainerRecord> ContainerService::start(std::string_view id_or_name) {
   auto& state = impl_->state;
   std::unique_lock lock(state.mutex);
-  auto record = state.store.find(id_or_name);
+  auto found = state.store.find(id_or_name);
+  if (!found)
+    return std::move(found).error();
+  ContainerOp op(state, found->id, lock);
+  // Looked at again: the operation we waited for may have changed or removed it.
+  auto record = state.store.find(found->id);
   if (!record)
     return std::move(record).error();
   if (record->state.status == Status::kRunning)
@@ -83,7 +89,7 @@ Result<ContainerRecord> ContainerService::start(std::string_view id_or_name) {
                      "cannot start a paused container, try unpause instead");
   if (record->state.status == Status::kRemoving || record->state.status == Status::kDead)
     return Error::of(Errc::kFailedPrecondition, "container " + record->id + " is being removed");
-  if (auto started = impl_->supervisor.start_task(*record); !started) {
+  if (auto started = impl_->supervisor.start_task(*record, lock); !started) {
     record->state.error = started.error().message();
     (void)state.save(*record);
     return std::move(started).error();
@@ -94,17 +100,26 @@ Result<ContainerRecord> ContainerService::start(std::string_view id_or_name) {
 Result<void> ContainerService::kill(std::string_view id_or_name, int signal) {
   auto& state = impl_->state;
   std::unique_lock lock(state.mutex);
-  auto record = state.store.find(id_or_name);
+  auto found = state.store.find(id_or_name);
+  if (!found)
+    return std::move(found).error();
+  ContainerOp op(state, found->id, lock);
+  auto record = state.store.find(found->id);
   if (!record)
     return std::move(record).error();
-  auto shim = state.shim_of(*record);
-  if (!shim)
-    return std::move(shim).error();
+  if (!is_live(record->state.status))
+    return not_running(*record);
   if (signal == SIGKILL || signal == SIGTERM || signal == SIGINT) {
     record->state.stopped_by_user = true;
     KEEL_TRY(state.save(*record));
   }
-  KEEL_TRY((*shim)->kill(record->id, signal, false));
+  {
+    Unlocked unlocked(lock);
+    auto shim = state.shims->connect(record->shim_address);
+    if (!shim)
+      return std::move(shim).error();
+    KEEL_TRY((*shim)->kill(record->id, signal, false));
+  }
   state.publish(*record, "kill", {{"signal", std::to_string(signal)}});
   return {};
 }
@@ -112,7 +127,11 @@ Result<void> ContainerService::kill(std::string_view id_or_name, int signal) {
 Result<ContainerRecord> ContainerService::stop(std::string_view id_or_name, int timeout) {
   auto& state = impl_->state;
   std::unique_lock lock(state.mutex);
-  auto record = state.store.find(id_or_name);
+  auto found = state.store.find(id_or_name);
+  if (!found)
+    return std::move(found).error();
+  ContainerOp op(state, found->id, lock);
+  auto record = state.store.find(found->id);
   if (!record)
     return std::move(record).error();
   if (record->state.status == Status::kRestarting) {
@@ -126,20 +145,31 @@ Result<ContainerRecord> ContainerService::stop(std::string_view id_or_name, int 
   const std::string id = record->id;
   record->state.stopped_by_user = true;
   KEEL_TRY(state.save(*record));
-  auto shim = state.shims->connect(record->shim_address);
-  if (!shim)
-    return std::move(shim).error();
-  if (record->state.status == Status::kPaused)
-    (void)(*shim)->resume(id);
+  const bool paused = record->state.status == Status::kPaused;
+  std::unique_ptr<TaskShim> shim;
+  {
+    Unlocked unlocked(lock);
+    auto connected = state.shims->connect(record->shim_address);
+    if (!connected)
+      return std::move(connected).error();
+    shim = std::move(*connected);
+    if (paused)
+      (void)shim->resume(id);
+    (void)shim->kill(id, record->stop_signal, false);
+  }
+  state.publish(*record, "kill", {{"signal", std::to_string(record->stop_signal)}});
   const int seconds = timeout >= 0 ? timeout : record->stop_timeout;
   auto exited = [&] {
     auto current = state.store.find(id);
     return !current || !is_live(current->state.status);
   };
-  (void)(*shim)->kill(id, record->stop_signal, false);
-  state.publish(*record, "kill", {{"signal", std::to_string(record->stop_signal)}});
+  // The exit is recorded under the container's claim: given up while waiting for it.
+  op.release();
   if (!state.changed.wait_for(lock, std::chrono::seconds(seconds), exited)) {
-    (void)(*shim)->kill(id, SIGKILL, true);
+    {
+      Unlocked unlocked(lock);
+      (void)shim->kill(id, SIGKILL, true);
+    }
     state.publish(*record, "kill", {{"signal", std::to_string(SIGKILL)}});
     state.changed.wait_for(lock, std::chrono::seconds(30), exited);
   }
@@ -162,15 +192,24 @@ Result<ContainerRecord> ContainerService::restart(std::string_view id_or_name, i
 Result<void> ContainerService::pause(std::string_view id_or_name) {
   auto& state = impl_->state;
   std::unique_lock lock(state.mutex);
-  auto record = state.store.find(id_or_name);
+  auto found = state.store.find(id_or_name);
+  if (!found)
+    return std::move(found).error();
+  ContainerOp op(state, found->id, lock);
+  auto record = state.store.find(found->id);
   if (!record)
     return std::move(record).error();
   if (record->state.status == Status::kPaused)
     return Error::of(Errc::kFailedPrecondition, "Container " + record->id + " is already paused");
-  auto shim = state.shim_of(*record);
-  if (!shim)
-    return std::move(shim).error();
-  KEEL_TRY((*shim)->pause(record->id));
+  if (!is_live(record->state.status))
+    return not_running(*record);
+  {
+    Unlocked unlocked(lock);
+    auto shim = state.shims->connect(record->shim_address);
+    if (!shim)
+      return std::move(shim).error();
+    KEEL_TRY((*shim)->pause(record->id));
+  }
   record->state.status = Status::kPaused;
   KEEL_TRY(state.save(*record));
   state.publish(*record, "pause");
@@ -180,15 +219,22 @@ Result<void> ContainerService::pause(std::string_view id_or_name) {
 Result<void> ContainerService::resume(std::string_view id_or_name) {
   auto& state = impl_->state;
   std::unique_lock lock(state.mutex);
-  auto record = state.store.find(id_or_name);
+  auto found = state.store.find(id_or_name);
+  if (!found)
+    return std::move(found).error();
+  ContainerOp op(state, found->id, lock);
+  auto record = state.store.find(found->id);
   if (!record)
     return std::move(record).error();
   if (record->state.status != Status::kPaused)
     return Error::of(Errc::kFailedPrecondition, "Container " + record->id + " is not paused");
-  auto shim = state.shims->connect(record->shim_address);
-  if (!shim)
-    return std::move(shim).error();
-  KEEL_TRY((*shim)->resume(record->id));
+  {
+    Unlocked unlocked(lock);
+    auto shim = state.shims->connect(record->shim_address);
+    if (!shim)
+      return std::move(shim).error();
+    KEEL_TRY((*shim)->resume(record->id));
+  }
   record->state.status = Status::kRunning;
   KEEL_TRY(state.save(*record));
   state.publish(*record, "unpause");
@@ -218,7 +264,11 @@ Result<ContainerRecord> ContainerService::wait(std::string_view id_or_name,
     }
     record = std::move(current);
     const Status s = record->state.status;
-    if (s != Status::kRunning && s != Status::kPaused && s != Status::kCreated)
+    // An exit being recorded, then the --rm it triggers, run under the container's claim with
+    // the mutex released at times: wait for the outcome, not a step on the way.
+    const bool settling = record->auto_remove && state.claimed.contains(id) &&
+                          (s == Status::kExited || s == Status::kRemoving);
+    if (s != Status::kRunning && s != Status::kPaused && s != Status::kCreated && !settling)
       return record;
     if (s == Status::kCreated && record->state.started_ns == 0 && !cancelled)
       return record;
@@ -229,50 +279,77 @@ Result<ContainerRecord> ContainerService::wait(std::string_view id_or_name,
 }
 
 Result<void> ContainerService::remove(std::string_view id_or_name, bool force, bool volumes) {
-  std::unique_lock lock(impl_->state.mutex);
-  auto record = impl_->state.store.find(id_or_name);
+  auto& state = impl_->state;
+  std::unique_lock lock(state.mutex);
+  auto found = state.store.find(id_or_name);
+  if (!found)
+    return std::move(found).error();
+  ContainerOp op(state, found->id, lock);
+  auto record = state.store.find(found->id);
   if (!record)
     return std::move(record).error();
-  return impl_->remove_locked(*record, force, volumes, lock);
-}
-
-Result<void> ContainerService::Impl::remove_locked(ContainerRecord& record, bool force,
-                                                   bool volumes,
-                                                   std::unique_lock<std::mutex>& lock) {
-  if (is_live(record.state.status)) {
+  if (is_live(record->state.status)) {
     if (!force)
       return Error::of(Errc::kFailedPrecondition,
-                       "You cannot remove a running container " + record.id +
+                       "You cannot remove a running container " + record->id +
                            ". Stop the container before attempting removal or force remove");
-    record.state.stopped_by_user = true;
-    KEEL_TRY(state.save(record));
-    if (auto shim = state.shims->connect(record.shim_address)) {
-      if (record.state.status == Status::kPaused)
-        (void)(*shim)->resume(record.id);
-      (void)(*shim)->kill(record.id, SIGKILL, true);
+    record->state.stopped_by_user = true;
+    KEEL_TRY(state.save(*record));
+    {
+      Unlocked unlocked(lock);
+      if (auto shim = state.shims->connect(record->shim_address)) {
+        if (record->state.status == Status::kPaused)
+          (void)(*shim)->resume(record->id);
+        (void)(*shim)->kill(record->id, SIGKILL, true);
+      }
     }
+    // The exit is recorded under the container's claim: given up while waiting for it.
+    op.release();
     state.changed.wait_for(lock, std::chrono::seconds(20), [&] {
-      auto current = state.store.find(record.id);
+      auto current = state.store.find(record->id);
       return !current || !is_live(current->state.status);
     });
-    auto current = state.store.find(record.id);
-    if (!current)
+    op.claim();
+    record = state.store.find(record->id);
+    if (!record)
       return {};  // auto-removed meanwhile
-    record = std::move(*current);
+    if (is_live(record->state.status))
+      return Error::of(Errc::kFailedPrecondition,
+                       "container " + record->id + " is still running after SIGKILL");
   }
-  record.state.status = Status::kRemoving;
-  detach_network(state, record);
-  (void)state.save(record);
-  state.unmount_rootfs(record.id);
-  if (auto removed = state.snapshotter.remove(record.snapshot_key);
-      !removed && removed.error().kind() != Errc::kNotFound)
-    spdlog::warn("container {}: removing its snapshot: {}", record.id, removed.error().message());
-  if (auto removed = fs::remove_all(state.dir_of(record.id)); !removed)
-    spdlog::warn("container {}: {}", record.id, removed.error().message());
-  if (volumes)
-    for (const auto& dir : record.anonymous_volumes)
-      (void)fs::remove_all(dir);
+  return impl_->remove_stopped(*record, volumes, lock);
+}
+
+Result<void> ContainerService::Impl::remove_stopped(ContainerRecord& record, bool volumes,
+                                                    std::unique_lock<std::mutex>& lock) {
+  PhaseTimer timer("remove", record.id);
+  if (record.state.status != Status::kRemoving) {
+    record.state.status = Status::kRemoving;
+    (void)state.save(record);
+    timer.lap("save");
+  }
+  {
+    Unlocked unlocked(lock);
+    if (record.attachment) {
+      detach_network(state, record);
+      (void)state.save(record);
+    }
+    timer.lap("network");
+    state.unmount_rootfs(record.id);
+    timer.lap("unmount");
+    if (auto removed = state.snapshotter.remove(record.snapshot_key);
+        !removed && removed.error().kind() != Errc::kNotFound)
+      spdlog::warn("container {}: removing its snapshot: {}", record.id, removed.error().message());
+    timer.lap("snapshot remove");
+    if (auto removed = fs::remove_all(state.dir_of(record.id)); !removed)
+      spdlog::warn("container {}: {}", record.id, removed.error().message());
+    if (volumes)
+      for (const auto& dir : record.anonymous_volumes)
+        (void)fs::remove_all(dir);
+    timer.lap("directory");
+  }
   KEEL_TRY(state.store.remove(record.id));
+  timer.lap("record delete");
   state.remember_removed(record);
   state.changed.notify_all();
   state.publish(record, "destroy");
@@ -324,12 +401,18 @@ Result<ContainerRecord> ContainerService::rename(std::string_view id_or_name,
                                                  std::string_view new_name) {
   auto& state = impl_->state;
   std::unique_lock lock(state.mutex);
-  auto record = state.store.find(id_or_name);
+  auto found = state.store.find(id_or_name);
+  if (!found)
+    return std::move(found).error();
+  ContainerOp op(state, found->id, lock);
+  auto record = state.store.find(found->id);
   if (!record)
     return std::move(record).error();
   auto name = validate_name(new_name);
   if (!name)
     return std::move(name).error();
+  if (state.reserved_names.contains(*name))
+    KEEL_TRY(state.check_name_free(*name));
   const std::string old_name = record->name;
   record->name = *name;
   KEEL_TRY(state.save(*record));
@@ -406,6 +489,7 @@ Result<std::string> ContainerService::rootfs(std::string_view id_or_name) {
   if (!record)
     return std::move(record).error();
   std::unique_lock lock(impl_->state.mutex);
+  ContainerOp op(impl_->state, record->id, lock);
   KEEL_TRY(impl_->state.mount_rootfs(*record));
   return impl_->state.rootfs_of(record->id);
 }

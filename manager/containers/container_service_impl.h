@@ -18,13 +18,14 @@ struct ContainerService::Impl {
       : state(options, db, images, snapshotter, bus, std::move(store), std::move(shims)),
         supervisor(state, [this](ContainerRecord& record, bool volumes,
                                  std::unique_lock<std::mutex>& lock) {
-          (void)remove_locked(record, true, volumes, lock);
+          (void)remove_stopped(record, volumes, lock);
         }) {}
 
-  // rm: a live container is killed first (force only); then the rootfs, snapshot, directory
-  // and (with volumes) anonymous volumes go, and the record last.
-  [[nodiscard]] Result<void> remove_locked(ContainerRecord& record, bool force, bool volumes,
-                                           std::unique_lock<std::mutex>& lock);
+  // The rm of a container that is not running: its network, rootfs, snapshot, directory and
+  // (with volumes) anonymous volumes go, and the record last. Mutex held (released for the
+  // teardown), container claimed.
+  [[nodiscard]] Result<void> remove_stopped(ContainerRecord& record, bool volumes,
+                                            std::unique_lock<std::mutex>& lock);
 
   ServiceState state;
   TaskSupervisor supervisor;  // after state: its threads use it until stopped

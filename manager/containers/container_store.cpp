@@ -41,7 +41,11 @@ Result<ContainerStore> ContainerStore::open(store::Database& db) {
   return ContainerStore(db);
 }
 
+// Every write takes the connection's lock: keeld's threads share one connection, and a write
+// run while another thread's Transaction is open would join it (and its rollback), and move
+// last_insert_rowid under the snapshotter, which names a snapshot's directory by it.
 Result<void> ContainerStore::insert(const ContainerRecord& record) {
+  auto lock = db_->lock();
   auto done = db_->run("INSERT INTO containers (id, name, created_ns, record) VALUES (?, ?, ?, ?)",
                        record.id, record.name, record.created_ns, to_json(record).dump());
   if (!done && done.error().kind() == Errc::kAlreadyExists)
@@ -50,6 +54,7 @@ Result<void> ContainerStore::insert(const ContainerRecord& record) {
 }
 
 Result<void> ContainerStore::update(const ContainerRecord& record) {
+  auto lock = db_->lock();  // changes() below must be this statement's
   auto done = db_->run("UPDATE containers SET name = ?, record = ? WHERE id = ?", record.name,
                        to_json(record).dump(), record.id);
   if (!done && done.error().kind() == Errc::kAlreadyExists)
@@ -62,6 +67,7 @@ Result<void> ContainerStore::update(const ContainerRecord& record) {
 }
 
 Result<void> ContainerStore::remove(const std::string& id) {
+  auto lock = db_->lock();
   return db_->run("DELETE FROM containers WHERE id = ?", id);
 }
 
@@ -85,18 +91,21 @@ Result<ContainerRecord> ContainerStore::find(std::string_view id_or_name) {
     if (*row)
       return parse_row(stmt->column_text(0));
   }
-  auto stmt = db_->prepare("SELECT record FROM containers WHERE substr(id, 1, ?) = ? LIMIT 2");
+  // A seek in the primary key's index to the first id at or after the prefix: the ids that
+  // start with it follow it. (substr(id, ...) = ? would read every row, records and all, on
+  // each miss, and a miss is what every new name's check is.)
+  auto stmt = db_->prepare("SELECT id, record FROM containers WHERE id >= ? ORDER BY id LIMIT 2");
   if (!stmt)
     return std::move(stmt).error();
-  stmt->bind_all(static_cast<std::int64_t>(key.size()), key);
+  stmt->bind_all(key);
   std::vector<std::string> rows;
   while (true) {
     auto row = stmt->step();
     if (!row)
       return std::move(row).error();
-    if (!*row)
+    if (!*row || !stmt->column_text(0).starts_with(key))
       break;
-    rows.push_back(stmt->column_text(0));
+    rows.push_back(stmt->column_text(1));
   }
   if (rows.empty())
     return Error::of(Errc::kNotFound, "No such container: " + key);
@@ -104,6 +113,15 @@ Result<ContainerRecord> ContainerStore::find(std::string_view id_or_name) {
     return Error::of(Errc::kInvalidArgument,
                      "multiple containers found with provided prefix: " + key);
   return parse_row(rows.front());
+}
+
+Result<bool> ContainerStore::has_name(const std::string& name) {
+  auto lock = db_->lock();
+  auto stmt = db_->prepare("SELECT 1 FROM containers WHERE name = ?");
+  if (!stmt)
+    return std::move(stmt).error();
+  stmt->bind_all(name);
+  return stmt->step();
 }
 
 Result<std::vector<ContainerRecord>> ContainerStore::list() {

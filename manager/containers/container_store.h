@@ -26,6 +26,8 @@ class ContainerStore {
   // By full id, name (with or without a leading '/'), or unique id prefix. kNotFound reads
   // "No such container: x"; an ambiguous prefix is kInvalidArgument.
   [[nodiscard]] Result<ContainerRecord> find(std::string_view id_or_name);
+  // Whether a container has exactly this name (an index lookup, unlike find).
+  [[nodiscard]] Result<bool> has_name(const std::string& name);
   // Oldest first.
   [[nodiscard]] Result<std::vector<ContainerRecord>> list();
 

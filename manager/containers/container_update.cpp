@@ -14,13 +14,18 @@ Result<ContainerRecord> ContainerService::update(std::string_view id_or_name,
                                                  const std::optional<RestartPolicy>& restart) {
   auto& state = impl_->state;
   std::unique_lock lock(state.mutex);
-  auto record = state.store.find(id_or_name);
+  auto found = state.store.find(id_or_name);
+  if (!found)
+    return std::move(found).error();
+  ContainerOp op(state, found->id, lock);
+  auto record = state.store.find(found->id);
   if (!record)
     return std::move(record).error();
   const auto resources = resources_of(ResourceUpdate{
       .memory_bytes = memory_bytes, .milli_cpus = milli_cpus, .pids_limit = pids_limit});
   if (resources) {
     if (is_live(record->state.status)) {
+      Unlocked unlocked(lock);
       auto shim = state.shims->connect(record->shim_address);
       if (!shim)
         return std::move(shim).error();

@@ -240,7 +240,7 @@ std::string new_container_id() {
   return id;
 }
 
-std::string random_name() {
+std::string random_name(unsigned attempt) {
   static constexpr const char* kLeft[] = {
       "admiring", "agitated",    "brave",    "busy",     "clever",  "cool",   "eager",
       "elegant",  "epic",        "focused",  "friendly", "gallant", "gifted", "happy",
@@ -252,10 +252,21 @@ std::string random_name() {
       "galileo",    "hopper",   "hypatia",  "johnson", "kepler",   "knuth",     "lamport",
       "lovelace",   "meitner",  "newton",   "noether", "pascal",   "ramanujan", "ritchie",
       "shannon",    "thompson", "torvalds", "turing",  "wozniak",  "yalow",     "zhukovsky"};
-  std::array<unsigned char, 2> r{};
+  std::array<unsigned char, 6> r{};
   while (::getrandom(r.data(), r.size(), 0) != static_cast<ssize_t>(r.size())) {
   }
-  return std::string(kLeft[r[0] % std::size(kLeft)]) + "_" + kRight[r[1] % std::size(kRight)];
+  std::string name =
+      std::string(kLeft[r[0] % std::size(kLeft)]) + "_" + kRight[r[1] % std::size(kRight)];
+  if (attempt > 0) {
+    std::uint32_t bound = 1;
+    for (unsigned i = 0; i < attempt && bound < 100000000; ++i)
+      bound *= 10;
+    const std::uint32_t n =
+        (std::uint32_t{r[2]} << 24 | std::uint32_t{r[3]} << 16 | std::uint32_t{r[4]} << 8 | r[5]) %
+        bound;
+    name += std::to_string(n);
+  }
+  return name;
 }
 
 Result<std::string> validate_name(std::string_view name) {

@@ -98,8 +98,10 @@ struct ContainerRecord {
 
 // A new container id: 64 random hex digits.
 [[nodiscard]] std::string new_container_id();
-// A docker-style random name ("eager_turing").
-[[nodiscard]] std::string random_name();
+// A docker-style random name ("eager_turing"). The lists make 896 names: from the second
+// attempt on, a random number follows ("eager_turing42"), wider with each attempt, as docker's
+// name generator does on a retry; otherwise the 897th container would find no free name.
+[[nodiscard]] std::string random_name(unsigned attempt = 0);
 
 // Container names as docker allows them: [a-zA-Z0-9][a-zA-Z0-9_.-]+ (a leading '/' dropped).
 [[nodiscard]] Result<std::string> validate_name(std::string_view name);

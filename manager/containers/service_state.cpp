@@ -71,9 +71,36 @@ Result<std::unique_ptr<TaskShim>> ServiceState::shim_of(const ContainerRecord& r
   return shims->connect(record.shim_address);
 }
 
-Result<void> ServiceState::mount_rootfs(const ContainerRecord& record) {
-  if (mounted.contains(record.id))
+bool ServiceState::name_taken(const std::string& name) {
+  if (reserved_names.contains(name))
+    return true;
+  // A failed look counts as free: the insert's unique index has the last word.
+  auto taken = store.has_name(name);
+  return taken && *taken;
+}
+
+Result<void> ServiceState::check_name_free(const std::string& name) {
+  std::string holder;
+  if (reserved_names.contains(name))
+    holder = "a container being created";
+  else if (auto taken = store.has_name(name); taken && *taken) {
+    auto found = store.find(name);
+    holder = found ? "container \"" + found->id + "\"" : "another container";
+  } else {
     return {};
+  }
+  return Error::of(Errc::kAlreadyExists,
+                   "Conflict. The container name \"/" + name + "\" is already in use by " + holder +
+                       ". You have to remove (or rename) that container to be able to reuse that "
+                       "name.");
+}
+
+Result<void> ServiceState::mount_rootfs(const ContainerRecord& record) {
+  {
+    std::lock_guard lock(mounted_mutex);
+    if (mounted.contains(record.id))
+      return {};
+  }
   auto mounts = snapshotter.mounts(record.snapshot_key);
   if (!mounts)
     return std::move(mounts).error();
@@ -83,6 +110,7 @@ Result<void> ServiceState::mount_rootfs(const ContainerRecord& record) {
   if (!guard)
     return std::move(guard).error().context("mounting the rootfs of " + record.id);
   guard->release();
+  std::lock_guard lock(mounted_mutex);
   mounted.insert(record.id);
   return {};
 }
@@ -92,7 +120,38 @@ void ServiceState::unmount_rootfs(const std::string& id) {
   // Detach, and repeat while something is still mounted there (a restart may stack).
   while (::umount2(target.c_str(), MNT_DETACH) == 0) {
   }
+  std::lock_guard lock(mounted_mutex);
   mounted.erase(id);
+}
+
+ContainerOp::ContainerOp(ServiceState& state, std::string id, std::unique_lock<std::mutex>& lock)
+    : state_(state), id_(std::move(id)), lock_(lock) {
+  claim();
+}
+
+ContainerOp::~ContainerOp() {
+  if (!held_)
+    return;
+  if (lock_.owns_lock()) {
+    release();
+    return;
+  }
+  lock_.lock();
+  release();
+  lock_.unlock();
+}
+
+void ContainerOp::claim() {
+  state_.changed.wait(lock_, [&] { return !state_.claimed.contains(id_); });
+  state_.claimed.insert(id_);
+  held_ = true;
+}
+
+void ContainerOp::release() {
+  state_.claimed.erase(id_);
+  held_ = false;
+  // Waiters for other containers wake up too and look again: claims are short and few.
+  state_.changed.notify_all();
 }
 
 bool ServiceState::is_mountpoint(const std::string& path) {

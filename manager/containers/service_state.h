@@ -1,6 +1,15 @@
 // What the parts of ContainerService share (service, task supervisor, exec, commit): the stores,
-// the shim connector, the mutex every record change holds, and the paths of a container's
-// pieces. Internal to manager/containers; frontends include container_service.h only.
+// the shim connector, the table mutex and the per-container claims (ContainerOp) that order the
+// operations on one container, and the paths of a container's pieces. Internal to
+// manager/containers; frontends include container_service.h only.
+//
+// Locking: `mutex` guards the in-memory tables below and every look at a record that decides
+// something; it is held for short steps only. An operation that changes a container (start, stop,
+// kill, rm, update, an exit being recorded, a restart) first claims it with a ContainerOp, so two
+// operations on one container run one after the other, while the slow parts (mounts, CNI, shim
+// launch and calls, teardown) run with `mutex` released: operations on different containers
+// overlap. Order: claim (waiting releases `mutex`), then `mutex`; never wait for a claim while
+// holding anything else.
 #pragma once
 
 #include <condition_variable>
@@ -55,10 +64,17 @@ struct ServiceState {
   // The shims' TaskOOM and TaskExit events (their TTRPC_ADDRESS).
   std::unique_ptr<ShimEvents> shim_events;
 
-  // Guards every record change and the members below; waiters sleep on `changed`.
+  // Guards the members below (but `mounted`); waiters sleep on `changed`.
   std::mutex mutex;
   std::condition_variable changed;
-  // Rootfs mounts that keeld holds, by container id.
+  // Containers claimed by an operation in flight (ContainerOp).
+  std::set<std::string> claimed;
+  // Names of containers being created and not yet in the store: create reserves its name here
+  // under `mutex`, so two creates (or a rename) cannot take the same name.
+  std::set<std::string> reserved_names;
+  // Rootfs mounts that keeld holds, by container id; its own mutex, as mounts are made and
+  // undone with `mutex` released.
+  std::mutex mounted_mutex;
   std::set<std::string> mounted;
   // The last records of recently removed containers, newest last: a Wait that sees its
   // container auto-removed (--rm) between two looks still returns the exit code.
@@ -86,10 +102,54 @@ struct ServiceState {
   // The shim of a live container; kFailedPrecondition otherwise.
   [[nodiscard]] Result<std::unique_ptr<TaskShim>> shim_of(const ContainerRecord& record);
 
-  // Mounts the snapshot on <dir>/rootfs unless keeld already holds it. Mutex held.
+  // Whether a name is taken by a container or reserved by a create in flight. Mutex held.
+  [[nodiscard]] bool name_taken(const std::string& name);
+  // kAlreadyExists in docker's words when the name is taken. Mutex held.
+  [[nodiscard]] Result<void> check_name_free(const std::string& name);
+
+  // Mounts the snapshot on <dir>/rootfs unless keeld already holds it. The container claimed;
+  // `mutex` need not be held (better not: the mount is slow).
   [[nodiscard]] Result<void> mount_rootfs(const ContainerRecord& record);
   void unmount_rootfs(const std::string& id);
   [[nodiscard]] static bool is_mountpoint(const std::string& path);
+};
+
+// Claims one container for an operation: waits (releasing the mutex) while another operation
+// holds it. Constructed and destroyed with `lock` (on state.mutex) held; the destructor takes it
+// back if the holder left it released.
+class ContainerOp {
+ public:
+  ContainerOp(ServiceState& state, std::string id, std::unique_lock<std::mutex>& lock);
+  ~ContainerOp();
+  ContainerOp(const ContainerOp&) = delete;
+  ContainerOp& operator=(const ContainerOp&) = delete;
+  ContainerOp(ContainerOp&&) = delete;
+  ContainerOp& operator=(ContainerOp&&) = delete;
+
+  // Gives the claim up while waiting for something that needs it (an exit to be recorded), and
+  // takes it again. Mutex held.
+  void release();
+  void claim();
+
+ private:
+  ServiceState& state_;
+  std::string id_;
+  std::unique_lock<std::mutex>& lock_;
+  bool held_ = false;
+};
+
+// Releases a held lock for a scope (the slow part of an operation) and takes it back after.
+class Unlocked {
+ public:
+  explicit Unlocked(std::unique_lock<std::mutex>& lock) : lock_(lock) { lock_.unlock(); }
+  ~Unlocked() { lock_.lock(); }
+  Unlocked(const Unlocked&) = delete;
+  Unlocked& operator=(const Unlocked&) = delete;
+  Unlocked(Unlocked&&) = delete;
+  Unlocked& operator=(Unlocked&&) = delete;
+
+ private:
+  std::unique_lock<std::mutex>& lock_;
 };
 
 }  // namespace keel::manager::containers

@@ -1,5 +1,7 @@
 #include "manager/containers/task_supervisor.h"
 
+#include <signal.h>
+
 #include <charconv>
 #include <filesystem>
 
@@ -9,6 +11,7 @@
 #include "common/fs.h"
 #include "common/scope_guard.h"
 #include "manager/containers/container_network.h"
+#include "manager/containers/phase_timer.h"
 #include "manager/containers/restart_policy.h"
 
 namespace keel::manager::containers {
@@ -63,10 +66,47 @@ pid_t TaskSupervisor::shim_pid_of(const std::string& id) const {
   return error == std::errc() && pid > 0 ? pid : 0;
 }
 
-Result<void> TaskSupervisor::start_task(ContainerRecord& record) {
+Result<void> TaskSupervisor::start_task(ContainerRecord& record,
+                                        std::unique_lock<std::mutex>& lock) {
+  PhaseTimer timer("start", record.id);
+  Result<int> pid = 0;
+  {
+    Unlocked unlocked(lock);
+    pid = launch_task(record, timer);
+  }
+  if (!pid)
+    return std::move(pid).error();
+  record.state.status = Status::kRunning;
+  record.state.pid = *pid;
+  record.state.started_ns = unix_now_ns();
+  record.state.exit_code = 0;
+  record.state.oom_killed = false;
+  record.state.error.clear();
+  record.state.stopped_by_user = false;
+  auto saved = state_.save(record);
+  timer.lap("save");
+  if (!saved) {
+    // Not recorded as running: the task goes, as a failed start leaves nothing behind.
+    Unlocked unlocked(lock);
+    monitor_->forget(record.id);
+    if (auto shim = state_.shims->connect(record.shim_address)) {
+      (void)(*shim)->kill(record.id, SIGKILL, true);
+      (void)(*shim)->remove(record.id, "");
+      (void)(*shim)->shutdown(record.id);
+    }
+    detach_network(state_, record);
+    return saved;
+  }
+  state_.publish(record, "start");
+  return {};
+}
+
+Result<int> TaskSupervisor::launch_task(ContainerRecord& record, PhaseTimer& timer) {
   KEEL_TRY(state_.mount_rootfs(record));
+  timer.lap("mount");
   // The namespace exists and is wired before the runtime joins it by path.
   KEEL_TRY(attach_network(state_, record));
+  timer.lap("network");
   ScopeGuard undo_network([&] {
     detach_network(state_, record);
     (void)state_.save(record);
@@ -80,10 +120,12 @@ Result<void> TaskSupervisor::start_task(ContainerRecord& record) {
                                                  .env = state_.shim_env()});
   if (!address)
     return std::move(address).error();
+  timer.lap("shim launch");
   record.shim_address = *address;
   auto shim = state_.shims->connect(*address);
   if (!shim)
     return std::move(shim).error();
+  timer.lap("shim connect");
   TaskStdio stdio{.stdin_path = record.open_stdin ? dir + "/init-stdin" : "",
                   .stdout_path = dir + "/init-stdout",
                   .stderr_path = record.tty ? "" : dir + "/init-stderr",
@@ -94,7 +136,9 @@ Result<void> TaskSupervisor::start_task(ContainerRecord& record) {
     (void)(*shim)->shutdown(record.id);
     return std::move(pid).error();
   }
-  // Expected before it starts: a process that ends at once reports its exit at once.
+  timer.lap("runtime create");
+  // Expected before it starts: a process that ends at once reports its exit at once (and is
+  // recorded once this start, which holds the container's claim, is done).
   watch_init(record.id, *pid);
   auto started = (*shim)->start(record.id, "");
   if (!started) {
@@ -103,22 +147,18 @@ Result<void> TaskSupervisor::start_task(ContainerRecord& record) {
     (void)(*shim)->shutdown(record.id);
     return std::move(started).error();
   }
-  record.state.status = Status::kRunning;
-  record.state.pid = *started;
-  record.state.started_ns = unix_now_ns();
-  record.state.exit_code = 0;
-  record.state.oom_killed = false;
-  record.state.error.clear();
-  record.state.stopped_by_user = false;
-  KEEL_TRY(state_.save(record));
+  timer.lap("runtime start");
   undo_network.release();
-  state_.publish(record, "start");
-  return {};
+  return *started;
 }
 
 void TaskSupervisor::watch_init(const std::string& id, int pid) {
   monitor_->expect(id, pid, shim_pid_of(id), [this, id](Result<TaskExit> exit) {
     std::unique_lock lock(state_.mutex);
+    if (stopping_)
+      return;
+    // After the operation in flight on this container (the start that expects this exit).
+    ContainerOp op(state_, id, lock);
     if (!stopping_)
       on_exit(id, exit, lock);
     state_.changed.notify_all();
@@ -152,7 +192,7 @@ void TaskSupervisor::on_exit(const std::string& id, const Result<TaskExit>& exit
   } else {
     record->state.error = "shim: " + exit.error().message();
   }
-  finish_task(*record, code, exited_at);
+  finish_task(*record, code, exited_at, lock, true);
   if (should_restart(*record)) {
     schedule_restart(*record);
     return;
@@ -161,22 +201,36 @@ void TaskSupervisor::on_exit(const std::string& id, const Result<TaskExit>& exit
     remove_(*record, true, lock);
 }
 
-void TaskSupervisor::finish_task(ContainerRecord& record, int code, std::int64_t exited_at) {
-  // Taken from its shim's TaskOOM event: the shim sends it before the TaskExit that brought us
-  // here, on the same connection.
-  record.state.oom_killed = state_.shim_events->take_oom(record.id);
-  if (auto shim = state_.shims->connect(record.shim_address)) {
-    (void)(*shim)->remove(record.id, "");
-    (void)(*shim)->shutdown(record.id);
+void TaskSupervisor::finish_task(ContainerRecord& record, int code, std::int64_t exited_at,
+                                 std::unique_lock<std::mutex>& lock, bool remove_next) {
+  PhaseTimer timer("exit", record.id);
+  {
+    Unlocked unlocked(lock);
+    // Taken from its shim's TaskOOM event: the shim sends it before the TaskExit that brought us
+    // here, on the same connection.
+    record.state.oom_killed = state_.shim_events->take_oom(record.id);
+    if (auto shim = state_.shims->connect(record.shim_address)) {
+      timer.lap("shim connect");
+      (void)(*shim)->remove(record.id, "");
+      timer.lap("shim delete");
+      (void)(*shim)->shutdown(record.id);
+      timer.lap("shim shutdown");
+    }
+    // docker's teardown on stop: the address and published ports are given back.
+    detach_network(state_, record);
+    timer.lap("network");
   }
-  // docker's teardown on stop: the address and published ports are given back.
-  detach_network(state_, record);
   record.state.status = Status::kExited;
   record.state.exit_code = code;
   record.state.finished_ns = exited_at;
   record.state.pid = 0;
+  // An --rm container goes next: "removing" with its exit in one write (one fsync less), and a
+  // crash before the removal is done resumes it at recovery, as for any "removing" record.
+  if (remove_next && record.auto_remove && !should_restart(record))
+    record.state.status = Status::kRemoving;
   if (auto saved = state_.save(record); !saved)
     spdlog::warn("container {}: {}", record.id, saved.error().message());
+  timer.lap("save");
   if (record.state.oom_killed)
     state_.publish(record, "oom");
   state_.publish(record, "die", {{"exitCode", std::to_string(code)}});
@@ -190,13 +244,14 @@ void TaskSupervisor::schedule_restart(ContainerRecord& record) {
   timer_wake_.notify_all();
 }
 
-void TaskSupervisor::restart_due(const std::string& id) {
+void TaskSupervisor::restart_due(const std::string& id, std::unique_lock<std::mutex>& lock) {
+  ContainerOp op(state_, id, lock);
   auto current = state_.store.find(id);
   // A stop or rm meanwhile took the container out of "restarting": nothing to do.
   if (!current || current->state.status != Status::kRestarting)
     return;
   ++current->state.restart_count;
-  if (auto started = start_task(*current); !started) {
+  if (auto started = start_task(*current, lock); !started) {
     current->state.status = Status::kExited;
     current->state.error = started.error().message();
     (void)state_.save(*current);
@@ -217,7 +272,7 @@ void TaskSupervisor::run_timer() {
     }
     const std::string id = restarts_.begin()->second;
     restarts_.erase(restarts_.begin());
-    restart_due(id);
+    restart_due(id, lock);
   }
 }
 
@@ -229,8 +284,10 @@ void TaskSupervisor::recover(std::unique_lock<std::mutex>& lock) {
   }
   for (auto& record : *all) {
     const std::string rootfs = state_.rootfs_of(record.id);
-    if (std::filesystem::exists(rootfs) && ServiceState::is_mountpoint(rootfs))
+    if (std::filesystem::exists(rootfs) && ServiceState::is_mountpoint(rootfs)) {
+      std::lock_guard mounted_lock(state_.mounted_mutex);
       state_.mounted.insert(record.id);
+    }
     if (record.state.status == Status::kRestarting) {
       schedule_restart(record);
       continue;
@@ -253,12 +310,12 @@ void TaskSupervisor::recover(std::unique_lock<std::mutex>& lock) {
     if (!shim) {
       // The shim is gone with whatever it knew: the exit code is lost.
       record.state.error = "the shim exited while keeld was down";
-      finish_task(record, 255, unix_now_ns());
+      finish_task(record, 255, unix_now_ns(), lock, false);
       continue;
     }
     auto task = (*shim)->state(record.id);
     if (task && task->status == "stopped") {
-      finish_task(record, task->exit_status, task->exited_at_ns);
+      finish_task(record, task->exit_status, task->exited_at_ns, lock, true);
       if (should_restart(record))
         schedule_restart(record);
       else if (record.auto_remove)

@@ -17,14 +17,16 @@
 
 #include "common/error.h"
 #include "manager/containers/exit_monitor.h"
+#include "manager/containers/phase_timer.h"
 #include "manager/containers/service_state.h"
 
 namespace keel::manager::containers {
 
 class TaskSupervisor {
  public:
-  // ContainerService's forced rm, with or without the anonymous volumes; mutex held. For --rm
-  // containers that exited and for removals a keeld crash interrupted.
+  // ContainerService's rm of a container that is not running, with or without the anonymous
+  // volumes; mutex held, container claimed. For --rm containers that exited and for removals a
+  // keeld crash interrupted.
   using Remove = std::function<void(ContainerRecord&, bool volumes, std::unique_lock<std::mutex>&)>;
 
   TaskSupervisor(ServiceState& state, Remove remove);
@@ -39,8 +41,9 @@ class TaskSupervisor {
   [[nodiscard]] Result<void> start_monitor();
 
   // Launches the shim, creates and starts the init, saves the record as running and expects
-  // its exit. Mutex held.
-  [[nodiscard]] Result<void> start_task(ContainerRecord& record);
+  // its exit. Mutex held (released while the task is launched), container claimed.
+  [[nodiscard]] Result<void> start_task(ContainerRecord& record,
+                                        std::unique_lock<std::mutex>& lock);
 
   // After a keeld restart: expect the exits of running containers again, record the exits that
   // happened while keeld was away, resume pending restarts and removals. Mutex held.
@@ -55,6 +58,9 @@ class TaskSupervisor {
   void stop();
 
  private:
+  // The slow part of start_task, mutex not held: rootfs mount, CNI ADD, shim launch and
+  // connect, the runtime's create and start. The init's pid; on failure nothing is left.
+  [[nodiscard]] Result<int> launch_task(ContainerRecord& record, PhaseTimer& timer);
   // Expects the exit of the init (pid) of container id.
   void watch_init(const std::string& id, int pid);
   // The pid of the shim serving container id, from the shim.pid its shim writes in the bundle;
@@ -64,10 +70,13 @@ class TaskSupervisor {
   void on_exit(const std::string& id, const Result<TaskExit>& exit,
                std::unique_lock<std::mutex>& lock);
   // Reads the OOM count while the cgroup still exists, then deletes the task and the shim.
-  void finish_task(ContainerRecord& record, int code, std::int64_t exited_at);
+  // Mutex held (released for the shim calls and CNI DEL), container claimed.
+  // remove_next: the caller removes the container after (--rm), so it is saved as removing.
+  void finish_task(ContainerRecord& record, int code, std::int64_t exited_at,
+                   std::unique_lock<std::mutex>& lock, bool remove_next);
   // Marks the record restarting and queues its restart after the policy's back-off.
   void schedule_restart(ContainerRecord& record);
-  void restart_due(const std::string& id);
+  void restart_due(const std::string& id, std::unique_lock<std::mutex>& lock);
   void run_timer();
 
   ServiceState& state_;

@@ -394,6 +394,7 @@ Result<void> Snapshotter::commit(const std::string& name, const std::string& key
 Result<void> Snapshotter::remove(const std::string& key) {
   const std::string what = "remove snapshot " + q(key);
   std::int64_t id = 0;
+  std::string doomed;
   {
     auto txn = store::Transaction::begin(db_);
     if (!txn)
@@ -413,16 +414,24 @@ Result<void> Snapshotter::remove(const std::string& key) {
                                                       (children == 1 ? "" : "s"));
     if (auto d = db_.run("DELETE FROM snapshots WHERE id = ?1", id); !d)
       return std::move(d).error().context(what);
-    if (auto c = txn->commit(); !c)
+    // Out of the namespace before the row goes, while the transaction still holds the database:
+    // SQLite gives a deleted highest id to the next insert, and a prepare running beside this
+    // removal must not find this snapshot's directory where its own belongs. The name is
+    // unique, as two removals of snapshots that had one id may overlap. Interrupted here, the
+    // directory is an orphan for open().
+    doomed = snapshots_ + "/rm-" + std::to_string(id) + "-" + std::to_string(++removals_);
+    if (::rename(dir(id).c_str(), doomed.c_str()) != 0) {
+      spdlog::warn("snapshots: move {} aside: {}", dir(id), ::strerrordesc_np(errno));
+      doomed.clear();
+    }
+    if (auto c = txn->commit(); !c) {
+      if (!doomed.empty() && ::rename(doomed.c_str(), dir(id).c_str()) != 0)
+        spdlog::warn("snapshots: move {} back: {}", dir(id), ::strerrordesc_np(errno));
       return std::move(c).error().context(what);
+    }
   }
-  // Out of the namespace first, so a failed or interrupted removal is an orphan for open().
-  const std::string doomed = snapshots_ + "/rm-" + std::to_string(id);
-  if (::rename(dir(id).c_str(), doomed.c_str()) != 0) {
-    spdlog::warn("snapshots: move {} aside: {}", dir(id), ::strerrordesc_np(errno));
-    return {};
-  }
-  remove_tree(doomed);
+  if (!doomed.empty())
+    remove_tree(doomed);
   return {};
 }
 

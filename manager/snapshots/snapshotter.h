@@ -11,6 +11,7 @@
 // directory is missing.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -162,6 +163,8 @@ class Snapshotter {
   store::Database& db_;
   std::string root_;       // as given
   std::string snapshots_;  // <root>/snapshots
+  // Removals so far: makes the name each removal moves its directory aside to unique.
+  std::atomic<std::uint64_t> removals_ = 0;
 };
 
 }  // namespace keel::manager::snapshots

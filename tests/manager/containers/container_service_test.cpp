@@ -6,10 +6,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -187,6 +191,111 @@ TEST_F(ContainerServiceTest, StartLaunchesAShimAndRecordsTheInitRunning) {
   EXPECT_EQ(init->stdio.stderr_path, created.bundle + "/init-stderr");
   EXPECT_EQ(sut_->record(created.id).state.status, Status::kRunning);
   EXPECT_THAT(sut_->actions(created.id), ElementsAre("create", "start"));
+}
+
+// Holds each launch (up to a deadline) until `wanted` launches have begun, and counts how many
+// were in progress at once.
+class LaunchGate {
+ public:
+  explicit LaunchGate(int wanted) : wanted_(wanted) {}
+  void enter() {
+    std::unique_lock lock(mutex_);
+    ++arrived_;
+    ++inside_;
+    most_ = std::max(most_, inside_);
+    changed_.notify_all();
+    changed_.wait_for(lock, std::chrono::seconds(5), [&] { return arrived_ >= wanted_; });
+    --inside_;
+  }
+  int most() {
+    std::lock_guard lock(mutex_);
+    return most_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int wanted_;
+  int arrived_ = 0;
+  int inside_ = 0;
+  int most_ = 0;
+};
+
+TEST_F(ContainerServiceTest, StartsOfDifferentContainersOverlap) {
+  const auto first = sut_->create();
+  const auto second = sut_->create();
+  LaunchGate gate(2);
+  sut_->shims().on_launch = [&](const std::string&) { gate.enter(); };
+  Result<ContainerRecord> first_started = Error::of(Errc::kInternal, "not run");
+  std::thread other([&] { first_started = sut_->service().start(first.id); });
+  auto second_started = sut_->service().start(second.id);
+  other.join();
+  sut_->shims().on_launch = nullptr;
+  ASSERT_TRUE(first_started) << first_started.error().message();
+  ASSERT_TRUE(second_started) << second_started.error().message();
+  EXPECT_EQ(gate.most(), 2);  // both shims were being launched at once
+  EXPECT_EQ(sut_->record(first.id).state.status, Status::kRunning);
+  EXPECT_EQ(sut_->record(second.id).state.status, Status::kRunning);
+}
+
+TEST_F(ContainerServiceTest, RemoveWaitsForAStartOfTheSameContainerInFlight) {
+  const auto created = sut_->create();
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool launching = false;
+  sut_->shims().on_launch = [&](const std::string&) {
+    {
+      std::lock_guard lock(mutex);
+      launching = true;
+    }
+    changed.notify_all();
+    // Long enough for the rm below to arrive while the start is still in its launch.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  };
+  Result<ContainerRecord> started = Error::of(Errc::kInternal, "not run");
+  std::thread starter([&] { started = sut_->service().start(created.id); });
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(changed.wait_for(lock, std::chrono::seconds(10), [&] { return launching; }));
+  }
+  auto removed = sut_->service().remove(created.id, true, true);
+  starter.join();
+  sut_->shims().on_launch = nullptr;
+  ASSERT_TRUE(started) << started.error().message();
+  ASSERT_TRUE(removed) << removed.error().message();
+  // rm saw the container running (the start done), so it killed the task before removing it.
+  EXPECT_THAT(sut_->shims().signals(created.id), ElementsAre(SIGKILL));
+  EXPECT_TRUE(sut_->shims().shut_down(created.id));
+  EXPECT_FALSE(sut_->service().get(created.id));
+  EXPECT_FALSE(std::filesystem::exists(created.bundle));
+  EXPECT_THAT(sut_->actions(created.id), ElementsAre("create", "start", "die", "destroy"));
+}
+
+TEST_F(ContainerServiceTest, ConcurrentCreatesWithOneNameLetOneWin) {
+  constexpr int kCreates = 4;
+  std::vector<Result<ContainerRecord>> results(kCreates, Error::of(Errc::kInternal, "not run"));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kCreates; ++i)
+    threads.emplace_back([&, i] {
+      CreateRequest request;
+      request.image = "base";
+      request.name = "only-one";
+      results[i] = sut_->service().create(request);
+    });
+  for (auto& thread : threads)
+    thread.join();
+  int created = 0;
+  for (const auto& result : results) {
+    if (result) {
+      ++created;
+      continue;
+    }
+    EXPECT_EQ(result.error().kind(), Errc::kAlreadyExists) << result.error().message();
+  }
+  EXPECT_EQ(created, 1);
+  auto all = sut_->service().list();
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->size(), 1u);
 }
 
 TEST_F(ContainerServiceTest, AnExitIsRecordedWithItsCodeAndTheShimIsReleased) {

@@ -40,6 +40,10 @@ class FakeShims {
     return signal == SIGKILL || signal == SIGTERM || signal == SIGINT;
   };
 
+  // Runs at the start of every launch, without the fake's mutex: a test holds a launch here to
+  // see what else the service does meanwhile.
+  std::function<void(const std::string& id)> on_launch;
+
   // Makes a process exit (as the container's init or an exec'd process would).
   void exit(const std::string& id, int code, const std::string& exec_id = "") {
     std::lock_guard lock(mutex_);
@@ -237,6 +241,8 @@ class FakeConnector final : public ShimConnector {
  public:
   explicit FakeConnector(FakeShims& shims) : shims_(shims) {}
   Result<std::string> launch(const ShimLaunch& launch) override {
+    if (shims_.on_launch)
+      shims_.on_launch(launch.id);
     std::lock_guard lock(shims_.mutex_);
     ++shims_.launches_[launch.id];
     const std::string address = FakeShims::address_of(launch.id);

@@ -2,6 +2,9 @@
 // texts, status words, restart policies and the JSON the store keeps.
 #include "manager/containers/record.h"
 
+#include <set>
+#include <string>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -117,6 +120,23 @@ TEST(ContainerId, IsSixtyFourHexDigitsAndFresh) {
   EXPECT_EQ(a.size(), 64U);
   EXPECT_EQ(a.find_first_not_of("0123456789abcdef"), std::string::npos);
   EXPECT_NE(a, new_container_id());
+}
+
+TEST(RandomName, FindsAFreeNameWhenThePlainOnesAreAllTaken) {
+  std::set<std::string> taken;
+  // As create picks names: retry with a growing number until one is free. 2000 containers
+  // are more than the 896 plain names.
+  for (int i = 0; i < 2000; ++i) {
+    std::string name;
+    unsigned attempt = 0;
+    do {
+      name = random_name(attempt++);
+      ASSERT_LT(attempt, 50u) << "no free name after " << i << " containers";
+    } while (taken.contains(name));
+    EXPECT_TRUE(validate_name(name)) << name;
+    taken.insert(name);
+  }
+  EXPECT_EQ(taken.size(), 2000u);
 }
 
 }  // namespace
