@@ -44,7 +44,7 @@ cleanup() {
   local status=$?
   trap - EXIT INT TERM
   stop_daemon
-  [[ -n $registry_pid ]] && kill "$registry_pid" 2>/dev/null && wait "$registry_pid" 2>/dev/null
+  stop_pid "$registry_pid"  # its exit status (143, from the TERM) is not the bench's
   unmount_under "$work"
   if [[ ${BENCH_KEEP:-0} == 1 ]]; then
     echo "bench pull: kept $work" >&2

@@ -377,7 +377,12 @@ Result<ContainerRecord> ContainerService::connect(std::string_view id_or_name,
                                                   const std::vector<std::string>& aliases) {
   auto& state = impl_->state;
   std::unique_lock lock(state.mutex);
-  auto record = state.store.find(id_or_name);
+  auto found = state.store.find(id_or_name);
+  if (!found)
+    return std::move(found).error();
+  // Ordered with a start, stop or rm of the same container in flight; others go on meanwhile.
+  ContainerOp op(state, found->id, lock);
+  auto record = state.store.find(found->id);
   if (!record)
     return std::move(record).error();
   KEEL_TRY(connect_network(state, *record, network, aliases));
@@ -389,7 +394,12 @@ Result<ContainerRecord> ContainerService::disconnect(std::string_view id_or_name
                                                      const std::string& network) {
   auto& state = impl_->state;
   std::unique_lock lock(state.mutex);
-  auto record = state.store.find(id_or_name);
+  auto found = state.store.find(id_or_name);
+  if (!found)
+    return std::move(found).error();
+  // Ordered with a start, stop or rm of the same container in flight; others go on meanwhile.
+  ContainerOp op(state, found->id, lock);
+  auto record = state.store.find(found->id);
   if (!record)
     return std::move(record).error();
   KEEL_TRY(disconnect_network(state, *record, network));
