@@ -66,30 +66,10 @@ inline std::string unix_now() {
 // The pids of keel-shim processes serving the keeld on `socket` (their -address argument).
 inline std::vector<pid_t> shims_of(const stdfs::path& socket) {
   std::vector<pid_t> pids;
-  std::error_code ec;
-  for (const auto& entry : stdfs::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos)
-      continue;
-    if (trimmed(fixtures::read_text(entry.path() / "comm")) != "keel-shim")
-      continue;
-    const std::string cmdline = fixtures::read_text(entry.path() / "cmdline");
-    std::vector<std::string> args;
-    for (std::string::size_type start = 0; start < cmdline.size();) {
-      auto end = cmdline.find('\0', start);
-      if (end == std::string::npos)
-        end = cmdline.size();
-      args.push_back(cmdline.substr(start, end - start));
-      start = end + 1;
-    }
-    for (std::size_t i = 0; i + 1 < args.size(); ++i) {
-      if (args[i] == "-address" && args[i + 1] == socket.string()) {
-        // A zombie is gone for this purpose.
-        const std::string stat = fixtures::read_text(entry.path() / "stat");
-        const auto close = stat.rfind(')');
-        if (close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z')
-          break;
-        pids.push_back(std::stoi(name));
+  for (const auto& shim : fixtures::live_processes_named("keel-shim")) {
+    for (std::size_t i = 0; i + 1 < shim.args.size(); ++i) {
+      if (shim.args[i] == "-address" && shim.args[i + 1] == socket.string()) {
+        pids.push_back(shim.pid);
         break;
       }
     }

@@ -68,15 +68,10 @@ std::string host_output(const std::vector<std::string>& argv) {
 // started for one keeld's user networks).
 std::vector<pid_t> dnsmasq_under(const stdfs::path& dir) {
   std::vector<pid_t> pids;
-  std::error_code ec;
-  for (const auto& entry : stdfs::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos)
-      continue;
-    if (trimmed(fixtures::read_text(entry.path() / "comm")) != "dnsmasq")
-      continue;
-    if (contains(fixtures::read_text(entry.path() / "cmdline"), dir.string()))
-      pids.push_back(std::stoi(name));
+  for (const auto& dnsmasq : fixtures::live_processes_named("dnsmasq")) {
+    if (std::any_of(dnsmasq.args.begin(), dnsmasq.args.end(),
+                    [&](const std::string& arg) { return contains(arg, dir.string()); }))
+      pids.push_back(dnsmasq.pid);
   }
   return pids;
 }

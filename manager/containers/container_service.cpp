@@ -74,12 +74,8 @@ Result<std::vector<ContainerRecord>> ContainerService::list() {
 Result<ContainerRecord> ContainerService::start(std::string_view id_or_name) {
   auto& state = impl_->state;
   std::unique_lock lock(state.mutex);
-  auto found = state.store.find(id_or_name);
-  if (!found)
-    return std::move(found).error();
-  ContainerOp op(state, found->id, lock);
-  // Looked at again: the operation we waited for may have changed or removed it.
-  auto record = state.store.find(found->id);
+  std::optional<ContainerOp> op;
+  auto record = find_and_claim(state, id_or_name, lock, op);
   if (!record)
     return std::move(record).error();
   if (record->state.status == Status::kRunning)
@@ -100,11 +96,8 @@ Result<ContainerRecord> ContainerService::start(std::string_view id_or_name) {
 Result<void> ContainerService::kill(std::string_view id_or_name, int signal) {
   auto& state = impl_->state;
   std::unique_lock lock(state.mutex);
-  auto found = state.store.find(id_or_name);
-  if (!found)
-    return std::move(found).error();
-  ContainerOp op(state, found->id, lock);
-  auto record = state.store.find(found->id);
+  std::optional<ContainerOp> op;
+  auto record = find_and_claim(state, id_or_name, lock, op);
   if (!record)
     return std::move(record).error();
   if (!is_live(record->state.status))
@@ -127,11 +120,8 @@ Result<void> ContainerService::kill(std::string_view id_or_name, int signal) {
 Result<ContainerRecord> ContainerService::stop(std::string_view id_or_name, int timeout) {
   auto& state = impl_->state;
   std::unique_lock lock(state.mutex);
-  auto found = state.store.find(id_or_name);
-  if (!found)
-    return std::move(found).error();
-  ContainerOp op(state, found->id, lock);
-  auto record = state.store.find(found->id);
+  std::optional<ContainerOp> op;
+  auto record = find_and_claim(state, id_or_name, lock, op);
   if (!record)
     return std::move(record).error();
   if (record->state.status == Status::kRestarting) {
@@ -164,7 +154,7 @@ Result<ContainerRecord> ContainerService::stop(std::string_view id_or_name, int 
     return !current || !is_live(current->state.status);
   };
   // The exit is recorded under the container's claim: given up while waiting for it.
-  op.release();
+  op->release();
   if (!state.changed.wait_for(lock, std::chrono::seconds(seconds), exited)) {
     {
       Unlocked unlocked(lock);
@@ -192,11 +182,8 @@ Result<ContainerRecord> ContainerService::restart(std::string_view id_or_name, i
 Result<void> ContainerService::pause(std::string_view id_or_name) {
   auto& state = impl_->state;
   std::unique_lock lock(state.mutex);
-  auto found = state.store.find(id_or_name);
-  if (!found)
-    return std::move(found).error();
-  ContainerOp op(state, found->id, lock);
-  auto record = state.store.find(found->id);
+  std::optional<ContainerOp> op;
+  auto record = find_and_claim(state, id_or_name, lock, op);
   if (!record)
     return std::move(record).error();
   if (record->state.status == Status::kPaused)
@@ -219,11 +206,8 @@ Result<void> ContainerService::pause(std::string_view id_or_name) {
 Result<void> ContainerService::resume(std::string_view id_or_name) {
   auto& state = impl_->state;
   std::unique_lock lock(state.mutex);
-  auto found = state.store.find(id_or_name);
-  if (!found)
-    return std::move(found).error();
-  ContainerOp op(state, found->id, lock);
-  auto record = state.store.find(found->id);
+  std::optional<ContainerOp> op;
+  auto record = find_and_claim(state, id_or_name, lock, op);
   if (!record)
     return std::move(record).error();
   if (record->state.status != Status::kPaused)
@@ -281,11 +265,8 @@ Result<ContainerRecord> ContainerService::wait(std::string_view id_or_name,
 Result<void> ContainerService::remove(std::string_view id_or_name, bool force, bool volumes) {
   auto& state = impl_->state;
   std::unique_lock lock(state.mutex);
-  auto found = state.store.find(id_or_name);
-  if (!found)
-    return std::move(found).error();
-  ContainerOp op(state, found->id, lock);
-  auto record = state.store.find(found->id);
+  std::optional<ContainerOp> op;
+  auto record = find_and_claim(state, id_or_name, lock, op);
   if (!record)
     return std::move(record).error();
   if (is_live(record->state.status)) {
@@ -304,12 +285,12 @@ Result<void> ContainerService::remove(std::string_view id_or_name, bool force, b
       }
     }
     // The exit is recorded under the container's claim: given up while waiting for it.
-    op.release();
+    op->release();
     state.changed.wait_for(lock, std::chrono::seconds(20), [&] {
       auto current = state.store.find(record->id);
       return !current || !is_live(current->state.status);
     });
-    op.claim();
+    op->claim();
     record = state.store.find(record->id);
     if (!record)
       return {};  // auto-removed meanwhile
@@ -377,12 +358,8 @@ Result<ContainerRecord> ContainerService::connect(std::string_view id_or_name,
                                                   const std::vector<std::string>& aliases) {
   auto& state = impl_->state;
   std::unique_lock lock(state.mutex);
-  auto found = state.store.find(id_or_name);
-  if (!found)
-    return std::move(found).error();
-  // Ordered with a start, stop or rm of the same container in flight; others go on meanwhile.
-  ContainerOp op(state, found->id, lock);
-  auto record = state.store.find(found->id);
+  std::optional<ContainerOp> op;
+  auto record = find_and_claim(state, id_or_name, lock, op);
   if (!record)
     return std::move(record).error();
   KEEL_TRY(connect_network(state, *record, network, aliases));
@@ -394,12 +371,8 @@ Result<ContainerRecord> ContainerService::disconnect(std::string_view id_or_name
                                                      const std::string& network) {
   auto& state = impl_->state;
   std::unique_lock lock(state.mutex);
-  auto found = state.store.find(id_or_name);
-  if (!found)
-    return std::move(found).error();
-  // Ordered with a start, stop or rm of the same container in flight; others go on meanwhile.
-  ContainerOp op(state, found->id, lock);
-  auto record = state.store.find(found->id);
+  std::optional<ContainerOp> op;
+  auto record = find_and_claim(state, id_or_name, lock, op);
   if (!record)
     return std::move(record).error();
   KEEL_TRY(disconnect_network(state, *record, network));
@@ -411,11 +384,8 @@ Result<ContainerRecord> ContainerService::rename(std::string_view id_or_name,
                                                  std::string_view new_name) {
   auto& state = impl_->state;
   std::unique_lock lock(state.mutex);
-  auto found = state.store.find(id_or_name);
-  if (!found)
-    return std::move(found).error();
-  ContainerOp op(state, found->id, lock);
-  auto record = state.store.find(found->id);
+  std::optional<ContainerOp> op;
+  auto record = find_and_claim(state, id_or_name, lock, op);
   if (!record)
     return std::move(record).error();
   auto name = validate_name(new_name);

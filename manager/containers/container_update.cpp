@@ -14,11 +14,8 @@ Result<ContainerRecord> ContainerService::update(std::string_view id_or_name,
                                                  const std::optional<RestartPolicy>& restart) {
   auto& state = impl_->state;
   std::unique_lock lock(state.mutex);
-  auto found = state.store.find(id_or_name);
-  if (!found)
-    return std::move(found).error();
-  ContainerOp op(state, found->id, lock);
-  auto record = state.store.find(found->id);
+  std::optional<ContainerOp> op;
+  auto record = find_and_claim(state, id_or_name, lock, op);
   if (!record)
     return std::move(record).error();
   const auto resources = resources_of(ResourceUpdate{

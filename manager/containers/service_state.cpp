@@ -129,6 +129,16 @@ ContainerOp::ContainerOp(ServiceState& state, std::string id, std::unique_lock<s
   claim();
 }
 
+Result<ContainerRecord> find_and_claim(ServiceState& state, std::string_view id_or_name,
+                                       std::unique_lock<std::mutex>& lock,
+                                       std::optional<ContainerOp>& op) {
+  auto found = state.store.find(id_or_name);
+  if (!found)
+    return std::move(found).error();
+  op.emplace(state, found->id, lock);
+  return state.store.find(found->id);
+}
+
 ContainerOp::~ContainerOp() {
   if (!held_)
     return;

@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -137,6 +138,13 @@ class ContainerOp {
   std::unique_lock<std::mutex>& lock_;
   bool held_ = false;
 };
+
+// Finds the container, claims it into `op` (waiting for an operation on it in flight), and
+// reads its record again: the operation waited for may have changed or removed it. Mutex held.
+[[nodiscard]] Result<ContainerRecord> find_and_claim(ServiceState& state,
+                                                     std::string_view id_or_name,
+                                                     std::unique_lock<std::mutex>& lock,
+                                                     std::optional<ContainerOp>& op);
 
 // Releases a held lock for a scope (the slow part of an operation) and takes it back after.
 class Unlocked {
