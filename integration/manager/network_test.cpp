@@ -1,13 +1,16 @@
 // Container networks end to end through keelctl and a private keeld on its own bridge and /24:
 // the default bridge network, none and host, published ports answering on 127.0.0.1, the
 // refusal of a port already allocated, names and aliases on user networks, network connect and
-// disconnect. Every test ends with the network leak check: no namespace, veth, iptables rule,
-// host-local lease, dnsmasq or dnsname file of the test's containers and networks is left.
+// disconnect, stats' interface counters. Every test ends with the network leak check: no namespace,
+// veth, iptables rule, host-local lease, dnsmasq or dnsname file of the test's containers and
+// networks is left.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "integration/manager/grpc_client.h"
 #include "integration/manager/keeld_containers.h"
+#include "keel/v1/tasks.grpc.pb.h"
 
 namespace keel::it::containers_it {
 namespace {
@@ -58,6 +61,16 @@ std::vector<std::string> with(std::vector<std::string> flags,
                               const std::vector<std::string>& rest) {
   flags.insert(flags.end(), rest.begin(), rest.end());
   return flags;
+}
+
+// Bytes from docker's size text ("21.5kB", "648B"), decimal units as human_size prints them.
+double bytes_of(const std::string& text) {
+  std::size_t end = 0;
+  const double value = std::stod(text, &end);
+  const std::string unit = text.substr(end);
+  static const std::map<std::string, double> kUnits = {{"B", 1}, {"kB", 1e3}, {"MB", 1e6}};
+  const auto found = kUnits.find(unit);
+  return found == kUnits.end() ? -1 : value * found->second;
 }
 
 std::string host_output(const std::vector<std::string>& argv) {
@@ -416,6 +429,59 @@ TEST_F(NetworkLeaks, ConnectAddsAnInterfaceThatRestartKeepsAndDisconnectRemoves)
 
   keeld_.ctl_ok({"rm", "-f", "box"});
   EXPECT_EQ(keeld_.ctl_ok({"network", "rm", "extra"}), "extra\n");
+}
+
+// An echo request of 1000 bytes of data is 1042 on the wire: ICMP 8, IPv4 20, Ethernet 14.
+TEST_F(NetworkLeaks, StatsCountTheTrafficOfTheContainersInterface) {
+  run_detached({"--name", "pinger", "busybox", "sleep", "300"});
+  auto tasks = keel::v1::Tasks::NewStub(channel_to(keeld_));
+  const auto sample = [&] {
+    keel::v1::StatsRequest request;
+    request.set_id("pinger");
+    auto context = context_with_deadline();
+    auto reader = tasks->Stats(context.get(), request);
+    keel::v1::StatsSample out;
+    EXPECT_TRUE(reader->Read(&out));
+    EXPECT_TRUE(reader->Finish().ok());
+    return out;
+  };
+  const keel::v1::StatsSample before = sample();
+  ASSERT_EQ(before.networks().size(), 1U) << before.DebugString();
+  ASSERT_TRUE(before.networks().contains("eth0")) << before.DebugString();
+
+  constexpr int kPings = 10;
+  constexpr std::uint64_t kWireBytes = 1042;
+  const RunResult ping = keeld_.ctl({"exec", "pinger", "ping", "-c", std::to_string(kPings), "-i",
+                                     "0.2", "-s", "1000", "-W", "3", subnet_prefix() + "1"});
+  ASSERT_EQ(ping.exit_code, 0) << ping;
+
+  const keel::v1::StatsSample after = sample();
+  ASSERT_TRUE(after.networks().contains("eth0")) << after.DebugString();
+  const auto& was = before.networks().at("eth0");
+  const auto& now = after.networks().at("eth0");
+  EXPECT_GE(now.rx_bytes() - was.rx_bytes(), kPings * kWireBytes);
+  EXPECT_GE(now.tx_bytes() - was.tx_bytes(), kPings * kWireBytes);
+  EXPECT_GE(now.rx_packets() - was.rx_packets(), std::uint64_t{kPings});
+  EXPECT_GE(now.tx_packets() - was.tx_packets(), std::uint64_t{kPings});
+  EXPECT_EQ(after.net_rx(), now.rx_bytes());
+  EXPECT_EQ(after.net_tx(), now.tx_bytes());
+
+  // keelctl's NET I/O column: "received / sent", at least the pings' bytes each way.
+  const std::string net_io =
+      trimmed(keeld_.ctl_ok({"stats", "--no-stream", "--format", "{{.NetIO}}", "pinger"}));
+  const auto slash = net_io.find(" / ");
+  ASSERT_NE(slash, std::string::npos) << net_io;
+  EXPECT_GE(bytes_of(net_io.substr(0, slash)), static_cast<double>(kPings * kWireBytes)) << net_io;
+  EXPECT_GE(bytes_of(net_io.substr(slash + 3)), static_cast<double>(kPings * kWireBytes)) << net_io;
+}
+
+TEST_F(NetworkLeaks, StatsShowNoInterfacesForNoneAndHost) {
+  run_detached({"--name", "isolated", "--network", "none", "busybox", "sleep", "300"});
+  run_detached({"--name", "onhost", "--network", "host", "busybox", "sleep", "300"});
+  const std::string net_io = keeld_.ctl_ok(
+      {"stats", "--no-stream", "--format", "{{.Name}} {{.NetIO}}", "isolated", "onhost"});
+  EXPECT_THAT(net_io, HasSubstr("isolated 0B / 0B\n"));
+  EXPECT_THAT(net_io, HasSubstr("onhost 0B / 0B\n"));
 }
 
 }  // namespace

@@ -26,6 +26,7 @@
 #include "manager/containers/run_options.h"
 #include "manager/events/event_bus.h"
 #include "manager/images/image_service.h"
+#include "manager/network/net_dev.h"
 #include "manager/network/network_service.h"
 #include "manager/snapshots/snapshotter.h"
 
@@ -88,6 +89,9 @@ struct StatsSample {
   std::uint64_t pids = 0;
   std::uint64_t block_read = 0;
   std::uint64_t block_write = 0;
+  // The container's interfaces but lo, read from its init's network namespace; empty for
+  // --network host (the host's interfaces are not the container's) and none.
+  std::vector<network::InterfaceCounters> networks;
 };
 
 struct Change {

@@ -1,5 +1,5 @@
-// docker stats: one sample of a container's figures, from its shim's Stats, and the host's CPU
-// time that docker's CPU percentage divides by.
+// docker stats: one sample of a container's figures, from its shim's Stats, its interfaces'
+// counters, and the host's CPU time that docker's CPU percentage divides by.
 #include "manager/containers/container_service.h"
 #include "manager/containers/container_service_impl.h"
 #include "manager/containers/host_cpu.h"
@@ -16,6 +16,11 @@ Result<StatsSample> ContainerService::stats(std::string_view id_or_name) {
   sample.online_cpus = online_cpus();
   if (!is_live(record->state.status))
     return sample;
+  // /proc/<init>/net/dev shows the init's namespace: the container's own, or for container:ID
+  // the one it shares. A task that just ended has no file left, and no figures.
+  if (record->network_mode != "host" && record->state.pid > 0)
+    if (auto networks = network::read_net_dev(record->state.pid))
+      sample.networks = std::move(*networks);
   // From the shim's Stats (containerd's cgroup metrics); a task that just ended has none.
   auto shim = impl_->state.shim_of(*record);
   auto stats = shim ? (*shim)->stats(record->id) : Result<TaskStats>(std::move(shim).error());

@@ -252,6 +252,19 @@ grpc::Status TasksService::Stats(grpc::ServerContext* context,
       out.set_pids(sample->pids);
       out.set_block_read(sample->block_read);
       out.set_block_write(sample->block_write);
+      for (const auto& counters : sample->networks) {
+        out.set_net_rx(out.net_rx() + counters.rx_bytes);
+        out.set_net_tx(out.net_tx() + counters.tx_bytes);
+        auto& interface = (*out.mutable_networks())[counters.name];
+        interface.set_rx_bytes(counters.rx_bytes);
+        interface.set_rx_packets(counters.rx_packets);
+        interface.set_rx_errors(counters.rx_errors);
+        interface.set_rx_dropped(counters.rx_dropped);
+        interface.set_tx_bytes(counters.tx_bytes);
+        interface.set_tx_packets(counters.tx_packets);
+        interface.set_tx_errors(counters.tx_errors);
+        interface.set_tx_dropped(counters.tx_dropped);
+      }
       if (!writer->Write(out))
         break;
       if (!request->stream())
