@@ -300,6 +300,22 @@ keel::v1::ContainerConfig build_container_config(
   config.set_network(flags.network);
   for (const auto& alias : flags.network_aliases)
     config.add_network_aliases(alias);
+  // Checked by keeld, which knows the network (--ip's subnet, host-gateway).
+  for (const auto& server : flags.dns)
+    config.add_dns(server);
+  for (const auto& domain : flags.dns_search)
+    config.add_dns_search(domain);
+  for (const auto& option : flags.dns_options)
+    config.add_dns_options(option);
+  for (const auto& host : flags.extra_hosts) {
+    // docker's CLI refuses this one before asking the daemon.
+    if (host.find(':') == std::string::npos)
+      flag_error("invalid argument \"" + host + "\" for \"--add-host\" flag: bad format for " +
+                 "add-host: \"" + host + "\"");
+    config.add_extra_hosts(host);
+  }
+  config.set_ip(flags.ip);
+  config.set_mac_address(flags.mac_address);
   for (const auto& publish : flags.publish)
     config.add_publish(publish);
   config.set_publish_all(flags.publish_all);
@@ -391,6 +407,16 @@ void add_run_flags(CLI::App& cmd, RunFlags& flags, bool with_run) {
   cmd.add_option("--network-alias", flags.network_aliases,
                  "Add network-scoped alias for the container")
       ->allow_extra_args(false);
+  cmd.add_option("--dns", flags.dns, "Set custom DNS servers")->allow_extra_args(false);
+  cmd.add_option("--dns-search", flags.dns_search, "Set custom DNS search domains")
+      ->allow_extra_args(false);
+  cmd.add_option("--dns-option,--dns-opt", flags.dns_options, "Set DNS options")
+      ->allow_extra_args(false);
+  cmd.add_option("--add-host", flags.extra_hosts, "Add a custom host-to-IP mapping (host:ip)")
+      ->allow_extra_args(false);
+  cmd.add_option("--ip", flags.ip, "IPv4 address (e.g., 172.30.100.104)");
+  cmd.add_option("--mac-address", flags.mac_address,
+                 "Container MAC address (e.g., 92:d0:c6:0a:29:33)");
   cmd.add_option("-p,--publish", flags.publish, "Publish a container's port(s) to the host")
       ->allow_extra_args(false);
   cmd.add_flag("-P,--publish-all", flags.publish_all, "Publish all exposed ports to random ports");

@@ -39,6 +39,12 @@ struct RunFlags {
   bool privileged = false;
   std::string network;
   std::vector<std::string> network_aliases;  // --network-alias
+  std::vector<std::string> dns;              // --dns
+  std::vector<std::string> dns_search;       // --dns-search
+  std::vector<std::string> dns_options;      // --dns-option
+  std::vector<std::string> extra_hosts;      // --add-host NAME:IP
+  std::string ip;                            // --ip
+  std::string mac_address;                   // --mac-address
   std::vector<std::string> publish;          // -p, parsed by keeld
   bool publish_all = false;                  // -P
   std::string restart;

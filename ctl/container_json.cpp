@@ -136,6 +136,8 @@ NetworkViews network_views(const keel::v1::Container& container) {
       {"NetworkID", settings.network_id()},   {"Gateway", settings.gateway()},
       {"IPAddress", settings.ip_address()},   {"IPPrefixLen", settings.ip_prefix_len()},
       {"MacAddress", settings.mac_address()}, {"Aliases", aliases_json(settings.aliases())}};
+  // docker shows null unless --ip asked for an address.
+  endpoint["IPAMConfig"] = config.ip().empty() ? json(nullptr) : json{{"IPv4Address", config.ip()}};
   // The top-level address fields are the default network's only, as in docker.
   const bool on_default = network == "bridge";
   json network_settings = {
@@ -156,6 +158,18 @@ NetworkViews network_views(const keel::v1::Container& container) {
         {"IPAddress", other.ip_address()},   {"IPPrefixLen", other.ip_prefix_len()},
         {"MacAddress", other.mac_address()}, {"Aliases", aliases_json(other.aliases())}};
   return {network, std::move(port_bindings), std::move(network_settings)};
+}
+
+// HostConfig's --dns, --dns-search, --dns-option (lists, empty ones too) and --add-host (null
+// when none), as docker shows them.
+void add_resolver_fields(const keel::v1::ContainerConfig& config, json& host_config) {
+  const auto list = [](const auto& items) {
+    return json(std::vector<std::string>(items.begin(), items.end()));
+  };
+  host_config["Dns"] = list(config.dns());
+  host_config["DnsSearch"] = list(config.dns_search());
+  host_config["DnsOptions"] = list(config.dns_options());
+  host_config["ExtraHosts"] = list_or_null(config.extra_hosts());
 }
 
 }  // namespace
@@ -233,6 +247,7 @@ json container_inspect_json(const keel::v1::Container& container) {
       {"NanoCpus", resources.milli_cpus() * 1'000'000},
       {"PidsLimit", pids_limit},
   };
+  add_resolver_fields(config, host_config);
   json cfg = {
       {"Hostname", hostname},
       {"Domainname", ""},
@@ -252,6 +267,8 @@ json container_inspect_json(const keel::v1::Container& container) {
       {"Entrypoint", list_or_null(config.entrypoint())},
       {"Labels", labels},
   };
+  if (!config.mac_address().empty())
+    cfg["MacAddress"] = config.mac_address();
   if (!config.stop_signal().empty())
     cfg["StopSignal"] = config.stop_signal();
   if (config.stop_timeout() != 0)

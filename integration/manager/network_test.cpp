@@ -484,5 +484,110 @@ TEST_F(NetworkLeaks, StatsShowNoInterfacesForNoneAndHost) {
   EXPECT_THAT(net_io, HasSubstr("onhost 0B / 0B\n"));
 }
 
+TEST_F(NetworkLeaks, DnsFlagsAndAddHostLandInResolvConfAndHosts) {
+  const std::string gateway = subnet_prefix() + "1";
+  const RunResult result =
+      keeld_.ctl({"run",          "--rm",
+                  "--dns",        "10.0.0.53",
+                  "--dns",        "10.0.0.54",
+                  "--dns-search", "corp.example",
+                  "--dns-search", "lab.example",
+                  "--dns-option", "ndots:2",
+                  "--dns-option", "timeout:1",
+                  "--add-host",   "db.local:10.1.2.3",
+                  "--add-host",   "gw:host-gateway",
+                  "busybox",      "sh",
+                  "-c",           "cat /etc/resolv.conf; echo ---; cat /etc/hosts"});
+  EXPECT_EQ(result.exit_code, 0) << result << "\nkeeld log:\n" << keeld_.log();
+  const std::string resolv = result.out.substr(0, result.out.find("---"));
+  const std::string hosts = result.out.substr(result.out.find("---") + 4);
+  EXPECT_THAT(resolv, HasSubstr("nameserver 10.0.0.53\nnameserver 10.0.0.54\n"));
+  EXPECT_THAT(resolv, HasSubstr("search corp.example lab.example\n"));
+  EXPECT_THAT(resolv, HasSubstr("options ndots:2 timeout:1\n"));
+  // The given servers replace the host's: no other nameserver, search or options line.
+  EXPECT_EQ(std::count(resolv.begin(), resolv.end(), '\n'), 4) << resolv;
+  EXPECT_THAT(hosts, HasSubstr("10.1.2.3\tdb.local\n"));
+  EXPECT_THAT(hosts, HasSubstr(gateway + "\tgw\n"));
+
+  run_detached({"--name", "shown", "--dns", "10.0.0.53", "--dns-search", "corp.example",
+                "--dns-option", "ndots:2", "--add-host", "db.local:10.1.2.3", "busybox", "sleep",
+                "300"});
+  const auto host_config = inspect_json("shown")["HostConfig"];
+  EXPECT_EQ(host_config["Dns"], nlohmann::json::parse(R"(["10.0.0.53"])"));
+  EXPECT_EQ(host_config["DnsSearch"], nlohmann::json::parse(R"(["corp.example"])"));
+  EXPECT_EQ(host_config["DnsOptions"], nlohmann::json::parse(R"(["ndots:2"])"));
+  EXPECT_EQ(host_config["ExtraHosts"], nlohmann::json::parse(R"(["db.local:10.1.2.3"])"));
+  keeld_.ctl_ok({"rm", "-f", "shown"});
+}
+
+TEST_F(NetworkLeaks, DnsOnAUserNetworkReplacesItsServer) {
+  keeld_.ctl_ok({"network", "create", "--subnet", "10.199.81.0/24", "dnsnet"});
+  const RunResult result = keeld_.ctl({"run", "--rm", "--network", "dnsnet", "--dns", "10.0.0.53",
+                                       "busybox", "cat", "/etc/resolv.conf"});
+  EXPECT_EQ(result.exit_code, 0) << result << "\nkeeld log:\n" << keeld_.log();
+  EXPECT_THAT(result.out, HasSubstr("nameserver 10.0.0.53\n"));
+  EXPECT_THAT(result.out, Not(HasSubstr("nameserver 10.199.81.1")));
+  EXPECT_EQ(keeld_.ctl_ok({"network", "rm", "dnsnet"}), "dnsnet\n");
+}
+
+TEST_F(NetworkLeaks, IpAndMacAddressOnAUserNetwork) {
+  keeld_.ctl_ok({"network", "create", "--subnet", "10.199.82.0/24", "fixed"});
+  run_detached({"--name", "pinned", "--network", "fixed", "--ip", "10.199.82.77", "--mac-address",
+                "02:42:0A:C7:52:4D", "busybox", "sleep", "300"});
+  EXPECT_THAT(keeld_.ctl_ok({"exec", "pinned", "ip", "-4", "-o", "addr", "show", "eth0"}),
+              HasSubstr("inet 10.199.82.77/24"));
+  EXPECT_EQ(keeld_.ctl_ok({"exec", "pinned", "cat", "/sys/class/net/eth0/address"}),
+            "02:42:0a:c7:52:4d\n");
+  const auto inspected = inspect_json("pinned");
+  const auto& endpoint = inspected["NetworkSettings"]["Networks"]["fixed"];
+  EXPECT_EQ(endpoint["IPAMConfig"]["IPv4Address"], "10.199.82.77") << endpoint.dump();
+  EXPECT_EQ(endpoint["IPAddress"], "10.199.82.77");
+  EXPECT_EQ(endpoint["MacAddress"], "02:42:0a:c7:52:4d");
+  EXPECT_EQ(inspected["Config"]["MacAddress"], "02:42:0A:C7:52:4D");
+
+  // The address stays the container's across a restart, and no other container takes it.
+  keeld_.ctl_ok({"restart", "-t", "0", "pinned"});
+  EXPECT_THAT(keeld_.ctl_ok({"exec", "pinned", "ip", "-4", "-o", "addr", "show", "eth0"}),
+              HasSubstr("inet 10.199.82.77/24"));
+  const RunResult taken =
+      keeld_.ctl({"run", "--rm", "--network", "fixed", "--ip", "10.199.82.77", "busybox", "true"});
+  EXPECT_NE(taken.exit_code, 0);
+
+  const RunResult outside =
+      keeld_.ctl({"run", "--rm", "--network", "fixed", "--ip", "10.199.83.5", "busybox", "true"});
+  EXPECT_NE(outside.exit_code, 0);
+  EXPECT_THAT(outside.err, HasSubstr("does not belong to the subnet 10.199.82.0/24"));
+  keeld_.ctl_ok({"rm", "-f", "pinned"});
+  EXPECT_EQ(keeld_.ctl_ok({"network", "rm", "fixed"}), "fixed\n");
+}
+
+TEST_F(NetworkLeaks, MacAddressOnTheDefaultBridge) {
+  const RunResult result = keeld_.ctl({"run", "--rm", "--mac-address", "02:42:ac:1e:00:99",
+                                       "busybox", "cat", "/sys/class/net/eth0/address"});
+  EXPECT_EQ(result.exit_code, 0) << result << "\nkeeld log:\n" << keeld_.log();
+  EXPECT_EQ(result.out, "02:42:ac:1e:00:99\n");
+}
+
+TEST_F(NetworkLeaks, BadNetworkFlagsAreRefusedWithNothingLeft) {
+  const auto refused = [&](const std::vector<std::string>& flags, const std::string& message) {
+    const RunResult result = keeld_.ctl(with(with({"run", "--rm"}, flags), {"busybox", "true"}));
+    EXPECT_NE(result.exit_code, 0) << result;
+    // One line saying what is wrong, then docker's pointer to the help.
+    const auto lines = lines_of(result.err);
+    ASSERT_FALSE(lines.empty());
+    EXPECT_THAT(lines[0], HasSubstr(message));
+    EXPECT_LE(lines.size(), 2U) << result.err;
+  };
+  refused({"--ip", "10.1.2.3"},
+          "user specified IP address is supported on user defined networks only");
+  refused({"--network", "none", "--ip", "10.1.2.3"},
+          "user specified IP address is supported on user defined networks only");
+  refused({"--dns", "10.0.0"}, "invalid argument \"10.0.0\" for \"--dns\" flag");
+  refused({"--add-host", "nocolon"}, "--add-host");
+  refused({"--add-host", "db:10.1.2"}, "invalid IP address \"10.1.2\"");
+  refused({"--mac-address", "02:42:ac"}, "02:42:ac is not a valid mac address");
+  EXPECT_THAT(lines_of(keeld_.ctl_ok({"ps", "-a", "-q"})), ::testing::IsEmpty());
+}
+
 }  // namespace
 }  // namespace keel::it::containers_it

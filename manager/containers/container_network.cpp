@@ -9,6 +9,8 @@
 #include "common/fs.h"
 #include "manager/network/dnsname.h"
 #include "manager/network/etc_files.h"
+#include "manager/network/ipv4_net.h"
+#include "manager/network/mac_address.h"
 
 namespace keel::manager::containers {
 namespace {
@@ -69,16 +71,52 @@ std::string host_name() {
   return name;
 }
 
+// docker's host-gateway: the gateway of the container's network, the default network's when
+// the container has none of its own (host, none). Empty when keeld runs without networks.
+std::string host_gateway(const ServiceState& state, const ContainerRecord& record) {
+  if (record.attachment && !record.attachment->gateway().empty())
+    return record.attachment->gateway();
+  if (state.options.networks == nullptr)
+    return "";
+  auto found = state.options.networks->get(uses_cni(record) ? record.network_mode : "bridge");
+  return found ? found->gateway : "";
+}
+
+// --add-host's entries, host-gateway resolved.
+Result<std::vector<network::HostEntry>> extra_hosts(const ServiceState& state,
+                                                    const ContainerRecord& record) {
+  std::vector<network::HostEntry> entries = record.extra_hosts;
+  for (auto& entry : entries) {
+    if (entry.address != network::kHostGateway)
+      continue;
+    entry.address = host_gateway(state, record);
+    if (entry.address.empty())
+      return Error::of(Errc::kFailedPrecondition,
+                       "--add-host host-gateway: keeld runs without networks, so there is no "
+                       "gateway");
+  }
+  return entries;
+}
+
 Result<void> write_etc(const ServiceState& state, const ContainerRecord& record) {
   const std::string dir = state.dir_of(record.id);
   auto host_resolv = fs::read_file("/etc/resolv.conf");
   const std::string resolv = host_resolv ? *host_resolv : std::string();
+  auto extra = extra_hosts(state, record);
+  if (!extra)
+    return std::move(extra).error();
   if (record.network_mode == "host") {
     // The host's own view: its hosts file and its resolvers, loopback ones included.
     auto hosts = fs::read_file("/etc/hosts");
-    KEEL_TRY(fs::write_file_atomic(dir + "/hosts", hosts ? *hosts : network::hosts_file({}), 0644));
+    std::string text = hosts ? *hosts : network::hosts_file({});
+    if (!text.empty() && !text.ends_with('\n'))
+      text += '\n';
+    for (const auto& entry : *extra)
+      text += entry.address + "\t" + entry.names.front() + "\n";
+    KEEL_TRY(fs::write_file_atomic(dir + "/hosts", text, 0644));
     KEEL_TRY(fs::write_file_atomic(dir + "/hostname", record.hostname + "\n", 0644));
-    KEEL_TRY(fs::write_file_atomic(dir + "/resolv.conf", resolv, 0644));
+    KEEL_TRY(fs::write_file_atomic(dir + "/resolv.conf",
+                                   network::apply_dns_overrides(resolv, record.dns), 0644));
     return {};
   }
   std::vector<network::HostEntry> entries;
@@ -88,12 +126,80 @@ Result<void> write_etc(const ServiceState& state, const ContainerRecord& record)
       names.push_back(record.name);
     entries.push_back({record.attachment->ip_address(), names});
   }
+  entries.insert(entries.end(), extra->begin(), extra->end());
   // On a network that resolves names its dnsmasq (on the gateway) answers first.
   const auto& a = record.attachment;
   const bool named = a && !a->name.empty() && !a->gateway().empty();
+  const std::string base = named ? network::network_resolv_conf(resolv, a->gateway())
+                                 : network::container_resolv_conf(resolv);
   return network::write_etc_files(dir, record.hostname, entries,
-                                  named ? network::network_resolv_conf(resolv, a->gateway())
-                                        : network::container_resolv_conf(resolv));
+                                  network::apply_dns_overrides(base, record.dns));
+}
+
+// docker's refusal of --ip outside a user network.
+Error ip_needs_user_network() {
+  return Error::of(Errc::kInvalidArgument,
+                   "user specified IP address is supported on user defined networks only");
+}
+
+// --ip on `network`: an IPv4 address of its subnet a container may hold (not the network's
+// own address, its broadcast or its gateway).
+Result<std::string> checked_ip(const network::Network& network, const std::string& text) {
+  auto ip = network::parse_ipv4(text);
+  if (!ip)
+    return Error::of(Errc::kInvalidArgument, "invalid IPv4 address: " + text);
+  auto subnet = network::parse_subnet(network.subnet);
+  if (!subnet)
+    return std::move(subnet).error();
+  if (!subnet->contains(*ip))
+    return Error::of(Errc::kInvalidArgument, "invalid address " + text +
+                                                 ": it does not belong to the subnet " +
+                                                 network.subnet + " of network " + network.name);
+  const std::uint32_t broadcast = subnet->address | ~subnet->mask();
+  if (*ip == subnet->address || *ip == broadcast || text == network.gateway)
+    return Error::of(Errc::kInvalidArgument, "invalid address " + text + ": it is the " +
+                                                 (text == network.gateway ? "gateway"
+                                                  : *ip == broadcast      ? "broadcast address"
+                                                                          : "network address") +
+                                                 " of network " + network.name);
+  return network::ipv4_to_string(*ip);
+}
+
+// The flags that shape the container's own files and interface, checked and kept in the record
+// before anything is made.
+Result<void> take_endpoint_flags(const RunOptions& run, ContainerRecord& record) {
+  KEEL_TRY(network::validate_dns_overrides(run.dns));
+  std::vector<network::HostEntry> extra;
+  for (const auto& text : run.extra_hosts) {
+    auto entry = network::parse_extra_host(text);
+    if (!entry)
+      return std::move(entry).error();
+    extra.push_back(std::move(*entry));
+  }
+  std::string mac;
+  if (!run.mac_address.empty()) {
+    auto parsed = network::parse_mac_address(run.mac_address);
+    if (!parsed)
+      return std::move(parsed).error();
+    mac = std::move(*parsed);
+  }
+  // docker's refusals: a joined namespace has its owner's files and interface.
+  if (run.network == NetworkMode::kContainer) {
+    if (!run.dns.servers.empty() || !run.dns.search.empty() || !run.dns.options.empty())
+      return Error::of(Errc::kInvalidArgument, "conflicting options: dns and the network mode");
+    if (!extra.empty())
+      return Error::of(Errc::kInvalidArgument,
+                       "conflicting options: custom host-to-IP mapping and the network mode");
+  }
+  if (!mac.empty() && run.network != NetworkMode::kBridge)
+    return Error::of(Errc::kInvalidArgument,
+                     "conflicting options: mac-address and the network mode");
+  if (!run.ip.empty() && run.network != NetworkMode::kBridge)
+    return ip_needs_user_network();
+  record.dns = run.dns;
+  record.extra_hosts = std::move(extra);
+  record.mac_address = std::move(mac);
+  return {};
 }
 
 // docker's rule: names resolve on user networks only, so aliases mean nothing elsewhere.
@@ -105,7 +211,7 @@ Error aliases_need_user_network() {
 
 network::Endpoint endpoint_of(const ContainerRecord& record,
                               const std::vector<std::string>& aliases) {
-  return {.name = record.name, .aliases = aliases};
+  return {.name = record.name, .aliases = aliases, .ip = "", .mac = ""};
 }
 
 // The first of eth1, eth2, ... no attachment of the container uses.
@@ -138,6 +244,7 @@ Result<void> attach_connected(ServiceState& state, ContainerRecord& record) {
 Result<void> prepare_network(ServiceState& state, const ImageConfig& image, const RunOptions& run,
                              ContainerRecord& record, SpecContext& context) {
   record.ports.clear();
+  KEEL_TRY(take_endpoint_flags(run, record));
   switch (run.network) {
     case NetworkMode::kNone:
       record.network_mode = "none";
@@ -166,6 +273,15 @@ Result<void> prepare_network(ServiceState& state, const ImageConfig& image, cons
       for (const auto& alias : run.network_aliases)
         KEEL_TRY(network::validate_alias(alias));
       record.network_aliases = run.network_aliases;
+      record.ip.clear();
+      if (!run.ip.empty()) {
+        if (found->is_default())
+          return ip_needs_user_network();
+        auto ip = checked_ip(*found, run.ip);
+        if (!ip)
+          return std::move(ip).error();
+        record.ip = std::move(*ip);
+      }
       auto ports = published_ports(image, run);
       if (!ports)
         return std::move(ports).error();
@@ -196,8 +312,11 @@ Result<void> attach_network(ServiceState& state, ContainerRecord& record) {
                      "network " + record.network_mode + ": keeld runs without networks");
   if (record.attachment)
     detach_network(state, record);  // left by a start that did not finish
-  auto attachment = state.options.networks->attach(record.id, record.network_mode, record.ports,
-                                                   endpoint_of(record, record.network_aliases));
+  network::Endpoint endpoint = endpoint_of(record, record.network_aliases);
+  endpoint.ip = record.ip;
+  endpoint.mac = record.mac_address;
+  auto attachment =
+      state.options.networks->attach(record.id, record.network_mode, record.ports, endpoint);
   if (!attachment)
     return std::move(attachment).error();
   record.attachment = std::move(*attachment);

@@ -78,6 +78,13 @@ nlohmann::json to_json(const ContainerRecord& r) {
   if (r.attachment)
     net["attachment"] = network::to_json(*r.attachment);
   net["aliases"] = r.network_aliases;
+  net["dns"] = {{"servers", r.dns.servers}, {"search", r.dns.search}, {"options", r.dns.options}};
+  nlohmann::json extra_hosts = nlohmann::json::array();
+  for (const auto& entry : r.extra_hosts)
+    extra_hosts.push_back({{"address", entry.address}, {"names", entry.names}});
+  net["extra_hosts"] = std::move(extra_hosts);
+  net["ip"] = r.ip;
+  net["mac_address"] = r.mac_address;
   nlohmann::json connected = nlohmann::json::array();
   for (const auto& connection : r.connected)
     connected.push_back({{"network", connection.network}, {"aliases", connection.aliases}});
@@ -167,6 +174,15 @@ Result<ContainerRecord> record_from_json(const nlohmann::json& j) {
       r.attachment = std::move(*attachment);
     }
     r.network_aliases = net.value("aliases", std::vector<std::string>{});
+    const auto dns = net.value("dns", nlohmann::json::object());
+    r.dns.servers = dns.value("servers", std::vector<std::string>{});
+    r.dns.search = dns.value("search", std::vector<std::string>{});
+    r.dns.options = dns.value("options", std::vector<std::string>{});
+    for (const auto& entry : net.value("extra_hosts", nlohmann::json::array()))
+      r.extra_hosts.push_back({.address = entry.value("address", ""),
+                               .names = entry.value("names", std::vector<std::string>{})});
+    r.ip = net.value("ip", "");
+    r.mac_address = net.value("mac_address", "");
     for (const auto& connection : net.value("connected", nlohmann::json::array()))
       r.connected.push_back({.network = connection.value("network", ""),
                              .aliases = connection.value("aliases", std::vector<std::string>{})});

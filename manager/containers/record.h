@@ -14,6 +14,7 @@
 
 #include "common/error.h"
 #include "manager/network/attachment.h"
+#include "manager/network/etc_files.h"
 #include "manager/network/port_mapping.h"
 
 namespace keel::manager::containers {
@@ -79,7 +80,11 @@ struct ContainerRecord {
   std::string network_mode = "none";
   std::vector<network::PortMapping> ports;
   std::optional<network::Attachment> attachment;
-  std::vector<std::string> network_aliases;  // --network-alias, on the --network
+  std::vector<std::string> network_aliases;     // --network-alias, on the --network
+  network::DnsOverrides dns;                    // --dns, --dns-search, --dns-option
+  std::vector<network::HostEntry> extra_hosts;  // --add-host, as parsed
+  std::string ip;                               // --ip, on the --network
+  std::string mac_address;                      // --mac-address, normalized
   // network connect's networks, and while the task runs their interfaces (eth1, ...).
   std::vector<NetworkConnection> connected;
   std::vector<network::Attachment> connected_attachments;

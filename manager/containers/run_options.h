@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "manager/network/etc_files.h"
 #include "manager/network/port_mapping.h"
 
 namespace keel::manager::containers {
@@ -77,6 +78,10 @@ struct RunOptions {
   std::string network_name;                   // kBridge: the network; kContainer: the container
   std::vector<network::PortMapping> publish;  // -p
   std::vector<std::string> network_aliases;   // --network-alias
+  network::DnsOverrides dns;                  // --dns, --dns-search, --dns-option
+  std::vector<std::string> extra_hosts;       // --add-host "NAME:IP"
+  std::string ip;                             // --ip
+  std::string mac_address;                    // --mac-address
   bool publish_all = false;                   // -P: each EXPOSEd port on a free host port
 };
 

@@ -15,6 +15,9 @@ nlohmann::json make_conflist(const Network& network, const std::string& ipam_dir
       {"ipMasq", !network.internal},
       // Hairpin: a container reaches its own published port through the host's address.
       {"hairpinMode", true},
+      // --ip: the plugin hands its runtimeConfig to host-local, which takes "ips" as the address
+      // to lease.
+      {"capabilities", {{"ips", true}}},
       {"ipam",
        {{"type", "host-local"},
         {"ranges", {{{{"subnet", network.subnet}, {"gateway", network.gateway}}}}},
@@ -28,7 +31,8 @@ nlohmann::json make_conflist(const Network& network, const std::string& ipam_dir
   plugins.push_back(
       {{"type", "portmap"}, {"capabilities", {{"portMappings", true}}}, {"snat", true}});
   plugins.push_back({{"type", "firewall"}, {"backend", "iptables"}});
-  plugins.push_back({{"type", "tuning"}});
+  // --mac-address: tuning sets the container interface's address and updates the result.
+  plugins.push_back({{"type", "tuning"}, {"capabilities", {{"mac", true}}}});
   // Last, so its prevResult names the bridge (interfaces[0]) its dnsmasq listens on. The
   // container's name comes in CNI_ARGS (K8S_POD_NAME), its aliases as runtimeConfig.
   if (resolves_names(network))

@@ -1,5 +1,7 @@
 #include "manager/network/etc_files.h"
 
+#include <arpa/inet.h>
+
 #include <sstream>
 
 #include "common/fs.h"
@@ -11,7 +13,90 @@ bool is_loopback_nameserver(const std::string& address) {
   return address.starts_with("127.") || address == "::1" || address == "0:0:0:0:0:0:0:1";
 }
 
+bool is_ip_address(const std::string& text) {
+  unsigned char buf[16];
+  return ::inet_pton(AF_INET, text.c_str(), buf) == 1 ||
+         ::inet_pton(AF_INET6, text.c_str(), buf) == 1;
+}
+
+bool has_space(std::string_view text) {
+  return text.find_first_of(" \t\r\n") != std::string_view::npos;
+}
+
+Error invalid(const std::string& flag, const std::string& value, const std::string& why) {
+  return Error::of(Errc::kInvalidArgument,
+                   "invalid argument \"" + value + "\" for \"" + flag + "\" flag: " + why);
+}
+
+// The lines `key value...` for each of `values` (one line for search and options, as resolvers
+// read only the last of those).
+std::string lines_of(const std::string& key, const std::vector<std::string>& values,
+                     bool one_line) {
+  std::string out;
+  if (one_line) {
+    out = key;
+    for (const auto& value : values)
+      out += " " + value;
+    return out + "\n";
+  }
+  for (const auto& value : values)
+    out += key + " " + value + "\n";
+  return out;
+}
+
 }  // namespace
+
+Result<void> validate_dns_overrides(const DnsOverrides& dns) {
+  for (const auto& server : dns.servers)
+    if (!is_ip_address(server))
+      return invalid("--dns", server, "not an IP address");
+  for (const auto& domain : dns.search)
+    if (domain.empty() || domain.size() > 255 || has_space(domain))
+      return invalid("--dns-search", domain, "not a domain name");
+  for (const auto& option : dns.options)
+    if (option.empty() || has_space(option))
+      return invalid("--dns-option", option, "not a resolver option");
+  return {};
+}
+
+std::string apply_dns_overrides(std::string_view resolv_conf, const DnsOverrides& dns) {
+  // "." is docker's way to drop the host's search domains.
+  const bool no_search = dns.search.size() == 1 && dns.search[0] == ".";
+  std::istringstream lines{std::string(resolv_conf)};
+  std::string out;
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::string key;
+    fields >> key;
+    if ((key == "nameserver" && !dns.servers.empty()) || (key == "search" && !dns.search.empty()) ||
+        (key == "options" && !dns.options.empty()))
+      continue;
+    out += line + "\n";
+  }
+  std::string head = lines_of("nameserver", dns.servers, false);
+  if (!dns.search.empty() && !no_search)
+    head += lines_of("search", dns.search, true);
+  if (!dns.options.empty())
+    head += lines_of("options", dns.options, true);
+  return head + out;
+}
+
+Result<HostEntry> parse_extra_host(std::string_view text) {
+  const auto colon = text.find(':');
+  const std::string value(text);
+  if (colon == std::string_view::npos)
+    return invalid("--add-host", value, "not in the form NAME:IP");
+  std::string name(text.substr(0, colon));
+  std::string address(text.substr(colon + 1));
+  // docker also takes the address in brackets ("[::1]").
+  if (address.size() > 2 && address.front() == '[' && address.back() == ']')
+    address = address.substr(1, address.size() - 2);
+  if (name.empty() || has_space(name))
+    return invalid("--add-host", value, "not in the form NAME:IP");
+  if (address != kHostGateway && !is_ip_address(address))
+    return invalid("--add-host", value, "invalid IP address \"" + address + "\"");
+  return HostEntry{.address = std::move(address), .names = {std::move(name)}};
+}
 
 std::string hosts_file(const std::vector<HostEntry>& entries) {
   std::string out =

@@ -30,6 +30,30 @@ struct HostEntry {
 [[nodiscard]] std::string network_resolv_conf(std::string_view host_resolv_conf,
                                               const std::string& dns_server);
 
+// docker's --dns, --dns-search and --dns-option: each list, when given, replaces the lines of
+// its kind (nameserver, search, options) of the file keeld would write otherwise; a search of
+// "." alone means no search line at all.
+struct DnsOverrides {
+  std::vector<std::string> servers;
+  std::vector<std::string> search;
+  std::vector<std::string> options;
+};
+
+// kInvalidArgument (one line, naming the flag) for a server that is not an IP address, a search
+// domain with whitespace or longer than 255, an option with whitespace.
+[[nodiscard]] Result<void> validate_dns_overrides(const DnsOverrides& dns);
+
+// `resolv_conf` with the lines the overrides give replacing those of the same kind.
+[[nodiscard]] std::string apply_dns_overrides(std::string_view resolv_conf,
+                                              const DnsOverrides& dns);
+
+// docker's --add-host value for the gateway of the container's network.
+inline constexpr std::string_view kHostGateway = "host-gateway";
+
+// --add-host "NAME:IP" (the IP may be IPv6, "host-gateway" too; the first colon splits).
+// kInvalidArgument for no colon, an empty name or a bad address.
+[[nodiscard]] Result<HostEntry> parse_extra_host(std::string_view text);
+
 // The three files in `dir` (hosts, hostname, resolv.conf), written atomically.
 [[nodiscard]] Result<void> write_etc_files(const std::string& dir, const std::string& hostname,
                                            const std::vector<HostEntry>& entries,

@@ -105,9 +105,15 @@ nlohmann::json port_mappings(const std::vector<PortMapping>& ports) {
 
 // The runtimeConfig capabilities of one attachment: its ports and, for dnsname, its aliases.
 nlohmann::json capability_args(const std::string& network, const std::vector<PortMapping>& ports,
-                               const std::vector<std::string>& aliases) {
-  return {{"portMappings", port_mappings(ports)},
-          {"aliases", aliases_capability(network, aliases)}};
+                               const std::vector<std::string>& aliases, const std::string& ip = "",
+                               const std::string& mac = "") {
+  nlohmann::json args = {{"portMappings", port_mappings(ports)},
+                         {"aliases", aliases_capability(network, aliases)}};
+  if (!ip.empty())
+    args["ips"] = nlohmann::json::array({ip});
+  if (!mac.empty())
+    args["mac"] = mac;
+  return args;
 }
 
 }  // namespace
@@ -418,7 +424,8 @@ Result<Attachment> NetworkService::attach(const std::string& container_id,
                .netns = ns->path(),
                .ifname = "eth0",
                .args = cni_args(named ? endpoint.name : ""),
-               .capability_args = capability_args(network->name, resolved, endpoint.aliases)};
+               .capability_args = capability_args(network->name, resolved, endpoint.aliases,
+                                                  endpoint.ip, endpoint.mac)};
   auto list = CniConfList::parse(make_conflist(*network, ipam_dir()));
   if (!list)
     return std::move(list).error();

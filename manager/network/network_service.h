@@ -50,9 +50,13 @@ struct CreateNetworkRequest {
 
 // How a container is known on a network that resolves names (dnsname): its name and its
 // --network-alias names. Ignored on the default network.
+// `ip` and `mac` (--ip, --mac-address) are asked of the network's first attachment only; empty
+// lets IPAM and the kernel choose.
 struct Endpoint {
   std::string name;
   std::vector<std::string> aliases;
+  std::string ip;
+  std::string mac;
 };
 
 // The containers that use a network (by name), for rm's refusal; given by the container side.

@@ -93,6 +93,12 @@ Result<containers::CreateRequest> create_request(const keel::v1::ContainerConfig
   }
   run.publish_all = config.publish_all();
   run.network_aliases.assign(config.network_aliases().begin(), config.network_aliases().end());
+  run.dns.servers.assign(config.dns().begin(), config.dns().end());
+  run.dns.search.assign(config.dns_search().begin(), config.dns_search().end());
+  run.dns.options.assign(config.dns_options().begin(), config.dns_options().end());
+  run.extra_hosts.assign(config.extra_hosts().begin(), config.extra_hosts().end());
+  run.ip = config.ip();
+  run.mac_address = config.mac_address();
   if (config.has_restart_policy() && !config.restart_policy().name().empty()) {
     std::string policy = config.restart_policy().name();
     if (config.restart_policy().maximum_retry_count() > 0)

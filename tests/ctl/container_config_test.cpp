@@ -271,6 +271,42 @@ TEST(RunFlagsParsing, ShortFlagsAndHostname) {
   EXPECT_TRUE(flags.sig_proxy);
 }
 
+TEST(RunFlagsParsing, NetworkEndpointFlags) {
+  const auto flags = parse({"--dns",         "10.0.0.53",
+                            "--dns",         "10.0.0.54",
+                            "--dns-search",  "corp.example",
+                            "--dns-option",  "ndots:2",
+                            "--dns-opt",     "edns0",
+                            "--add-host",    "db:10.1.2.3",
+                            "--add-host",    "gw:host-gateway",
+                            "--ip",          "172.31.0.9",
+                            "--mac-address", "02:42:ac:11:00:09",
+                            "--network",     "net1",
+                            "busybox"});
+  const auto config = build_container_config(flags, kEnv, nullptr, "/");
+  EXPECT_EQ(std::vector<std::string>(config.dns().begin(), config.dns().end()),
+            (std::vector<std::string>{"10.0.0.53", "10.0.0.54"}));
+  ASSERT_EQ(config.dns_search_size(), 1);
+  EXPECT_EQ(config.dns_search(0), "corp.example");
+  EXPECT_EQ(std::vector<std::string>(config.dns_options().begin(), config.dns_options().end()),
+            (std::vector<std::string>{"ndots:2", "edns0"}));
+  EXPECT_EQ(std::vector<std::string>(config.extra_hosts().begin(), config.extra_hosts().end()),
+            (std::vector<std::string>{"db:10.1.2.3", "gw:host-gateway"}));
+  EXPECT_EQ(config.ip(), "172.31.0.9");
+  EXPECT_EQ(config.mac_address(), "02:42:ac:11:00:09");
+}
+
+TEST(RunFlagsParsing, AddHostWithoutAColonIsRefused) {
+  const auto flags = parse({"--add-host", "db", "busybox"});
+  try {
+    (void)build_container_config(flags, kEnv, nullptr, "/");
+    FAIL() << "no error";
+  } catch (const CommandError& error) {
+    EXPECT_EQ(error.exit_code(), 125);
+    EXPECT_NE(std::string(error.what()).find("--add-host"), std::string::npos);
+  }
+}
+
 TEST(RunFlagsParsing, ImageIsRequired) {
   EXPECT_THROW((void)parse({"--rm"}), CLI::ParseError);
 }

@@ -84,5 +84,35 @@ TEST(ContainerInspectJson, PausedIsRunning) {
   EXPECT_EQ(json["Config"]["Hostname"], "0123456789ab");
 }
 
+TEST(ContainerInspectJson, ResolverHostsIpAndMacFlags) {
+  using json = nlohmann::json;
+  keel::v1::Container plain;
+  plain.set_id("0123456789abcdef");
+  const json none = container_inspect_json(plain);
+  EXPECT_EQ(none["HostConfig"]["Dns"], json::array());
+  EXPECT_EQ(none["HostConfig"]["ExtraHosts"], nullptr);
+  EXPECT_EQ(none["NetworkSettings"]["Networks"]["bridge"]["IPAMConfig"], nullptr);
+  EXPECT_FALSE(none["Config"].contains("MacAddress"));
+
+  keel::v1::Container container;
+  container.set_id("0123456789abcdef");
+  container.mutable_network_settings()->set_network("appnet");
+  auto* config = container.mutable_config();
+  config->add_dns("10.0.0.53");
+  config->add_dns_search("corp.example");
+  config->add_dns_options("ndots:2");
+  config->add_extra_hosts("db:10.1.2.3");
+  config->set_ip("172.31.0.9");
+  config->set_mac_address("02:42:ac:1f:00:09");
+  const json out = container_inspect_json(container);
+  EXPECT_EQ(out["HostConfig"]["Dns"], json::parse(R"(["10.0.0.53"])"));
+  EXPECT_EQ(out["HostConfig"]["DnsSearch"], json::parse(R"(["corp.example"])"));
+  EXPECT_EQ(out["HostConfig"]["DnsOptions"], json::parse(R"(["ndots:2"])"));
+  EXPECT_EQ(out["HostConfig"]["ExtraHosts"], json::parse(R"(["db:10.1.2.3"])"));
+  EXPECT_EQ(out["NetworkSettings"]["Networks"]["appnet"]["IPAMConfig"]["IPv4Address"],
+            "172.31.0.9");
+  EXPECT_EQ(out["Config"]["MacAddress"], "02:42:ac:1f:00:09");
+}
+
 }  // namespace
 }  // namespace keel::ctl

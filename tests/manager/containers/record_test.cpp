@@ -90,6 +90,27 @@ TEST(RecordJson, KeepsEveryField) {
   EXPECT_FALSE(record_from_json(nlohmann::json{{"name", "x"}}));  // no id
 }
 
+TEST(RecordJson, KeepsDnsExtraHostsIpAndMac) {
+  ContainerRecord r = with_state(Status::kCreated, 0);
+  r.id = std::string(64, 'c');
+  r.name = "web";
+  r.network_mode = "appnet";
+  r.dns = {.servers = {"10.0.0.53"}, .search = {"corp.example"}, .options = {"ndots:2"}};
+  r.extra_hosts = {{.address = "host-gateway", .names = {"gw"}}};
+  r.ip = "172.31.0.9";
+  r.mac_address = "02:42:ac:1f:00:09";
+  auto back = record_from_json(to_json(r));
+  ASSERT_TRUE(back) << back.error().message();
+  EXPECT_EQ(back->dns.servers, r.dns.servers);
+  EXPECT_EQ(back->dns.search, r.dns.search);
+  EXPECT_EQ(back->dns.options, r.dns.options);
+  ASSERT_EQ(back->extra_hosts.size(), 1U);
+  EXPECT_EQ(back->extra_hosts[0].address, "host-gateway");
+  EXPECT_EQ(back->extra_hosts[0].names, std::vector<std::string>{"gw"});
+  EXPECT_EQ(back->ip, r.ip);
+  EXPECT_EQ(back->mac_address, r.mac_address);
+}
+
 TEST(RecordJson, KeepsAliasesAndConnectedNetworks) {
   ContainerRecord r = with_state(Status::kRunning, 0);
   r.id = std::string(64, 'b');

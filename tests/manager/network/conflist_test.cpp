@@ -41,6 +41,13 @@ TEST(Conflist, AUserNetworkEndsWithDnsnameTakingAliases) {
   EXPECT_EQ(dnsname["capabilities"]["aliases"], true);
 }
 
+TEST(Conflist, IpsGoToTheBridgeAndMacToTuning) {
+  const auto list = make_conflist(network_named("appnet"), "/ipam");
+  EXPECT_EQ(list["plugins"][0]["capabilities"]["ips"], true);
+  EXPECT_EQ(list["plugins"][3]["type"], "tuning");
+  EXPECT_EQ(list["plugins"][3]["capabilities"]["mac"], true);
+}
+
 TEST(Conflist, ASecondInterfaceGetsNoDefaultRoute) {
   const auto first = make_conflist(network_named("appnet"), "/ipam");
   EXPECT_EQ(first["plugins"][0]["ipam"]["routes"],
