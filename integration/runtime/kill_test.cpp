@@ -1,4 +1,6 @@
 // Pins `kill ID [SIGNAL]`: the signal reaches the container's process, in each accepted form.
+#include <chrono>
+
 #include <gtest/gtest.h>
 
 #include "integration/fixtures/fixtures.h"
@@ -59,7 +61,9 @@ TEST_P(KillSignalForm, EndsSleepingContainerWithSigkill) {
   bundle.set_args({"sleep", "1000"});
   bundle.write();
   auto run = start_runtime(bundle, {"run", bundle.id});
-  ASSERT_TRUE(wait_for_status(bundle, bundle.id, "running"));
+  // What `run` said, if the container never came up, is the only clue to why.
+  if (!wait_for_status(bundle, bundle.id, "running"))
+    FAIL() << run.wait(std::chrono::seconds(5));
   const RunResult kill = run_runtime(bundle, {"kill", bundle.id, GetParam().signal});
   EXPECT_EQ(kill.exit_code, 0) << kill;
   const RunResult done = run.wait();
