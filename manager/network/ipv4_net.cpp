@@ -52,7 +52,7 @@ Result<Ipv4Net> parse_subnet(std::string_view text) {
   return net;
 }
 
-std::vector<Ipv4Net> host_routes() {
+std::vector<Ipv4Net> host_routes(std::string_view except_iface) {
   std::vector<Ipv4Net> routes;
   auto table = fs::read_file("/proc/net/route");
   if (!table)
@@ -70,6 +70,8 @@ std::vector<Ipv4Net> host_routes() {
     const auto m = static_cast<std::uint32_t>(std::stoul(mask, nullptr, 16));
     if (m == 0)
       continue;  // the default route overlaps everything; it is not a conflict
+    if (!except_iface.empty() && iface == except_iface)
+      continue;
     const std::uint32_t host_mask = ntohl(m);
     routes.push_back(
         Ipv4Net{.address = ntohl(dst) & host_mask, .prefix = __builtin_popcount(host_mask)});

@@ -39,7 +39,8 @@ struct Ipv4Net {
 // subnet always names its network. Prefixes longer than /30 leave no room for containers.
 [[nodiscard]] Result<Ipv4Net> parse_subnet(std::string_view text);
 
-// The destinations of the host's IPv4 routes (/proc/net/route), the default route left out.
-[[nodiscard]] std::vector<Ipv4Net> host_routes();
+// The destinations of the host's IPv4 routes (/proc/net/route), the default route left out, and
+// those through `except_iface` (keeld's own default bridge, whose subnet is no conflict for it).
+[[nodiscard]] std::vector<Ipv4Net> host_routes(std::string_view except_iface = {});
 
 }  // namespace keel::manager::network

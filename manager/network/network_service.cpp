@@ -209,8 +209,10 @@ Result<void> NetworkService::ensure_default() {
   std::string subnet = options_.default_subnet;
   if (subnet.empty()) {
     auto parsed = parse_subnet(kDefaultSubnet);
+    // A bridge of that name left by an earlier keeld (a root made afresh, the host's keel0 kept)
+    // holds the default subnet for this keeld too: its route is no reason to move elsewhere.
     bool routed = false;
-    for (const auto& route : host_routes())
+    for (const auto& route : host_routes(options_.default_bridge))
       routed = routed || route.overlaps(*parsed);
     if (!routed) {
       subnet = kDefaultSubnet;

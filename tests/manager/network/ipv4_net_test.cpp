@@ -1,6 +1,13 @@
 // Subnets: parsing, containment and the overlap rule network create enforces.
 #include "manager/network/ipv4_net.h"
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -44,6 +51,31 @@ TEST(Ipv4NetOverlaps, WhenEitherContainsTheOther) {
 TEST(HostRoutes, LeavesOutTheDefaultRoute) {
   for (const auto& route : host_routes())
     EXPECT_GT(route.prefix, 0) << route.str();
+}
+
+// A bridge of the test's own with a /24 on it: its route is there, except through it.
+TEST(HostRoutes, LeavesOutTheRoutesThroughTheInterfaceAskedFor) {
+  if (::geteuid() != 0)
+    GTEST_SKIP() << "needs root to add a link";
+  const std::string link = "kt-routes-" + std::to_string(::getpid() % 100000);
+  const auto ip = [](const std::string& args) { return std::system(("ip " + args).c_str()); };
+  if (ip("link add " + link + " type bridge 2>/dev/null") != 0)
+    GTEST_SKIP() << "no bridge links here";
+  struct RemoveLink {
+    std::string name;
+    ~RemoveLink() { (void)std::system(("ip link del " + name + " 2>/dev/null").c_str()); }
+  } remove{link};
+  ASSERT_EQ(ip("addr add 10.251.77.1/24 dev " + link), 0);
+  ASSERT_EQ(ip("link set " + link + " up"), 0);
+  const Ipv4Net mine = net("10.251.77.0/24");
+  const auto has_mine = [&](const std::vector<Ipv4Net>& routes) {
+    return std::any_of(routes.begin(), routes.end(), [&](const Ipv4Net& r) {
+      return r.address == mine.address && r.prefix == mine.prefix;
+    });
+  };
+  EXPECT_TRUE(has_mine(host_routes()));
+  EXPECT_TRUE(has_mine(host_routes("lo")));
+  EXPECT_FALSE(has_mine(host_routes(link)));
 }
 
 }  // namespace
