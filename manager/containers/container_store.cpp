@@ -129,14 +129,12 @@ Result<std::vector<ContainerRecord>> ContainerStore::list() {
   auto stmt = db_->prepare("SELECT record FROM containers ORDER BY created_ns, id");
   if (!stmt)
     return std::move(stmt).error();
+  auto rows = stmt->first_column_texts();
+  if (!rows)
+    return std::move(rows).error();
   std::vector<ContainerRecord> out;
-  while (true) {
-    auto row = stmt->step();
-    if (!row)
-      return std::move(row).error();
-    if (!*row)
-      break;
-    auto record = parse_row(stmt->column_text(0));
+  for (const auto& row : *rows) {
+    auto record = parse_row(row);
     if (!record)
       return std::move(record).error();
     out.push_back(std::move(*record));

@@ -109,21 +109,15 @@ Result<Network> NetworkStore::find(std::string_view id_or_name) {
   if (!stmt)
     return std::move(stmt).error();
   stmt->bind_all(static_cast<std::int64_t>(key.size()), key);
-  std::vector<std::string> rows;
-  while (true) {
-    auto row = stmt->step();
-    if (!row)
-      return std::move(row).error();
-    if (!*row)
-      break;
-    rows.push_back(stmt->column_text(0));
-  }
-  if (rows.size() != 1)
-    return rows.empty() ? Error::of(Errc::kNotFound, "network " + key + " not found")
-                        : Error::of(Errc::kInvalidArgument, "network " + key + " is ambiguous (" +
-                                                                std::to_string(rows.size()) +
-                                                                " matches found on name)");
-  return parse_row(rows.front());
+  auto rows = stmt->first_column_texts();
+  if (!rows)
+    return std::move(rows).error();
+  if (rows->size() != 1)
+    return rows->empty() ? Error::of(Errc::kNotFound, "network " + key + " not found")
+                         : Error::of(Errc::kInvalidArgument, "network " + key + " is ambiguous (" +
+                                                                 std::to_string(rows->size()) +
+                                                                 " matches found on name)");
+  return parse_row(rows->front());
 }
 
 Result<std::vector<Network>> NetworkStore::list() {
@@ -131,14 +125,12 @@ Result<std::vector<Network>> NetworkStore::list() {
   auto stmt = db_->prepare("SELECT record FROM networks ORDER BY created_ns, id");
   if (!stmt)
     return std::move(stmt).error();
+  auto rows = stmt->first_column_texts();
+  if (!rows)
+    return std::move(rows).error();
   std::vector<Network> out;
-  while (true) {
-    auto row = stmt->step();
-    if (!row)
-      return std::move(row).error();
-    if (!*row)
-      break;
-    auto network = parse_row(stmt->column_text(0));
+  for (const auto& row : *rows) {
+    auto network = parse_row(row);
     if (!network)
       return std::move(network).error();
     out.push_back(std::move(*network));

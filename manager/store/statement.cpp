@@ -118,6 +118,18 @@ Result<bool> Statement::step() {
   return error;
 }
 
+Result<std::vector<std::string>> Statement::first_column_texts() {
+  std::vector<std::string> texts;
+  for (;;) {
+    auto row = step();
+    if (!row)
+      return std::move(row).error();
+    if (!*row)
+      return texts;
+    texts.push_back(column_text(0));
+  }
+}
+
 Result<void> Statement::run() {
   for (;;) {
     auto row = step();

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "common/error.h"
 
@@ -53,6 +54,9 @@ class Statement {
   [[nodiscard]] Result<bool> step();
   // Steps to completion; for statements that return no rows (INSERT, UPDATE, DELETE, DDL).
   [[nodiscard]] Result<void> run();
+  // Steps to completion and returns every row's first column as text: the stores that keep each
+  // record as one JSON document read their rows this way.
+  [[nodiscard]] Result<std::vector<std::string>> first_column_texts();
   // Makes the statement ready to run again; bindings are kept until rebound.
   void reset() noexcept;
 
