@@ -142,6 +142,17 @@ class ServiceUnderTest {
     }
     return out;
   }
+  // The events once there are `count` of them (or 10 s passed): a record is saved before its
+  // event is published, so a poll of the record can see an exit before its "die" is out.
+  std::vector<std::string> actions_once(const std::string& id, std::size_t count) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    auto out = actions(id);
+    while (out.size() < count && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      out = actions(id);
+    }
+    return out;
+  }
 
  private:
   layers::TempDir temp_;
@@ -330,7 +341,7 @@ TEST_F(ContainerServiceTest, OnFailureRestartsUntilMaxRetriesThenStaysExited) {
     return r.state.status == Status::kExited && r.state.exit_code == 1;
   }));
   EXPECT_EQ(sut_->shims().launches(created.id), 3);
-  EXPECT_THAT(sut_->actions(created.id),
+  EXPECT_THAT(sut_->actions_once(created.id, 7),
               ElementsAre("create", "start", "die", "start", "die", "start", "die"));
 }
 
