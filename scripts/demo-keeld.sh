@@ -18,8 +18,16 @@ stop_keeld() {
     kill -TERM "$keeld_pid"
     wait "$keeld_pid" || true
   fi
-  # keeld keeps its default network's bridge for the next start; the demo's own goes with it.
+  # keeld keeps its default network's bridge and rules for the next start; the demo's own go
+  # with it (its rules carry the comment keel-net:<bridge>).
   ip link delete "$bridge" 2>/dev/null || true
+  for table in filter nat; do
+    iptables-save -t "$table" | grep -F -- "--comment \"keel-net:$bridge\"" | tr -d '"' |
+      sed 's/^-A /-D /' | while read -r rule; do
+        # shellcheck disable=SC2086 # the rule's words, as iptables-save wrote them
+        iptables -w -t "$table" $rule || true
+      done
+  done
   "$here/cni-chains.sh" remove-idle "$work/cni-chains.state" || true
   rm -rf "$work"
 }

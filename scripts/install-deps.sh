@@ -14,8 +14,9 @@ packages=(
   libacl1-dev liblz4-dev libxml2-dev libicu-dev nettle-dev liblzma-dev libbz2-dev zlib1g-dev
   # container images and test tools
   busybox-static docker-registry iproute2 util-linux procps strace jq
-  # container networks: the CNI plugins keeld runs (bridge, host-local, loopback, portmap,
-  # firewall, tuning) and the iptables they program; dnsname and the dnsmasq it runs per user
+  # container networks: the CNI plugins keeld runs (bridge, host-local, portmap, tuning; the
+  # podman peer runs firewall too) and iptables, which they and keeld's network rules use; dnsname
+  # and the dnsmasq it runs per user
   # network, so containers there resolve each other's names
   containernetworking-plugins iptables golang-github-containernetworking-plugin-dnsname
   dnsmasq-base

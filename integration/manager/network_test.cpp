@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "integration/fixtures/iptables.h"
 #include "integration/manager/grpc_client.h"
 #include "integration/manager/keeld_containers.h"
 #include "keel/v1/tasks.grpc.pb.h"
@@ -93,14 +94,30 @@ class NetworkLeaks : public ContainerNetwork {
  protected:
   void TearDown() override {
     if (::geteuid() == 0 && keeld_.running()) {
+      const auto bridges = user_network_bridges();
       remove_everything_and_expect_nothing_left();
       // A test that failed before its own network rm leaves nothing either.
       (void)keeld_.ctl({"network", "prune", "-f"});
       expect_no_network_leftovers();
+      // A network's own rules go with it.
+      for (const auto& bridge : bridges)
+        EXPECT_THAT(fixtures::iptables_rules_tagged("keel-net:" + bridge), ::testing::IsEmpty())
+            << "rules of removed network on " << bridge;
     }
     for (const pid_t pid : dnsmasq_under(keeld_.state()))
       ::kill(pid, SIGKILL);
     ContainerNetwork::TearDown();
+  }
+
+  // The bridges of keeld's user networks now.
+  std::vector<std::string> user_network_bridges() {
+    std::vector<std::string> bridges;
+    for (const auto& name : lines_of(keeld_.ctl_ok({"network", "ls", "--format", "{{.Name}}"})))
+      if (name != "bridge") {
+        const auto inspected = nlohmann::json::parse(keeld_.ctl_ok({"network", "inspect", name}));
+        bridges.push_back(inspected.at(0)["Options"].value("com.docker.network.bridge.name", ""));
+      }
+    return bridges;
   }
 
   // The PORTS column of `ps` for the container named `name`.
@@ -122,8 +139,14 @@ class NetworkLeaks : public ContainerNetwork {
     EXPECT_THAT(names_in(stdfs::path("/sys/class/net") / keeld_.bridge() / "brif"),
                 ::testing::IsEmpty())
         << "veths left on " << keeld_.bridge();
-    for (const auto& line : lines_of(host_output({"/usr/sbin/iptables-save"})))
-      EXPECT_THAT(line, Not(HasSubstr(subnet_prefix()))) << "iptables rule left";
+    // Of the default network only its own rules stay (keeld keeps them with its bridge); no
+    // container's.
+    const std::string kept = "--comment \"keel-net:" + keeld_.bridge() + "\"";
+    for (const auto& line : fixtures::iptables_rules()) {
+      if (!contains(line, kept)) {
+        EXPECT_THAT(line, Not(HasSubstr(subnet_prefix()))) << "iptables rule left";
+      }
+    }
     // host-local keeps one file per leased address, named by it.
     for (const auto& name : names_in(keeld_.root() / "networks" / "ipam" / "bridge"))
       EXPECT_FALSE(name.starts_with(subnet_prefix())) << "lease left: " << name;

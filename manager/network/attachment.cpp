@@ -45,10 +45,10 @@ nlohmann::json to_json(const Attachment& a) {
   nlohmann::json ports = nlohmann::json::array();
   for (const auto& port : a.ports)
     ports.push_back(to_json(port));
-  return {{"network", a.network}, {"networkID", a.network_id},
-          {"netns", a.netns},     {"ifname", a.ifname},
-          {"name", a.name},       {"aliases", a.aliases},
-          {"ports", ports},       {"result", a.result}};
+  return {
+      {"network", a.network}, {"networkID", a.network_id}, {"netns", a.netns}, {"ifname", a.ifname},
+      {"name", a.name},       {"aliases", a.aliases},      {"ports", ports},   {"result", a.result},
+      {"plugins", a.plugins}};
 }
 
 Result<Attachment> attachment_from_json(const nlohmann::json& json) {
@@ -72,6 +72,10 @@ Result<Attachment> attachment_from_json(const nlohmann::json& json) {
       a.ports.push_back(*parsed);
     }
   a.result = json.value("result", nlohmann::json());
+  if (auto it = json.find("plugins"); it != json.end() && it->is_array())
+    for (const auto& type : *it)
+      if (type.is_string())
+        a.plugins.push_back(type.get<std::string>());
   return a;
 }
 

@@ -23,6 +23,9 @@ struct Attachment {
   std::vector<std::string> aliases;
   std::vector<PortMapping> ports;  // host ports resolved (no 0 left)
   nlohmann::json result;           // the CNI ADD result
+  // The types of the plugins the ADD ran, in order, for a DEL of the same ones. Empty in a
+  // record from before keeld chose them per container: its DEL runs the whole list.
+  std::vector<std::string> plugins;
 
   // From the result: "172.30.0.5", 16, "172.30.0.1", "aa:bb:..." (empty when unknown).
   [[nodiscard]] std::string ip_address() const;

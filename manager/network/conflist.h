@@ -1,13 +1,17 @@
-// The CNI configuration list keeld generates for a network (written to --cni-conf-dir as
-// <name>.conflist, where operators can read what keeld runs): bridge (the network's Linux
-// bridge as gateway, masquerade unless internal) with host-local IPAM keeping its leases under
-// keeld's root, then portmap (published ports, SNAT so 127.0.0.1 works), firewall (forwarding
-// allowed for the container's address), tuning, and on user networks dnsname (containers
-// resolve each other's names and aliases through a dnsmasq on the bridge; docker's default
-// network resolves none).
+// The CNI configuration list keeld generates for a network: bridge (the network's Linux bridge
+// as gateway) with host-local IPAM keeping its leases under keeld's root, then portmap (published
+// ports, SNAT so 127.0.0.1 works), tuning (--mac-address), and on user networks dnsname
+// (containers resolve each other's names and aliases through a dnsmasq on the bridge; docker's
+// default network resolves none). Masquerade and forwarding are the network's own iptables rules
+// (host_rules.h), not a plugin's per container.
+//
+// The whole list goes to --cni-conf-dir as <name>.conflist, where operators read what keeld
+// runs; a container's ADD runs only what it needs (no portmap without published ports, no tuning
+// without a MAC address), and its DEL the same plugins, as its attachment records them.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -24,9 +28,22 @@ inline constexpr const char* kDnsDomain = "dns.keel";
   return !network.is_default();
 }
 
-// default_route: false for a second interface (network connect), whose network must not take
-// the route out that the container's first network already holds.
+// What one attachment needs of the list; all of it by default (the list written to disk).
+struct ChainNeeds {
+  // false for a second interface (network connect), whose network must not take the route out
+  // that the container's first network already holds.
+  bool default_route = true;
+  bool ports = true;  // portmap: the container publishes ports
+  bool mac = true;    // tuning: the container asks for a MAC address
+};
+
 [[nodiscard]] nlohmann::json make_conflist(const Network& network, const std::string& ipam_dir,
-                                           bool default_route = true);
+                                           const ChainNeeds& needs = {});
+
+// `list` with only the plugins of those types, in its order (a DEL of what an ADD ran).
+[[nodiscard]] nlohmann::json only_plugins(nlohmann::json list,
+                                          const std::vector<std::string>& types);
+// The types of a list's plugins, in order.
+[[nodiscard]] std::vector<std::string> plugin_types(const nlohmann::json& list);
 
 }  // namespace keel::manager::network

@@ -13,6 +13,7 @@
 #include "manager/network/conflist.h"
 #include "manager/network/dnsname.h"
 #include "manager/network/host_link.h"
+#include "manager/network/host_rules.h"
 #include "manager/network/ipv4_net.h"
 #include "manager/network/netns.h"
 
@@ -142,8 +143,11 @@ Result<std::unique_ptr<NetworkService>> NetworkService::open(const NetworkOption
   auto all = service->store_.list();
   if (!all)
     return std::move(all).error();
-  for (const auto& network : *all)
+  // Again at every start: a reboot or a flush of the host's rules took them.
+  for (const auto& network : *all) {
     KEEL_TRY(service->write_conflist(network));
+    KEEL_TRY(install_host_rules(network));
+  }
   return service;
 }
 
@@ -297,10 +301,14 @@ Result<Network> NetworkService::create(const CreateNetworkRequest& request) {
                   .created_ns = now_ns()};
   network.bridge = "br-" + network.id.substr(0, 12);  // docker's naming; 15 bytes, IFNAMSIZ-1
   KEEL_TRY(store_.insert(network));
-  if (auto written = write_conflist(network); !written) {
+  ScopeGuard undo_insert([&] {
     (void)store_.remove(network.id);
-    return std::move(written).error();
-  }
+    std::error_code ec;
+    std::filesystem::remove(conflist_path(network), ec);
+  });
+  KEEL_TRY(write_conflist(network));
+  KEEL_TRY(install_host_rules(network));
+  undo_insert.release();
   return network;
 }
 
@@ -331,6 +339,7 @@ Result<void> NetworkService::remove(std::string_view id_or_name) {
                                                       " has active endpoints (" + names + ")");
     }
   }
+  KEEL_TRY(remove_host_rules(*network));
   KEEL_TRY(store_.remove(network->id));
   // The bridge the bridge plugin made on the first ADD; its gateway address goes with it.
   if (auto deleted = delete_link(network->bridge); !deleted)
@@ -428,7 +437,9 @@ Result<Attachment> NetworkService::attach(const std::string& container_id,
                .args = cni_args(named ? endpoint.name : ""),
                .capability_args = capability_args(network->name, resolved, endpoint.aliases,
                                                   endpoint.ip, endpoint.mac)};
-  auto list = CniConfList::parse(make_conflist(*network, ipam_dir()));
+  const nlohmann::json chain = make_conflist(
+      *network, ipam_dir(), ChainNeeds{.ports = !resolved.empty(), .mac = !endpoint.mac.empty()});
+  auto list = CniConfList::parse(chain);
   if (!list)
     return std::move(list).error();
   auto result = list->add(cni_, call);
@@ -443,7 +454,8 @@ Result<Attachment> NetworkService::attach(const std::string& container_id,
                     .name = named ? endpoint.name : "",
                     .aliases = named ? endpoint.aliases : std::vector<std::string>{},
                     .ports = std::move(resolved),
-                    .result = result->raw};
+                    .result = result->raw,
+                    .plugins = plugin_types(chain)};
 }
 
 Result<Attachment> NetworkService::connect(const std::string& container_id,
@@ -459,7 +471,9 @@ Result<Attachment> NetworkService::connect(const std::string& container_id,
                .ifname = ifname,
                .args = cni_args(named ? endpoint.name : ""),
                .capability_args = capability_args(network->name, {}, endpoint.aliases)};
-  auto list = CniConfList::parse(make_conflist(*network, ipam_dir(), /*default_route=*/false));
+  const nlohmann::json chain = make_conflist(
+      *network, ipam_dir(), ChainNeeds{.default_route = false, .ports = false, .mac = false});
+  auto list = CniConfList::parse(chain);
   if (!list)
     return std::move(list).error();
   auto result = list->add(cni_, call);
@@ -473,7 +487,8 @@ Result<Attachment> NetworkService::connect(const std::string& container_id,
                     .name = named ? endpoint.name : "",
                     .aliases = named ? endpoint.aliases : std::vector<std::string>{},
                     .ports = {},
-                    .result = result->raw};
+                    .result = result->raw,
+                    .plugins = plugin_types(chain)};
 }
 
 Result<void> NetworkService::cni_del(const std::string& container_id,
@@ -484,7 +499,10 @@ Result<void> NetworkService::cni_del(const std::string& container_id,
       return {};  // removed with its plugins' state: nothing left to delete
     return std::move(network).error();
   }
-  auto list = CniConfList::parse(make_conflist(*network, ipam_dir()));
+  nlohmann::json chain = make_conflist(*network, ipam_dir());
+  if (!attachment.plugins.empty())
+    chain = only_plugins(std::move(chain), attachment.plugins);
+  auto list = CniConfList::parse(chain);
   if (!list)
     return std::move(list).error();
   CniCall call{

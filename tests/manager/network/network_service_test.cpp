@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "manager/network/host_link.h"
+#include "manager/network/host_rules.h"
 #include "manager/network/netns.h"
 
 namespace keel::manager::network {
@@ -46,9 +47,15 @@ class NetworkServiceTest : public ::testing::Test {
                                         *db_);
     ASSERT_TRUE(service) << service.error().message();
     service_ = std::move(*service);
+    auto network = service_->get("bridge");
+    ASSERT_TRUE(network) << network.error().message();
+    default_network_ = *network;
   }
 
   void TearDown() override {
+    // keeld keeps its default network's rules as it keeps its bridge; the test's go with it.
+    if (default_network_)
+      (void)remove_host_rules(*default_network_);
     service_.reset();
     db_.reset();
     if (!bridge_.empty())
@@ -71,6 +78,7 @@ class NetworkServiceTest : public ::testing::Test {
   std::string suffix_;
   std::string prefix_;
   std::optional<store::Database> db_;
+  std::optional<Network> default_network_;
   std::unique_ptr<NetworkService> service_;
 };
 
