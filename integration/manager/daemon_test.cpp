@@ -3,8 +3,10 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "integration/fixtures/iptables.h"
 #include "integration/manager/archives.h"
 #include "integration/manager/manager_test.h"
 
@@ -130,6 +132,10 @@ TEST_F(Daemon, RelativePathFlagsAreResolvedAgainstItsWorkingDirectory) {
   const auto stopped = relative.wait(std::chrono::seconds(15));
   EXPECT_EQ(stopped.exit_code, 0) << stopped;
   EXPECT_TRUE(fixtures::mounts_under(cwd).empty());
+  // Its default network's rules stay after it, as they do after any keeld; the test's go here.
+  fixtures::delete_iptables_rules_tagged("keel-net:" + keeld_.bridge() + "r");
+  EXPECT_THAT(fixtures::iptables_rules_tagged("keel-net:" + keeld_.bridge() + "r"),
+              ::testing::IsEmpty());
 }
 
 }  // namespace
