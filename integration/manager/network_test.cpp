@@ -595,6 +595,12 @@ TEST_F(NetworkLeaks, DisconnectingTheNetworkItWasCreatedOnLeavesItRunningWithLoo
   EXPECT_NE(no_container.exit_code, 0);
   EXPECT_THAT(no_container.err, HasSubstr("nosuchbox"));
 
+  // keeld killed and started again finds it as it was: no interface but lo, off the network.
+  keeld_.kill();
+  ASSERT_NO_FATAL_FAILURE(keeld_.start());
+  EXPECT_EQ(interfaces(), "lo\n");
+  EXPECT_EQ(inspect_json("lonely")["NetworkSettings"]["Networks"], nlohmann::json::object());
+
   // A restart leaves the network out; connect brings it back as one more interface.
   keeld_.ctl_ok({"restart", "-t", "0", "lonely"});
   EXPECT_EQ(interfaces(), "lo\n");
