@@ -150,7 +150,7 @@ NetworkViews network_views(const keel::v1::Container& container) {
       {"MacAddress", on_default ? settings.mac_address() : ""},
       {"Networks", json::object()},
   };
-  if (!network.starts_with("container:"))
+  if (!network.starts_with("container:") && !settings.network_disconnected())
     network_settings["Networks"][network] = endpoint;
   for (const auto& other : settings.connected())
     network_settings["Networks"][other.network()] = {

@@ -118,6 +118,12 @@ Row ps_row(const keel::v1::Container& container, bool no_trunc,
   std::string network = container.network_settings().network();
   if (network.empty())
     network = container.config().network().empty() ? "bridge" : container.config().network();
+  // docker lists the networks the container is on: without its first one, those connected.
+  if (container.network_settings().network_disconnected()) {
+    network.clear();
+    for (const auto& other : container.network_settings().connected())
+      network += (network.empty() ? "" : ",") + other.network();
+  }
   // docker shows the ports a running container holds; a stopped one holds none.
   std::string ports;
   if (container.state().status() == "running" || container.state().status() == "paused")

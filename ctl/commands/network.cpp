@@ -40,10 +40,11 @@ void create(Client& client, const CreateFlags& flags) {
 }
 
 void connect(Client& client, const std::string& network, const std::string& container,
-             const std::vector<std::string>& aliases) {
+             const std::vector<std::string>& aliases, const std::string& ip) {
   keel::v1::ConnectNetworkRequest request;
   request.set_network(network);
   request.set_container(container);
+  request.set_ip(ip);
   for (const auto& alias : aliases)
     request.add_aliases(alias);
   keel::v1::Empty empty;
@@ -51,10 +52,12 @@ void connect(Client& client, const std::string& network, const std::string& cont
   client.check(keel::v1::Networks::NewStub(client.channel())->Connect(&context, request, &empty));
 }
 
-void disconnect(Client& client, const std::string& network, const std::string& container) {
+void disconnect(Client& client, const std::string& network, const std::string& container,
+                bool force) {
   keel::v1::DisconnectNetworkRequest request;
   request.set_network(network);
   request.set_container(container);
+  request.set_force(force);
   keel::v1::Empty empty;
   grpc::ClientContext context;
   client.check(
@@ -221,10 +224,13 @@ void add_network(CLI::App& parent, Client& client, bool /*grouped*/) {
   auto connect_container = std::make_shared<std::string>();
   auto aliases = std::make_shared<std::vector<std::string>>();
   connect_cmd->add_option("--alias", *aliases, "Add network-scoped alias for the container");
+  auto connect_ip = std::make_shared<std::string>();
+  connect_cmd->add_option("--ip", *connect_ip, "IPv4 address (e.g., \"172.30.100.104\")");
   connect_cmd->add_option("network", *connect_network, "NETWORK")->required();
   connect_cmd->add_option("container", *connect_container, "CONTAINER")->required();
-  connect_cmd->callback(
-      [=, &client] { connect(client, *connect_network, *connect_container, *aliases); });
+  connect_cmd->callback([=, &client] {
+    connect(client, *connect_network, *connect_container, *aliases, *connect_ip);
+  });
 
   auto* disconnect_cmd =
       group->add_subcommand("disconnect", "Disconnect a container from a network");
@@ -235,8 +241,9 @@ void add_network(CLI::App& parent, Client& client, bool /*grouped*/) {
                            "Force the container to disconnect from a network");
   disconnect_cmd->add_option("network", *disconnect_network, "NETWORK")->required();
   disconnect_cmd->add_option("container", *disconnect_container, "CONTAINER")->required();
-  disconnect_cmd->callback(
-      [=, &client] { disconnect(client, *disconnect_network, *disconnect_container); });
+  disconnect_cmd->callback([=, &client] {
+    disconnect(client, *disconnect_network, *disconnect_container, *force_disconnect);
+  });
 }
 
 }  // namespace keel::ctl

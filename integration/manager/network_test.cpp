@@ -8,6 +8,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <sstream>
+
 #include "integration/fixtures/iptables.h"
 #include "integration/manager/grpc_client.h"
 #include "integration/manager/keeld_containers.h"
@@ -543,14 +545,144 @@ TEST_F(NetworkLeaks, DnsFlagsAndAddHostLandInResolvConfAndHosts) {
   keeld_.ctl_ok({"rm", "-f", "shown"});
 }
 
-TEST_F(NetworkLeaks, DnsOnAUserNetworkReplacesItsServer) {
+// docker keeps its embedded DNS and forwards other names to --dns's servers; here the network's
+// dnsmasq stays the first nameserver and --dns's come after it.
+TEST_F(NetworkLeaks, DnsOnAUserNetworkComesAfterItsServerSoNamesStillResolve) {
   keeld_.ctl_ok({"network", "create", "--subnet", "10.199.81.0/24", "dnsnet"});
-  const RunResult result = keeld_.ctl({"run", "--rm", "--network", "dnsnet", "--dns", "10.0.0.53",
-                                       "busybox", "cat", "/etc/resolv.conf"});
+  run_detached(with({"--name", "server", "--network", "dnsnet"}, httpd("still-by-name")));
+  const RunResult result =
+      keeld_.ctl({"run", "--rm", "--network", "dnsnet", "--dns", "127.0.0.77", "busybox", "sh",
+                  "-c", "cat /etc/resolv.conf; " + fetch_loop("server")});
   EXPECT_EQ(result.exit_code, 0) << result << "\nkeeld log:\n" << keeld_.log();
-  EXPECT_THAT(result.out, HasSubstr("nameserver 10.0.0.53\n"));
-  EXPECT_THAT(result.out, Not(HasSubstr("nameserver 10.199.81.1")));
+  EXPECT_THAT(result.out, HasSubstr("nameserver 10.199.81.1\nnameserver 127.0.0.77\n"));
+  EXPECT_THAT(result.out, HasSubstr("still-by-name\n"));
+  keeld_.ctl_ok({"rm", "-f", "server"});
   EXPECT_EQ(keeld_.ctl_ok({"network", "rm", "dnsnet"}), "dnsnet\n");
+}
+
+TEST_F(NetworkLeaks, ADefaultBridgeContainerConnectedToAUserNetworkResolvesItsNames) {
+  keeld_.ctl_ok({"network", "create", "--subnet", "10.199.84.0/24", "joined"});
+  run_detached(with({"--name", "web", "--network", "joined"}, httpd("joined-web")));
+  run_detached({"--name", "client", "busybox", "sleep", "300"});
+  const auto file = [&](const std::string& path) {
+    return keeld_.ctl_ok({"exec", "client", "cat", path});
+  };
+  const std::string resolv_before = file("/etc/resolv.conf");
+  EXPECT_THAT(resolv_before, Not(HasSubstr("nameserver 10.199.84.1")));
+
+  keeld_.ctl_ok({"network", "connect", "joined", "client"});
+  EXPECT_THAT(file("/etc/resolv.conf"), ::testing::StartsWith("nameserver 10.199.84.1\n"));
+  const std::string ip =
+      inspect_json("client")["NetworkSettings"]["Networks"]["joined"]["IPAddress"];
+  ASSERT_TRUE(ip.starts_with("10.199.84.")) << ip;
+  EXPECT_THAT(file("/etc/hosts"), HasSubstr(ip + "\t"));
+  const RunResult by_name = keeld_.ctl({"exec", "client", "sh", "-c", fetch_loop("web")});
+  EXPECT_EQ(by_name.exit_code, 0) << by_name << "\nkeeld log:\n" << keeld_.log();
+  EXPECT_EQ(by_name.out, "joined-web\n");
+
+  // Leaving the network gives the files back as they were.
+  keeld_.ctl_ok({"network", "disconnect", "joined", "client"});
+  EXPECT_EQ(file("/etc/resolv.conf"), resolv_before);
+  EXPECT_THAT(file("/etc/hosts"), Not(HasSubstr(ip + "\t")));
+
+  keeld_.ctl_ok({"rm", "-f", "client", "web"});
+  EXPECT_EQ(keeld_.ctl_ok({"network", "rm", "joined"}), "joined\n");
+}
+
+TEST_F(NetworkLeaks, DisconnectingTheNetworkItWasCreatedOnLeavesItRunningWithLoopbackOnly) {
+  const int port = free_port();
+  const std::string publish = "127.0.0.1:" + std::to_string(port) + ":80";
+  run_detached(with({"--name", "lonely", "-p", publish}, httpd("lonely")));
+  const auto interfaces = [&] { return keeld_.ctl_ok({"exec", "lonely", "ls", "/sys/class/net"}); };
+  EXPECT_TRUE(
+      wait_until([&] { return contains(http_get(port, "/index.html"), "lonely"); }, seconds(15)));
+  EXPECT_EQ(interfaces(), "eth0\nlo\n");
+
+  keeld_.ctl_ok({"network", "disconnect", "bridge", "lonely"});
+  EXPECT_EQ(interfaces(), "lo\n");
+  EXPECT_EQ(inspect("lonely", "{{.State.Status}}"), "running");
+  EXPECT_EQ(inspect_json("lonely")["NetworkSettings"]["Networks"], nlohmann::json::object());
+  EXPECT_EQ(http_get(port, "/index.html"), "");
+  // Its host port is free for another container.
+  run_detached(with({"--name", "taker", "-p", publish}, httpd("taker")));
+  EXPECT_TRUE(
+      wait_until([&] { return contains(http_get(port, "/index.html"), "taker"); }, seconds(15)));
+
+  const RunResult again = keeld_.ctl({"network", "disconnect", "bridge", "lonely"});
+  EXPECT_NE(again.exit_code, 0);
+  EXPECT_THAT(again.err, HasSubstr("is not connected to network bridge"));
+  const RunResult unknown = keeld_.ctl({"network", "disconnect", "nosuchnet", "lonely"});
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_EQ(lines_of(unknown.err).size(), 1U) << unknown.err;
+  const RunResult no_container = keeld_.ctl({"network", "disconnect", "bridge", "nosuchbox"});
+  EXPECT_NE(no_container.exit_code, 0);
+  EXPECT_THAT(no_container.err, HasSubstr("nosuchbox"));
+
+  // keeld killed and started again finds it as it was: no interface but lo, off the network.
+  keeld_.kill();
+  ASSERT_NO_FATAL_FAILURE(keeld_.start());
+  EXPECT_EQ(interfaces(), "lo\n");
+  EXPECT_EQ(inspect_json("lonely")["NetworkSettings"]["Networks"], nlohmann::json::object());
+
+  // A restart leaves the network out; connect brings it back as one more interface.
+  keeld_.ctl_ok({"restart", "-t", "0", "lonely"});
+  EXPECT_EQ(interfaces(), "lo\n");
+  keeld_.ctl_ok({"network", "connect", "bridge", "lonely"});
+  EXPECT_EQ(interfaces(), "eth1\nlo\n");
+  EXPECT_THAT(keeld_.ctl_ok({"exec", "lonely", "ip", "-4", "-o", "addr", "show", "eth1"}),
+              HasSubstr("inet " + subnet_prefix()));
+  keeld_.ctl_ok({"rm", "-f", "lonely", "taker"});
+}
+
+TEST_F(NetworkLeaks, ForcedDisconnectOfAStoppedContainerLeavesTheNetworkOutOfItsStart) {
+  keeld_.ctl_ok({"network", "create", "--subnet", "10.199.85.0/24", "spare"});
+  keeld_.ctl_ok({"create", "--name", "idle", "busybox", "sleep", "300"});
+  keeld_.ctl_ok({"network", "connect", "spare", "idle"});
+  EXPECT_TRUE(inspect_json("idle")["NetworkSettings"]["Networks"].contains("spare"));
+  const RunResult in_use = keeld_.ctl({"network", "rm", "spare"});
+  EXPECT_THAT(in_use.err, HasSubstr("has active endpoints"));
+
+  keeld_.ctl_ok({"network", "disconnect", "-f", "spare", "idle"});
+  keeld_.ctl_ok({"network", "disconnect", "--force", "bridge", "idle"});
+  EXPECT_EQ(inspect_json("idle")["NetworkSettings"]["Networks"], nlohmann::json::object());
+  EXPECT_EQ(keeld_.ctl_ok({"network", "rm", "spare"}), "spare\n");
+
+  keeld_.ctl_ok({"start", "idle"});
+  EXPECT_EQ(keeld_.ctl_ok({"exec", "idle", "ls", "/sys/class/net"}), "lo\n");
+  keeld_.ctl_ok({"rm", "-f", "idle"});
+}
+
+TEST_F(NetworkLeaks, NetworkEventsForCreateConnectDisconnectAndDestroy) {
+  const std::string since = unix_now();
+  const std::string network_id =
+      trimmed(keeld_.ctl_ok({"network", "create", "--subnet", "10.199.86.0/24", "watched"}));
+  const std::string container_id = run_detached({"--name", "evbox", "busybox", "sleep", "300"});
+  keeld_.ctl_ok({"network", "connect", "watched", "evbox"});
+  keeld_.ctl_ok({"network", "disconnect", "watched", "evbox"});
+  keeld_.ctl_ok({"network", "rm", "watched"});
+  const auto lines =
+      lines_of(keeld_.ctl_ok({"events", "--since", since, "--until", "0s", "--filter",
+                              "type=network", "--filter", "network=watched"}));
+  std::vector<std::string> actions;
+  for (const auto& line : lines) {
+    std::istringstream fields(line);
+    std::string time, type, action, id;
+    fields >> time >> type >> action >> id;
+    EXPECT_EQ(type, "network") << line;
+    EXPECT_EQ(id, network_id) << line;
+    EXPECT_THAT(line, HasSubstr("name=watched")) << line;
+    EXPECT_THAT(line, HasSubstr("type=bridge")) << line;
+    if (action == "connect" || action == "disconnect") {
+      EXPECT_THAT(line, HasSubstr("container=" + container_id)) << line;
+    }
+    actions.push_back(action);
+  }
+  EXPECT_THAT(actions, ::testing::ElementsAre("create", "connect", "disconnect", "destroy"));
+  // The default network's connect at start is there too, with type=network alone.
+  EXPECT_THAT(keeld_.ctl_ok({"events", "--since", since, "--until", "0s", "--filter",
+                             "type=network", "--filter", "event=connect"}),
+              HasSubstr("container=" + container_id + ", name=bridge, type=bridge"));
+  keeld_.ctl_ok({"rm", "-f", "evbox"});
 }
 
 TEST_F(NetworkLeaks, IpAndMacAddressOnAUserNetwork) {
@@ -582,6 +714,36 @@ TEST_F(NetworkLeaks, IpAndMacAddressOnAUserNetwork) {
   EXPECT_THAT(outside.err, HasSubstr("does not belong to the subnet 10.199.82.0/24"));
   keeld_.ctl_ok({"rm", "-f", "pinned"});
   EXPECT_EQ(keeld_.ctl_ok({"network", "rm", "fixed"}), "fixed\n");
+}
+
+TEST_F(NetworkLeaks, ConnectWithIpGivesThatAddressOnTheUserNetwork) {
+  keeld_.ctl_ok({"network", "create", "--subnet", "10.199.87.0/24", "pinnednet"});
+  run_detached({"--name", "joiner", "busybox", "sleep", "300"});
+  run_detached({"--name", "member", "--network", "pinnednet", "busybox", "sleep", "300"});
+  const RunResult on_default =
+      keeld_.ctl({"network", "connect", "--ip", subnet_prefix() + "9", "bridge", "member"});
+  EXPECT_NE(on_default.exit_code, 0);
+  EXPECT_THAT(on_default.err, HasSubstr("user specified IP address is supported on user defined "
+                                        "networks only"));
+  EXPECT_EQ(keeld_.ctl_ok({"exec", "member", "ls", "/sys/class/net"}), "eth0\nlo\n");
+  const RunResult outside =
+      keeld_.ctl({"network", "connect", "--ip", "10.199.88.9", "pinnednet", "joiner"});
+  EXPECT_NE(outside.exit_code, 0);
+  EXPECT_THAT(outside.err, HasSubstr("does not belong to the subnet 10.199.87.0/24"));
+  EXPECT_EQ(keeld_.ctl_ok({"exec", "joiner", "ls", "/sys/class/net"}), "eth0\nlo\n");
+
+  keeld_.ctl_ok({"network", "connect", "--ip", "10.199.87.77", "pinnednet", "joiner"});
+  const auto address = [&] {
+    return keeld_.ctl_ok({"exec", "joiner", "ip", "-4", "-o", "addr", "show", "eth1"});
+  };
+  EXPECT_THAT(address(), HasSubstr("inet 10.199.87.77/24"));
+  EXPECT_EQ(inspect_json("joiner")["NetworkSettings"]["Networks"]["pinnednet"]["IPAddress"],
+            "10.199.87.77");
+  // Kept across a restart.
+  keeld_.ctl_ok({"restart", "-t", "0", "joiner"});
+  EXPECT_THAT(address(), HasSubstr("inet 10.199.87.77/24"));
+  keeld_.ctl_ok({"rm", "-f", "joiner", "member"});
+  EXPECT_EQ(keeld_.ctl_ok({"network", "rm", "pinnednet"}), "pinnednet\n");
 }
 
 TEST_F(NetworkLeaks, MacAddressOnTheDefaultBridge) {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -11,6 +12,8 @@
 #include "manager/network/etc_files.h"
 #include "manager/network/ipv4_net.h"
 #include "manager/network/mac_address.h"
+#include "manager/network/netns.h"
+#include "manager/network/network_events.h"
 
 namespace keel::manager::containers {
 namespace {
@@ -98,7 +101,30 @@ Result<std::vector<network::HostEntry>> extra_hosts(const ServiceState& state,
   return entries;
 }
 
-Result<void> write_etc(const ServiceState& state, const ContainerRecord& record) {
+// The DNS servers of the container's networks that resolve names (their dnsmasq, on each
+// gateway), its --network's first, then those joined with network connect, as docker's embedded
+// server answers for every network of the container. Each dnsmasq knows its own network's names
+// only, and resolvers stop at the first answer, so names of a later network resolve only where
+// the earlier ones have no such name; glibc reads the first three nameservers.
+std::vector<std::string> network_dns_servers(const ContainerRecord& record) {
+  std::vector<std::string> servers;
+  const auto add = [&](const network::Attachment& a) {
+    if (!a.name.empty() && !a.gateway().empty())
+      servers.push_back(a.gateway());
+  };
+  if (record.attachment)
+    add(*record.attachment);
+  for (const auto& a : record.connected_attachments)
+    add(a);
+  return servers;
+}
+
+// How write_etc reaches the files: a new file renamed over the old one before the task is
+// created, the same file rewritten once a running container has it bind-mounted.
+enum class EtcWrite { kReplace, kInPlace };
+
+Result<void> write_etc(const ServiceState& state, const ContainerRecord& record,
+                       EtcWrite how = EtcWrite::kReplace) {
   const std::string dir = state.dir_of(record.id);
   auto host_resolv = fs::read_file("/etc/resolv.conf");
   const std::string resolv = host_resolv ? *host_resolv : std::string();
@@ -119,21 +145,22 @@ Result<void> write_etc(const ServiceState& state, const ContainerRecord& record)
                                    network::apply_dns_overrides(resolv, record.dns), 0644));
     return {};
   }
+  // The container's names on each of its addresses, as docker adds a line for each network.
+  std::vector<std::string> names = {record.hostname};
+  if (record.name != record.hostname)
+    names.push_back(record.name);
   std::vector<network::HostEntry> entries;
-  if (record.attachment && !record.attachment->ip_address().empty()) {
-    std::vector<std::string> names = {record.hostname};
-    if (record.name != record.hostname)
-      names.push_back(record.name);
+  if (record.attachment && !record.attachment->ip_address().empty())
     entries.push_back({record.attachment->ip_address(), names});
-  }
+  for (const auto& a : record.connected_attachments)
+    if (!a.ip_address().empty())
+      entries.push_back({a.ip_address(), names});
   entries.insert(entries.end(), extra->begin(), extra->end());
-  // On a network that resolves names its dnsmasq (on the gateway) answers first.
-  const auto& a = record.attachment;
-  const bool named = a && !a->name.empty() && !a->gateway().empty();
-  const std::string base = named ? network::network_resolv_conf(resolv, a->gateway())
-                                 : network::container_resolv_conf(resolv);
-  return network::write_etc_files(dir, record.hostname, entries,
-                                  network::apply_dns_overrides(base, record.dns));
+  const std::string resolv_conf =
+      network::resolv_conf_for(resolv, network_dns_servers(record), record.dns);
+  if (how == EtcWrite::kInPlace)
+    return network::rewrite_etc_files(dir, entries, resolv_conf);
+  return network::write_etc_files(dir, record.hostname, entries, resolv_conf);
 }
 
 // docker's refusal of --ip outside a user network.
@@ -210,8 +237,8 @@ Error aliases_need_user_network() {
 }
 
 network::Endpoint endpoint_of(const ContainerRecord& record,
-                              const std::vector<std::string>& aliases) {
-  return {.name = record.name, .aliases = aliases, .ip = "", .mac = ""};
+                              const std::vector<std::string>& aliases, const std::string& ip = "") {
+  return {.name = record.name, .aliases = aliases, .ip = ip, .mac = ""};
 }
 
 // The first of eth1, eth2, ... no attachment of the container uses.
@@ -226,12 +253,30 @@ std::string free_ifname(const ContainerRecord& record) {
   }
 }
 
+// The attachment of a container whose --network was disconnected: its namespace only, with lo.
+network::Attachment bare_namespace(std::string netns) {
+  network::Attachment a;
+  a.netns = std::move(netns);
+  a.ifname.clear();
+  return a;
+}
+
+bool is_bare(const network::Attachment& a) {
+  return a.network_id.empty();
+}
+
+void publish_attachment_event(ServiceState& state, const ContainerRecord& record,
+                              const network::Attachment& a, const std::string& action) {
+  if (!is_bare(a))
+    network::publish_network_event(state.bus, action, a.network_id, a.network, record.id);
+}
+
 // Each network connect'ed network wired again into the new namespace. Mutex held.
 Result<void> attach_connected(ServiceState& state, ContainerRecord& record) {
   for (const auto& connection : record.connected) {
-    auto attachment = state.options.networks->connect(record.id, connection.network,
-                                                      record.attachment->netns, free_ifname(record),
-                                                      endpoint_of(record, connection.aliases));
+    auto attachment = state.options.networks->connect(
+        record.id, connection.network, record.attachment->netns, free_ifname(record),
+        endpoint_of(record, connection.aliases, connection.ip));
     if (!attachment)
       return std::move(attachment).error();
     record.connected_attachments.push_back(std::move(*attachment));
@@ -239,11 +284,42 @@ Result<void> attach_connected(ServiceState& state, ContainerRecord& record) {
   return {};
 }
 
+// The namespace of a container without its --network (network disconnect): made bare, lo up.
+Result<network::Attachment> make_bare_namespace(ServiceState& state,
+                                                const ContainerRecord& record) {
+  const std::string path = state.options.networks->netns_path(record.id);
+  auto ns = network::NetNs::create(path);
+  if (!ns)
+    return std::move(ns).error();
+  ns->release();
+  return bare_namespace(path);
+}
+
+// CNI DEL of one interface of a running container. With --force a failure is logged and the
+// interface forgotten anyway (docker's disconnect -f); without, it is the error.
+Result<void> remove_interface(ServiceState& state, const ContainerRecord& record,
+                              const network::Attachment& attachment, bool force) {
+  auto done = state.options.networks->disconnect(record.id, attachment);
+  if (done || !force)
+    return done;
+  spdlog::warn("container {}: {} (forgotten: --force)", record.id, done.error().message());
+  return {};
+}
+
+// The hosts and resolv.conf of a container whose networks changed while it runs. The change is
+// made already, so a failure here is logged rather than undoing it.
+void rewrite_etc(const ServiceState& state, const ContainerRecord& record) {
+  if (auto written = write_etc(state, record, EtcWrite::kInPlace); !written)
+    spdlog::warn("container {}: rewriting its hosts and resolv.conf: {}", record.id,
+                 written.error().message());
+}
+
 }  // namespace
 
 Result<void> prepare_network(ServiceState& state, const ImageConfig& image, const RunOptions& run,
                              ContainerRecord& record, SpecContext& context) {
   record.ports.clear();
+  record.network_disconnected = false;
   KEEL_TRY(take_endpoint_flags(run, record));
   switch (run.network) {
     case NetworkMode::kNone:
@@ -312,14 +388,21 @@ Result<void> attach_network(ServiceState& state, ContainerRecord& record) {
                      "network " + record.network_mode + ": keeld runs without networks");
   if (record.attachment)
     detach_network(state, record);  // left by a start that did not finish
-  network::Endpoint endpoint = endpoint_of(record, record.network_aliases);
-  endpoint.ip = record.ip;
-  endpoint.mac = record.mac_address;
-  auto attachment =
-      state.options.networks->attach(record.id, record.network_mode, record.ports, endpoint);
-  if (!attachment)
-    return std::move(attachment).error();
-  record.attachment = std::move(*attachment);
+  if (record.network_disconnected) {
+    auto bare = make_bare_namespace(state, record);
+    if (!bare)
+      return std::move(bare).error();
+    record.attachment = std::move(*bare);
+  } else {
+    network::Endpoint endpoint = endpoint_of(record, record.network_aliases);
+    endpoint.ip = record.ip;
+    endpoint.mac = record.mac_address;
+    auto attachment =
+        state.options.networks->attach(record.id, record.network_mode, record.ports, endpoint);
+    if (!attachment)
+      return std::move(attachment).error();
+    record.attachment = std::move(*attachment);
+  }
   if (auto connected = attach_connected(state, record); !connected) {
     detach_network(state, record);
     return connected;
@@ -333,6 +416,9 @@ Result<void> attach_network(ServiceState& state, ContainerRecord& record) {
     (void)state.save(record);
     return written;
   }
+  publish_attachment_event(state, record, *record.attachment, "connect");
+  for (const auto& a : record.connected_attachments)
+    publish_attachment_event(state, record, a, "connect");
   return {};
 }
 
@@ -340,23 +426,30 @@ void detach_network(ServiceState& state, ContainerRecord& record) {
   // The connected interfaces first: they live in the namespace the first network's detach
   // removes.
   for (auto it = record.connected_attachments.rbegin(); it != record.connected_attachments.rend();
-       ++it)
-    if (state.options.networks != nullptr)
-      if (auto done = state.options.networks->disconnect(record.id, *it); !done)
-        spdlog::warn("container {}: {}", record.id, done.error().message());
+       ++it) {
+    if (state.options.networks == nullptr)
+      continue;
+    if (auto done = state.options.networks->disconnect(record.id, *it); !done)
+      spdlog::warn("container {}: {}", record.id, done.error().message());
+    publish_attachment_event(state, record, *it, "disconnect");
+  }
   record.connected_attachments.clear();
   if (!record.attachment)
     return;
-  if (state.options.networks != nullptr) {
+  if (is_bare(*record.attachment)) {
+    if (auto removed = network::NetNs::remove(record.attachment->netns); !removed)
+      spdlog::warn("container {}: {}", record.id, removed.error().message());
+  } else if (state.options.networks != nullptr) {
     if (auto done = state.options.networks->detach(record.id, *record.attachment); !done)
       spdlog::warn("container {}: {}", record.id, done.error().message());
+    publish_attachment_event(state, record, *record.attachment, "disconnect");
   }
   record.attachment.reset();
 }
 
 Result<void> connect_network(ServiceState& state, ContainerRecord& record,
                              const std::string& network_name,
-                             const std::vector<std::string>& aliases) {
+                             const std::vector<std::string>& aliases, const std::string& ip_text) {
   if (state.options.networks == nullptr)
     return Error::of(Errc::kFailedPrecondition,
                      "network " + network_name + ": keeld runs without networks");
@@ -368,7 +461,7 @@ Result<void> connect_network(ServiceState& state, ContainerRecord& record,
   if (!found)
     return std::move(found).error();
   const bool already =
-      record.network_mode == found->name ||
+      (record.network_mode == found->name && !record.network_disconnected) ||
       std::any_of(record.connected.begin(), record.connected.end(),
                   [&](const auto& connection) { return connection.network == found->name; });
   if (already)
@@ -378,52 +471,80 @@ Result<void> connect_network(ServiceState& state, ContainerRecord& record,
     return aliases_need_user_network();
   for (const auto& alias : aliases)
     KEEL_TRY(network::validate_alias(alias));
+  std::string ip;
+  if (!ip_text.empty()) {
+    if (found->is_default())
+      return ip_needs_user_network();
+    auto checked = checked_ip(*found, ip_text);
+    if (!checked)
+      return std::move(checked).error();
+    ip = std::move(*checked);
+  }
   // A stopped container only records it; its next start attaches it with the rest.
   if (record.attachment) {
     auto attachment =
         state.options.networks->connect(record.id, found->name, record.attachment->netns,
-                                        free_ifname(record), endpoint_of(record, aliases));
+                                        free_ifname(record), endpoint_of(record, aliases, ip));
     if (!attachment)
       return std::move(attachment).error();
     record.connected_attachments.push_back(std::move(*attachment));
   }
-  record.connected.push_back({.network = found->name, .aliases = aliases});
+  record.connected.push_back({.network = found->name, .aliases = aliases, .ip = ip});
   if (auto saved = state.save(record); !saved) {
-    if (record.attachment)
+    if (record.attachment) {
       (void)state.options.networks->disconnect(record.id, record.connected_attachments.back());
-    record.connected_attachments.pop_back();
+      record.connected_attachments.pop_back();
+    }
     record.connected.pop_back();
     return saved;
+  }
+  if (record.attachment) {
+    publish_attachment_event(state, record, record.connected_attachments.back(), "connect");
+    rewrite_etc(state, record);
   }
   return {};
 }
 
 Result<void> disconnect_network(ServiceState& state, ContainerRecord& record,
-                                const std::string& network_name) {
+                                const std::string& network_name, bool force) {
   if (state.options.networks == nullptr)
     return Error::of(Errc::kFailedPrecondition,
                      "network " + network_name + ": keeld runs without networks");
   auto found = state.options.networks->get(network_name);
   if (!found)
     return std::move(found).error();
-  if (record.network_mode == found->name)
-    return Error::of(Errc::kFailedPrecondition,
-                     "container " + record.name + " was created on network " + found->name +
-                         ": only networks joined with network connect can be disconnected");
-  auto connection = std::find_if(record.connected.begin(), record.connected.end(),
-                                 [&](const auto& c) { return c.network == found->name; });
-  if (connection == record.connected.end())
-    return Error::of(Errc::kNotFound,
-                     "container " + record.name + " is not connected to network " + found->name);
-  auto attachment =
-      std::find_if(record.connected_attachments.begin(), record.connected_attachments.end(),
-                   [&](const auto& a) { return a.network_id == found->id; });
-  if (attachment != record.connected_attachments.end()) {
-    KEEL_TRY(state.options.networks->disconnect(record.id, *attachment));
-    record.connected_attachments.erase(attachment);
+  std::optional<network::Attachment> removed;
+  if (record.network_mode == found->name && !record.network_disconnected) {
+    // Its --network: the interface goes, the namespace stays (the container runs in it) and
+    // is removed at exit as usual; later starts make it without that network.
+    if (record.attachment) {
+      KEEL_TRY(remove_interface(state, record, *record.attachment, force));
+      removed = std::move(*record.attachment);
+      record.attachment = bare_namespace(removed->netns);
+    }
+    record.network_disconnected = true;
+  } else {
+    auto connection = std::find_if(record.connected.begin(), record.connected.end(),
+                                   [&](const auto& c) { return c.network == found->name; });
+    if (connection == record.connected.end())
+      return Error::of(Errc::kNotFound,
+                       "container " + record.name + " is not connected to network " + found->name);
+    auto attachment =
+        std::find_if(record.connected_attachments.begin(), record.connected_attachments.end(),
+                     [&](const auto& a) { return a.network_id == found->id; });
+    if (attachment != record.connected_attachments.end()) {
+      KEEL_TRY(remove_interface(state, record, *attachment, force));
+      removed = std::move(*attachment);
+      record.connected_attachments.erase(attachment);
+    }
+    record.connected.erase(connection);
   }
-  record.connected.erase(connection);
-  return state.save(record);
+  KEEL_TRY(state.save(record));
+  if (removed) {
+    publish_attachment_event(state, record, *removed, "disconnect");
+    rewrite_etc(state, record);
+  }
+  return {};
 }
 
 }  // namespace keel::manager::containers

@@ -23,23 +23,30 @@ namespace keel::manager::containers {
 
 // Before the task is created: the namespace made and wired (CNI ADD), the record saved with the
 // attachment so a crash after this point can still undo it, hosts rewritten with the address.
-// Does nothing for none, host and container: modes. Mutex held.
+// Does nothing for none, host and container: modes. A network `connect` event for each network
+// joined, as docker publishes at start. Mutex held.
 [[nodiscard]] Result<void> attach_network(ServiceState& state, ContainerRecord& record);
 
 // After the task exited, at rm, or at recovery for a container found dead: CNI DEL, the
 // namespace unmounted, ports released, the attachment dropped from the record (not saved here).
-// Failures are logged; teardown goes on. Mutex held.
+// Failures are logged; teardown goes on. A network `disconnect` event for each. Mutex held.
 void detach_network(ServiceState& state, ContainerRecord& record);
 
 // docker network connect: the network recorded for every start and, while the container runs,
-// wired now as one more interface (eth1, ...). kAlreadyExists when it is on it already. Saved.
+// wired now as one more interface (eth1, ...), its hosts and resolv.conf rewritten (the
+// network's DNS server among its nameservers). `ip` (--ip) is the address asked there, on a user
+// network only. kAlreadyExists when it is on it already. Saved.
 // Mutex held.
 [[nodiscard]] Result<void> connect_network(ServiceState& state, ContainerRecord& record,
                                            const std::string& network,
-                                           const std::vector<std::string>& aliases);
-// docker network disconnect of a network joined by connect: its interface deleted, the network
-// forgotten. kNotFound when the container is not on it. Saved. Mutex held.
+                                           const std::vector<std::string>& aliases,
+                                           const std::string& ip = "");
+// docker network disconnect: of a network joined by connect, or of the container's --network
+// (the container keeps its namespace, with lo and any connected network, and later starts leave
+// that network out). A running container loses the interface (CNI DEL; with `force` a failing
+// DEL is logged and the interface forgotten all the same); a stopped one only its configuration.
+// hosts and resolv.conf follow. kNotFound when the container is not on it. Saved. Mutex held.
 [[nodiscard]] Result<void> disconnect_network(ServiceState& state, ContainerRecord& record,
-                                              const std::string& network);
+                                              const std::string& network, bool force = false);
 
 }  // namespace keel::manager::containers

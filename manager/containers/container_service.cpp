@@ -346,7 +346,8 @@ std::vector<std::string> ContainerService::network_users(const network::Network&
     const bool connected =
         std::any_of(record.connected.begin(), record.connected.end(),
                     [&](const auto& connection) { return connection.network == network.name; });
-    if (connected || record.network_mode == network.name ||
+    const bool on_its_network = record.network_mode == network.name && !record.network_disconnected;
+    if (connected || on_its_network ||
         (record.attachment && record.attachment->network_id == network.id))
       names.push_back(record.name);
   }
@@ -355,28 +356,27 @@ std::vector<std::string> ContainerService::network_users(const network::Network&
 
 Result<ContainerRecord> ContainerService::connect(std::string_view id_or_name,
                                                   const std::string& network,
-                                                  const std::vector<std::string>& aliases) {
+                                                  const std::vector<std::string>& aliases,
+                                                  const std::string& ip) {
   auto& state = impl_->state;
   std::unique_lock lock(state.mutex);
   std::optional<ContainerOp> op;
   auto record = find_and_claim(state, id_or_name, lock, op);
   if (!record)
     return std::move(record).error();
-  KEEL_TRY(connect_network(state, *record, network, aliases));
-  state.publish(*record, "connect", {{"network", network}});
+  KEEL_TRY(connect_network(state, *record, network, aliases, ip));
   return record;
 }
 
 Result<ContainerRecord> ContainerService::disconnect(std::string_view id_or_name,
-                                                     const std::string& network) {
+                                                     const std::string& network, bool force) {
   auto& state = impl_->state;
   std::unique_lock lock(state.mutex);
   std::optional<ContainerOp> op;
   auto record = find_and_claim(state, id_or_name, lock, op);
   if (!record)
     return std::move(record).error();
-  KEEL_TRY(disconnect_network(state, *record, network));
-  state.publish(*record, "disconnect", {{"network", network}});
+  KEEL_TRY(disconnect_network(state, *record, network, force));
   return record;
 }
 

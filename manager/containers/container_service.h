@@ -181,9 +181,10 @@ class ContainerService {
   // disconnect_network); the record as saved.
   [[nodiscard]] Result<ContainerRecord> connect(std::string_view id_or_name,
                                                 const std::string& network,
-                                                const std::vector<std::string>& aliases);
+                                                const std::vector<std::string>& aliases,
+                                                const std::string& ip = "");
   [[nodiscard]] Result<ContainerRecord> disconnect(std::string_view id_or_name,
-                                                   const std::string& network);
+                                                   const std::string& network, bool force = false);
 
   // Names of the containers whose --network is `network` (network rm's guard). Takes no lock
   // of the service's, so the network service may call it under its own.

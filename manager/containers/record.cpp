@@ -87,12 +87,14 @@ nlohmann::json to_json(const ContainerRecord& r) {
   net["mac_address"] = r.mac_address;
   nlohmann::json connected = nlohmann::json::array();
   for (const auto& connection : r.connected)
-    connected.push_back({{"network", connection.network}, {"aliases", connection.aliases}});
+    connected.push_back(
+        {{"network", connection.network}, {"aliases", connection.aliases}, {"ip", connection.ip}});
   net["connected"] = std::move(connected);
   nlohmann::json connected_attachments = nlohmann::json::array();
   for (const auto& attachment : r.connected_attachments)
     connected_attachments.push_back(network::to_json(attachment));
   net["connected_attachments"] = std::move(connected_attachments);
+  net["disconnected"] = r.network_disconnected;
   return nlohmann::json{
       {"id", r.id},
       {"name", r.name},
@@ -185,13 +187,15 @@ Result<ContainerRecord> record_from_json(const nlohmann::json& j) {
     r.mac_address = net.value("mac_address", "");
     for (const auto& connection : net.value("connected", nlohmann::json::array()))
       r.connected.push_back({.network = connection.value("network", ""),
-                             .aliases = connection.value("aliases", std::vector<std::string>{})});
+                             .aliases = connection.value("aliases", std::vector<std::string>{}),
+                             .ip = connection.value("ip", "")});
     for (const auto& json : net.value("connected_attachments", nlohmann::json::array())) {
       auto attachment = network::attachment_from_json(json);
       if (!attachment)
         return std::move(attachment).error();
       r.connected_attachments.push_back(std::move(*attachment));
     }
+    r.network_disconnected = net.value("disconnected", false);
     const auto& s = j.at("state");
     auto status = parse_status(s.value("status", "created"));
     if (!status)

@@ -24,6 +24,7 @@ namespace keel::manager::containers {
 struct NetworkConnection {
   std::string network;  // name
   std::vector<std::string> aliases;
+  std::string ip;  // --ip, kept for every start; empty: IPAM chooses
 };
 
 enum class Status { kCreated, kRunning, kPaused, kRestarting, kExited, kRemoving, kDead };
@@ -88,6 +89,10 @@ struct ContainerRecord {
   // network connect's networks, and while the task runs their interfaces (eth1, ...).
   std::vector<NetworkConnection> connected;
   std::vector<network::Attachment> connected_attachments;
+  // network disconnect of the --network network: the container keeps its namespace (only lo,
+  // besides connected networks) and is not attached to that network again at start.
+  // `attachment` is then the bare namespace: network_id empty, no result.
+  bool network_disconnected = false;
   std::string hostname;
   std::int64_t created_ns = 0;
   ContainerState state;

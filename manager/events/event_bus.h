@@ -20,7 +20,7 @@ using Clock = std::chrono::system_clock;
 
 struct Event {
   Clock::time_point time;
-  // "container" or "image".
+  // "container", "image" or "network".
   std::string type;
   // "create", "start", "die", ...
   std::string action;

@@ -1,10 +1,14 @@
 #include "manager/network/etc_files.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 
+#include <algorithm>
 #include <sstream>
+#include <utility>
 
 #include "common/fs.h"
+#include "common/unique_fd.h"
 
 namespace keel::manager::network {
 namespace {
@@ -138,9 +142,17 @@ std::string container_resolv_conf(std::string_view host_resolv_conf) {
   return out;
 }
 
-std::string network_resolv_conf(std::string_view host_resolv_conf, const std::string& dns_server) {
+std::string network_resolv_conf(std::string_view host_resolv_conf,
+                                const std::vector<std::string>& dns_servers) {
+  std::string out;
+  std::vector<std::string> listed;
+  for (const auto& server : dns_servers) {
+    if (std::find(listed.begin(), listed.end(), server) != listed.end())
+      continue;
+    listed.push_back(server);
+    out += "nameserver " + server + "\n";
+  }
   std::istringstream lines{std::string(host_resolv_conf)};
-  std::string out = "nameserver " + dns_server + "\n";
   for (std::string line; std::getline(lines, line);) {
     std::istringstream fields(line);
     std::string key;
@@ -151,6 +163,18 @@ std::string network_resolv_conf(std::string_view host_resolv_conf, const std::st
   return out;
 }
 
+std::string resolv_conf_for(std::string_view host_resolv_conf,
+                            const std::vector<std::string>& network_dns, const DnsOverrides& dns) {
+  if (network_dns.empty())
+    return apply_dns_overrides(container_resolv_conf(host_resolv_conf), dns);
+  std::vector<std::string> servers = network_dns;
+  servers.insert(servers.end(), dns.servers.begin(), dns.servers.end());
+  DnsOverrides rest = dns;
+  rest.servers.clear();
+  // The nameservers first, as the files keeld writes always begin.
+  return network_resolv_conf(apply_dns_overrides(host_resolv_conf, rest), servers);
+}
+
 Result<void> write_etc_files(const std::string& dir, const std::string& hostname,
                              const std::vector<HostEntry>& entries,
                              const std::string& resolv_conf) {
@@ -158,6 +182,20 @@ Result<void> write_etc_files(const std::string& dir, const std::string& hostname
   KEEL_TRY(fs::write_file_atomic(dir + "/hosts", hosts_file(entries), 0644));
   KEEL_TRY(fs::write_file_atomic(dir + "/hostname", hostname + "\n", 0644));
   KEEL_TRY(fs::write_file_atomic(dir + "/resolv.conf", resolv_conf, 0644));
+  return {};
+}
+
+Result<void> rewrite_etc_files(const std::string& dir, const std::vector<HostEntry>& entries,
+                               const std::string& resolv_conf) {
+  for (const auto& [name, text] :
+       {std::pair{"/hosts", hosts_file(entries)}, std::pair{"/resolv.conf", resolv_conf}}) {
+    const std::string path = dir + name;
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
+    if (fd.get() < 0)
+      return Error::sys("opening " + path);
+    if (auto written = fs::write_all(fd.get(), text); !written)
+      return std::move(written).error().context("writing " + path);
+  }
   return {};
 }
 

@@ -24,11 +24,11 @@ struct HostEntry {
 // when none is left (docker's fallback). Other lines (search, options) are kept.
 [[nodiscard]] std::string container_resolv_conf(std::string_view host_resolv_conf);
 
-// For a network that resolves names: `dns_server` (the network's gateway, where its dnsmasq
-// listens and forwards other names to the host's resolvers) as the only nameserver, with the
-// host's other lines (search, options) kept.
+// For networks that resolve names: `dns_servers` (each network's dnsmasq on its gateway, which
+// forwards other names to the host's resolvers) as the nameservers, in order and without
+// repeats, with the host's other lines (search, options) kept.
 [[nodiscard]] std::string network_resolv_conf(std::string_view host_resolv_conf,
-                                              const std::string& dns_server);
+                                              const std::vector<std::string>& dns_servers);
 
 // docker's --dns, --dns-search and --dns-option: each list, when given, replaces the lines of
 // its kind (nameserver, search, options) of the file keeld would write otherwise; a search of
@@ -47,6 +47,17 @@ struct DnsOverrides {
 [[nodiscard]] std::string apply_dns_overrides(std::string_view resolv_conf,
                                               const DnsOverrides& dns);
 
+// The resolv.conf of a container whose networks that resolve names have the DNS servers
+// `network_dns` (none: the default bridge, or no network): without them, the host's file as
+// container_resolv_conf() makes it with the overrides applied. With them, those servers come
+// first and --dns's servers after them, so the names of the networks' containers keep resolving
+// (docker keeps its embedded server and forwards other names to the --dns servers; here the
+// networks' dnsmasq answers them itself through the host's resolvers, and the --dns servers are
+// asked when it does not answer). --dns-search and --dns-option replace their lines as usual.
+[[nodiscard]] std::string resolv_conf_for(std::string_view host_resolv_conf,
+                                          const std::vector<std::string>& network_dns,
+                                          const DnsOverrides& dns);
+
 // docker's --add-host value for the gateway of the container's network.
 inline constexpr std::string_view kHostGateway = "host-gateway";
 
@@ -58,5 +69,11 @@ inline constexpr std::string_view kHostGateway = "host-gateway";
 [[nodiscard]] Result<void> write_etc_files(const std::string& dir, const std::string& hostname,
                                            const std::vector<HostEntry>& entries,
                                            const std::string& resolv_conf);
+
+// The hosts and resolv.conf files of a running container rewritten in place: its bind mounts
+// hold the files' inodes, so a rename would not reach it. Its hostname does not change.
+[[nodiscard]] Result<void> rewrite_etc_files(const std::string& dir,
+                                             const std::vector<HostEntry>& entries,
+                                             const std::string& resolv_conf);
 
 }  // namespace keel::manager::network

@@ -466,11 +466,12 @@ Result<Attachment> NetworkService::connect(const std::string& container_id,
   if (!network)
     return std::move(network).error();
   const bool named = resolves_names(*network);
-  CniCall call{.container_id = container_id,
-               .netns = netns,
-               .ifname = ifname,
-               .args = cni_args(named ? endpoint.name : ""),
-               .capability_args = capability_args(network->name, {}, endpoint.aliases)};
+  CniCall call{
+      .container_id = container_id,
+      .netns = netns,
+      .ifname = ifname,
+      .args = cni_args(named ? endpoint.name : ""),
+      .capability_args = capability_args(network->name, {}, endpoint.aliases, endpoint.ip)};
   const nlohmann::json chain = make_conflist(
       *network, ipam_dir(), ChainNeeds{.default_route = false, .ports = false, .mac = false});
   auto list = CniConfList::parse(chain);
@@ -538,6 +539,12 @@ Result<void> NetworkService::disconnect(const std::string& container_id,
     return std::move(deleted).error().context("disconnecting container " +
                                               container_id.substr(0, 12) + " from network " +
                                               attachment.network);
+  // The first network's interface (disconnected from a running container) held its ports.
+  if (!attachment.ports.empty()) {
+    std::lock_guard lock(mutex_);
+    for (auto it = held_.begin(); it != held_.end();)
+      it = it->second.first == container_id ? held_.erase(it) : std::next(it);
+  }
   return {};
 }
 

@@ -50,8 +50,8 @@ struct CreateNetworkRequest {
 
 // How a container is known on a network that resolves names (dnsname): its name and its
 // --network-alias names. Ignored on the default network.
-// `ip` and `mac` (--ip, --mac-address) are asked of the network's first attachment only; empty
-// lets IPAM and the kernel choose.
+// `ip` (--ip) is asked of an attachment and of a connect (network connect --ip), `mac`
+// (--mac-address) of the network's first attachment only; empty lets IPAM and the kernel choose.
 struct Endpoint {
   std::string name;
   std::vector<std::string> aliases;
@@ -108,7 +108,8 @@ class NetworkService {
   [[nodiscard]] Result<Attachment> connect(const std::string& container_id,
                                            const std::string& network, const std::string& netns,
                                            const std::string& ifname, const Endpoint& endpoint);
-  // docker network disconnect: CNI DEL of a connect()'s interface; the namespace stays.
+  // docker network disconnect: CNI DEL of a connect()'s interface, or of an attach()'s from a
+  // running container (its ports released); the namespace stays.
   [[nodiscard]] Result<void> disconnect(const std::string& container_id,
                                         const Attachment& attachment);
   // Marks a live attachment's ports as held (keeld restarted under a running container).

@@ -155,6 +155,7 @@ keel::v1::Container to_proto(const containers::ContainerRecord& record,
     binding->set_container_port(port.container_port);
     binding->set_protocol(port.protocol);
   }
+  settings->set_network_disconnected(record.network_disconnected);
   if (const auto& a = record.attachment) {
     settings->set_network_id(a->network_id);
     settings->set_ip_address(a->ip_address());

@@ -181,7 +181,8 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options) {
   state->containers_api = std::make_unique<ContainersService>(*state->containers);
   state->tasks_api = std::make_unique<TasksService>(*state->containers);
   state->events = std::make_unique<EventsService>(state->bus);
-  state->networks_api = std::make_unique<NetworksService>(*state->networks, *state->containers);
+  state->networks_api =
+      std::make_unique<NetworksService>(*state->networks, *state->containers, state->bus);
 
   // The root lock is ours, so a socket file left here is from a keeld that died.
   if (::unlink(options.address.c_str()) != 0 && errno != ENOENT)

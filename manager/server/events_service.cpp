@@ -27,6 +27,10 @@ bool key_matches(const events::Event& event, const std::string& key, const std::
     return event.type == "container" &&
            (event.id == value || event.id.starts_with(value) ||
             (event.attributes.contains("name") && event.attributes.at("name") == value));
+  if (key == "network")
+    return event.type == "network" &&
+           (event.id == value || event.id.starts_with(value) ||
+            (event.attributes.contains("name") && event.attributes.at("name") == value));
   if (key == "image") {
     if (event.type == "image")
       return event.id == value || event.id.starts_with(value);
@@ -39,14 +43,14 @@ bool key_matches(const events::Event& event, const std::string& key, const std::
 
 Result<std::function<bool(const events::Event&)>> event_filter(
     const google::protobuf::RepeatedPtrField<keel::v1::KeyValue>& filters) {
-  static const std::set<std::string> kKnown = {"type",      "event", "action",
-                                               "container", "image", "label"};
+  static const std::set<std::string> kKnown = {"type",  "event", "action", "container",
+                                               "image", "label", "network"};
   std::map<std::string, std::vector<std::string>> by_key;
   for (const auto& filter : filters) {
     if (!kKnown.contains(filter.key()))
       return Error::of(Errc::kInvalidArgument, "invalid filter '" + filter.key() +
                                                    "': known filters are type, event, " +
-                                                   "container, image, label");
+                                                   "container, image, network, label");
     by_key[filter.key()].push_back(filter.value());
   }
   if (by_key.empty())

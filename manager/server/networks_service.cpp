@@ -1,5 +1,6 @@
 #include "manager/server/networks_service.h"
 
+#include "manager/network/network_events.h"
 #include "manager/server/status.h"
 
 namespace keel::manager::server {
@@ -32,7 +33,7 @@ grpc::Status NetworksService::Create(grpc::ServerContext*,
     create.gateway = request->gateway();
     create.internal = request->internal();
     create.labels.insert(request->labels().begin(), request->labels().end());
-    auto made = networks_.create(create);
+    auto made = network::create_network(networks_, bus_, create);
     if (!made)
       return to_status(made.error());
     *response = to_proto(*made);
@@ -66,7 +67,7 @@ grpc::Status NetworksService::List(grpc::ServerContext*, const keel::v1::ListNet
 grpc::Status NetworksService::Remove(grpc::ServerContext*, const keel::v1::NetworkRequest* request,
                                      keel::v1::Empty*) {
   return guarded([&] {
-    auto removed = networks_.remove(request->id());
+    auto removed = network::remove_network(networks_, bus_, request->id());
     return removed ? grpc::Status::OK : to_status(removed.error());
   });
 }
@@ -74,7 +75,7 @@ grpc::Status NetworksService::Remove(grpc::ServerContext*, const keel::v1::Netwo
 grpc::Status NetworksService::Prune(grpc::ServerContext*, const keel::v1::PruneNetworksRequest*,
                                     keel::v1::PruneNetworksResponse* response) {
   return guarded([&] {
-    auto removed = networks_.prune();
+    auto removed = network::prune_networks(networks_, bus_);
     if (!removed)
       return to_status(removed.error());
     for (const auto& name : *removed)
@@ -88,7 +89,8 @@ grpc::Status NetworksService::Connect(grpc::ServerContext*,
                                       keel::v1::Empty*) {
   return guarded([&] {
     const std::vector<std::string> aliases(request->aliases().begin(), request->aliases().end());
-    auto connected = containers_.connect(request->container(), request->network(), aliases);
+    auto connected =
+        containers_.connect(request->container(), request->network(), aliases, request->ip());
     return connected ? grpc::Status::OK : to_status(connected.error());
   });
 }
@@ -97,7 +99,8 @@ grpc::Status NetworksService::Disconnect(grpc::ServerContext*,
                                          const keel::v1::DisconnectNetworkRequest* request,
                                          keel::v1::Empty*) {
   return guarded([&] {
-    auto disconnected = containers_.disconnect(request->container(), request->network());
+    auto disconnected =
+        containers_.disconnect(request->container(), request->network(), request->force());
     return disconnected ? grpc::Status::OK : to_status(disconnected.error());
   });
 }

@@ -114,5 +114,17 @@ TEST(ContainerInspectJson, ResolverHostsIpAndMacFlags) {
   EXPECT_EQ(out["Config"]["MacAddress"], "02:42:ac:1f:00:09");
 }
 
+TEST(ContainerInspectJson, ADisconnectedFirstNetworkIsNotInNetworks) {
+  keel::v1::Container container;
+  container.set_id("0123456789abcdef");
+  auto* settings = container.mutable_network_settings();
+  settings->set_network("bridge");
+  settings->set_network_disconnected(true);
+  settings->add_connected()->set_network("front");
+  const auto out = container_inspect_json(container);
+  EXPECT_FALSE(out["NetworkSettings"]["Networks"].contains("bridge"));
+  EXPECT_TRUE(out["NetworkSettings"]["Networks"].contains("front"));
+}
+
 }  // namespace
 }  // namespace keel::ctl

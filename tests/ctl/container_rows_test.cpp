@@ -75,6 +75,21 @@ keel::v1::StatsSample sample(std::uint64_t cpu, std::uint64_t system, std::uint3
   return out;
 }
 
+TEST(PsRow, NetworksAreThoseTheContainerIsOn) {
+  keel::v1::Container container;
+  container.set_id("0123456789abcdef0123456789abcdef");
+  auto* settings = container.mutable_network_settings();
+  settings->set_network("bridge");
+  const auto now = std::chrono::system_clock::time_point(std::chrono::seconds(1'700'000'300));
+  EXPECT_EQ(ps_row(container, false, now).at("Networks"), "bridge");
+  // Its first network disconnected: the connected ones only, or none.
+  settings->set_network_disconnected(true);
+  EXPECT_EQ(ps_row(container, false, now).at("Networks"), "");
+  settings->add_connected()->set_network("front");
+  settings->add_connected()->set_network("back");
+  EXPECT_EQ(ps_row(container, false, now).at("Networks"), "front,back");
+}
+
 TEST(CpuPercent, DeltaOverSystemTimesCpus) {
   // 0.5 s of container CPU over 4 s of host CPU time (1 s wall on 4 CPUs) = 50% of one CPU.
   EXPECT_DOUBLE_EQ(cpu_percent(sample(1'000'000'000, 10'000'000'000, 4),

@@ -117,7 +117,8 @@ TEST(RecordJson, KeepsAliasesAndConnectedNetworks) {
   r.name = "db";
   r.network_mode = "appnet";
   r.network_aliases = {"database", "pg"};
-  r.connected = {{.network = "backend", .aliases = {"store"}}};
+  r.connected = {{.network = "backend", .aliases = {"store"}, .ip = "10.89.0.7"}};
+  r.network_disconnected = true;
   network::Attachment eth1;
   eth1.network = "backend";
   eth1.ifname = "eth1";
@@ -130,6 +131,8 @@ TEST(RecordJson, KeepsAliasesAndConnectedNetworks) {
   ASSERT_EQ(back->connected.size(), 1U);
   EXPECT_EQ(back->connected[0].network, "backend");
   EXPECT_EQ(back->connected[0].aliases, std::vector<std::string>{"store"});
+  EXPECT_EQ(back->connected[0].ip, "10.89.0.7");
+  EXPECT_TRUE(back->network_disconnected);
   ASSERT_EQ(back->connected_attachments.size(), 1U);
   EXPECT_EQ(back->connected_attachments[0].ifname, "eth1");
   EXPECT_EQ(back->connected_attachments[0].name, "db");

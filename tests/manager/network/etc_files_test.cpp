@@ -27,12 +27,17 @@ TEST(ContainerResolvConf, FallsBackToPublicServersWhenOnlyLoopbackWasThere) {
 TEST(NetworkResolvConf, TheNetworksServerReplacesEveryHostNameserver) {
   const std::string out = network_resolv_conf(
       "nameserver 127.0.0.53\nnameserver 10.1.2.3\nsearch corp.example\noptions edns0\n",
-      "10.88.0.1");
+      {"10.88.0.1"});
   EXPECT_EQ(out, "nameserver 10.88.0.1\nsearch corp.example\noptions edns0\n");
 }
 
 TEST(NetworkResolvConf, AnEmptyHostFileStillGivesTheServer) {
-  EXPECT_EQ(network_resolv_conf("", "172.31.0.1"), "nameserver 172.31.0.1\n");
+  EXPECT_EQ(network_resolv_conf("", {"172.31.0.1"}), "nameserver 172.31.0.1\n");
+}
+
+TEST(NetworkResolvConf, SeveralServersInOrderWithoutRepeats) {
+  EXPECT_EQ(network_resolv_conf("search lan\n", {"10.88.0.1", "10.89.0.1", "10.88.0.1"}),
+            "nameserver 10.88.0.1\nnameserver 10.89.0.1\nsearch lan\n");
 }
 
 TEST(HostsFile, HasLocalhostAndTheContainersOwnName) {
@@ -81,10 +86,27 @@ TEST(DnsOverrides, ADotSearchDropsTheHostsDomains) {
             "nameserver 10.1.2.3\n");
 }
 
-TEST(DnsOverrides, ReplacesTheNetworksServerToo) {
-  const std::string base = network_resolv_conf("search lan\n", "172.31.0.1");
-  EXPECT_EQ(apply_dns_overrides(base, dns_servers({"10.0.0.53"})),
+TEST(ResolvConfFor, WithoutANetworkServerTheOverridesReplaceTheHostsLines) {
+  const std::string host = "nameserver 127.0.0.53\nnameserver 10.1.2.3\nsearch lan\n";
+  EXPECT_EQ(resolv_conf_for(host, {}, {}), "nameserver 10.1.2.3\nsearch lan\n");
+  EXPECT_EQ(resolv_conf_for(host, {}, dns_servers({"10.0.0.53"})),
             "nameserver 10.0.0.53\nsearch lan\n");
+}
+
+TEST(ResolvConfFor, DnsServersComeAfterTheNetworksServer) {
+  // The network's dnsmasq keeps answering the names of its containers; --dns is asked after it.
+  EXPECT_EQ(resolv_conf_for("nameserver 10.1.2.3\nsearch lan\n", {"172.31.0.1"},
+                            dns_servers({"10.0.0.53", "10.0.0.54"})),
+            "nameserver 172.31.0.1\nnameserver 10.0.0.53\nnameserver 10.0.0.54\nsearch lan\n");
+}
+
+TEST(ResolvConfFor, SearchAndOptionsStillReplaceTheirLinesOnANetwork) {
+  DnsOverrides dns = dns_search({"corp.example"});
+  dns.options = {"ndots:2"};
+  EXPECT_EQ(resolv_conf_for("nameserver 10.1.2.3\nsearch lan\noptions edns0\n",
+                            {"172.31.0.1", "172.32.0.1"}, dns),
+            "nameserver 172.31.0.1\nnameserver 172.32.0.1\nsearch corp.example\n"
+            "options ndots:2\n");
 }
 
 TEST(DnsOverrides, Validation) {
