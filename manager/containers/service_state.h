@@ -29,6 +29,7 @@
 #include "manager/containers/record.h"
 #include "manager/containers/shim_events.h"
 #include "manager/containers/task_shim.h"
+#include "manager/containers/trash_bin.h"
 
 namespace keel::manager::containers {
 
@@ -64,6 +65,8 @@ struct ServiceState {
   std::unique_ptr<ShimConnector> shims;
   // The shims' TaskOOM and TaskExit events (their TTRPC_ADDRESS).
   std::unique_ptr<ShimEvents> shim_events;
+  // Removed containers' directories, deleted in the background (<root>/trash).
+  std::unique_ptr<TrashBin> trash;
 
   // Guards the members below (but `mounted`); waiters sleep on `changed`.
   std::mutex mutex;
