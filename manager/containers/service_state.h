@@ -24,12 +24,12 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/trash_bin.h"
 #include "manager/containers/container_service.h"
 #include "manager/containers/container_store.h"
 #include "manager/containers/record.h"
 #include "manager/containers/shim_events.h"
 #include "manager/containers/task_shim.h"
-#include "manager/containers/trash_bin.h"
 
 namespace keel::manager::containers {
 

@@ -1,5 +1,5 @@
 // TrashBin: rename into the bin, one thread removing what is queued.
-#include "manager/containers/trash_bin.h"
+#include "common/trash_bin.h"
 
 #include <time.h>
 
@@ -10,7 +10,7 @@
 
 #include "common/fs.h"
 
-namespace keel::manager::containers {
+namespace keel {
 namespace {
 
 void remove_now(const std::string& path) {
@@ -55,12 +55,21 @@ TrashBin::~TrashBin() {
   thread_.join();
 }
 
-Result<void> TrashBin::discard(const std::string& path) {
-  std::string target;
+std::string TrashBin::place_for(const std::string& path) {
+  std::lock_guard lock(mutex_);
+  return dir_ + "/" + bin_name(path, ++discarded_);
+}
+
+void TrashBin::queue(std::string path_in_bin) {
   {
     std::lock_guard lock(mutex_);
-    target = dir_ + "/" + bin_name(path, ++discarded_);
+    queue_.push_back(std::move(path_in_bin));
   }
+  wake_.notify_all();
+}
+
+Result<void> TrashBin::discard(const std::string& path) {
+  std::string target = place_for(path);
   if (::rename(path.c_str(), target.c_str()) != 0) {
     if (errno == ENOENT)
       return {};
@@ -68,11 +77,7 @@ Result<void> TrashBin::discard(const std::string& path) {
     spdlog::warn("{}: removing it in place", e.message());
     return fs::remove_all(path);
   }
-  {
-    std::lock_guard lock(mutex_);
-    queue_.push_back(std::move(target));
-  }
-  wake_.notify_all();
+  queue(std::move(target));
   return {};
 }
 
@@ -99,4 +104,4 @@ void TrashBin::run() {
   }
 }
 
-}  // namespace keel::manager::containers
+}  // namespace keel

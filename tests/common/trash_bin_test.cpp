@@ -1,6 +1,6 @@
-// Pins TrashBin (manager/containers/trash_bin.cpp): a discarded directory leaves its place at
+// Pins TrashBin (common/trash_bin.cpp): a discarded directory leaves its place at
 // once and is removed in the background; what an earlier keeld left in the bin goes at open.
-#include "manager/containers/trash_bin.h"
+#include "common/trash_bin.h"
 
 #include <stdlib.h>
 
@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-namespace keel::manager::containers {
+namespace keel {
 namespace {
 
 namespace stdfs = std::filesystem;
@@ -90,4 +90,4 @@ TEST(TrashBin, WhatAnEarlierRunLeftIsRemovedAtOpen) {
 }
 
 }  // namespace
-}  // namespace keel::manager::containers
+}  // namespace keel

@@ -1,9 +1,9 @@
-// Directories an rm no longer needs, removed by a thread of their own so that the rm returns
-// without waiting for the filesystem: on a busy ext4 (journal commits, online discard) unlinking
-// the dozen files of a container's directory took 19-36 ms, more than the rest of its removal.
-// A directory is first renamed into the bin, one rename that takes it out of its namespace at
-// once (a new container can never meet it), then removed in the background. What a keeld that
-// died left in the bin is removed once the bin is opened again.
+// Directories nobody needs any more, removed by a thread of their own so that whoever discards
+// them does not wait for the filesystem: on a busy ext4 (journal commits, online discard)
+// unlinking the dozen files of a container's directory took 19-36 ms, more than the rest of its
+// removal. A directory is first renamed into the bin, one rename that takes it out of its
+// namespace at once (nothing new can meet it), then removed in the background. What a process
+// that died left in the bin is removed once the bin is opened again.
 #pragma once
 
 #include <condition_variable>
@@ -16,7 +16,7 @@
 
 #include "common/error.h"
 
-namespace keel::manager::containers {
+namespace keel {
 
 class TrashBin {
  public:
@@ -32,6 +32,10 @@ class TrashBin {
   // Moves `path` into the bin and queues its removal; a path that does not exist is no error.
   // A rename that fails (another filesystem) falls back to removing `path` here and now.
   [[nodiscard]] Result<void> discard(const std::string& path);
+  // For a caller that renames by itself (inside a transaction, say): a name in the bin, unique
+  // across runs, for `path`; then queue() what it moved there.
+  [[nodiscard]] std::string place_for(const std::string& path);
+  void queue(std::string path_in_bin);
   // Returns once everything discarded so far is removed.
   void drain();
 
@@ -50,4 +54,4 @@ class TrashBin {
   std::thread thread_;  // last: it runs once the members above exist
 };
 
-}  // namespace keel::manager::containers
+}  // namespace keel
