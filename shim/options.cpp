@@ -82,7 +82,7 @@ std::string env_or(const char* name, std::string fallback) {
 }  // namespace
 
 std::string socket_dir() {
-  return env_or(shimapi::kSocketDirEnv, "/run/containerd/s");
+  return env_or(shimapi::kSocketDirEnv, shimapi::kDefaultSocketDir);
 }
 
 std::string default_runtime_root(const std::string& ns) {

@@ -1,9 +1,7 @@
 // `start` and `delete`, the shim binary contract of containerd's runtime v2 (runtime/v2/README.md):
 // both run with the bundle as working directory.
 #include <fcntl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -15,13 +13,13 @@
 
 #include "common/clock.h"
 #include "common/fs.h"
-#include "common/sha256.h"
 #include "containerd/task/v2/shim.pb.h"
 #include "shim/commands.h"
 #include "shim/mount.h"
 #include "shim/runtime_client.h"
 #include "shim/task.h"
 #include "shimapi/exit_file.h"
+#include "shimapi/shim_socket.h"
 #include "shimapi/spawn.h"
 
 namespace keel::shim {
@@ -33,33 +31,6 @@ Result<std::string> working_dir() {
   if (ec)
     return Error::of(Errc::kInternal, "getcwd: " + ec.message());
   return cwd.string();
-}
-
-Result<UniqueFd> bind_listener(const std::string& path) {
-  sockaddr_un sa{};
-  sa.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(sa.sun_path))
-    return Error::of(Errc::kInvalidArgument, "socket path \"" + path + "\" is too long");
-  std::memcpy(sa.sun_path, path.c_str(), path.size() + 1);
-  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd.valid())
-    return Error::sys("socket");
-  if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0)
-    return Error::sys("bind \"" + path + "\"");
-  if (::chmod(path.c_str(), 0600) != 0 || ::listen(fd.get(), 128) != 0) {
-    const int e = errno;
-    ::unlink(path.c_str());
-    return Error::sys("listen \"" + path + "\"", e);
-  }
-  return fd;
-}
-
-bool can_connect(const std::string& path) {
-  sockaddr_un sa{};
-  sa.sun_family = AF_UNIX;
-  std::memcpy(sa.sun_path, path.c_str(), std::min(path.size() + 1, sizeof(sa.sun_path) - 1));
-  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  return fd.valid() && ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&sa), sizeof sa) == 0;
 }
 
 // containerd writes the runtime options on start's stdin; they are read so its writer never sees
@@ -76,7 +47,7 @@ void drain_stdin() {
 }  // namespace
 
 std::string socket_address(const ShimOptions& o) {
-  return "unix://" + socket_dir() + "/" + sha256_hex(o.address + "/" + o.ns + "/" + o.id);
+  return shimapi::shim_socket_address(socket_dir(), o.address, o.ns, o.id);
 }
 
 Result<int> run_start(const ShimOptions& o) {
@@ -86,27 +57,21 @@ Result<int> run_start(const ShimOptions& o) {
     return std::move(cwd).error();
   const std::string address = socket_address(o);
   const std::string path = address.substr(7);
-  KEEL_TRY(fs::mkdir_all(socket_dir(), 0700));
-  auto listener = bind_listener(path);
-  if (!listener && listener.error().errnum() == EADDRINUSE) {
-    if (can_connect(path)) {  // a shim for this id already serves: hand out its address
-      KEEL_TRY(fs::write_file_atomic(*cwd + "/address", address, 0644));
-      std::fputs(address.c_str(), stdout);
-      return 0;
-    }
-    ::unlink(path.c_str());
-    listener = bind_listener(path);
-  }
-  if (!listener)
-    return std::move(listener).error().context("start shim \"" + o.id + "\"");
+  auto bound = shimapi::bind_shim_socket(address);
+  if (!bound)
+    return std::move(bound).error().context("start shim \"" + o.id + "\"");
   KEEL_TRY(fs::write_file_atomic(*cwd + "/address", address, 0644));
+  if (bound->already_served) {  // a shim for this id already serves: hand out its address
+    std::fputs(address.c_str(), stdout);
+    return 0;
+  }
   std::error_code ec;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
   shimapi::SpawnOptions s;
   s.argv = {ec ? std::string("/proc/self/exe") : self.string()};
   for (auto& a : daemon_args(o))
     s.argv.push_back(a);
-  s.extra_fds = {listener->get()};
+  s.extra_fds = {bound->listener.get()};
   s.cwd = *cwd;
   s.new_session = true;
   auto pid = shimapi::spawn(s);

@@ -1,13 +1,20 @@
-// start_shim and delete_shim: run the shim binary with containerd's flags, collect its stdout.
+// start_shim and delete_shim: run the shim binary with containerd's flags, collect its stdout;
+// launch_daemon: start's work done in the caller, the daemon spawned directly.
 #include "shimapi/binary.h"
 
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <optional>
+#include <string_view>
+
 #include "common/fs.h"
 #include "common/unique_fd.h"
 #include "containerd/task/v2/shim.pb.h"
+#include "shimapi/shim_socket.h"
 #include "shimapi/spawn.h"
+
+extern char** environ;
 
 namespace keel::shimapi {
 namespace {
@@ -24,6 +31,8 @@ std::vector<std::string> argv_of(const ShimLaunch& launch, const std::string& ac
     argv.emplace_back("-publish-binary");
     argv.push_back(launch.publish_binary);
   }
+  if (action.empty())
+    return argv;  // the daemon: no action
   if (action == "delete") {
     argv.emplace_back("-bundle");
     argv.push_back(launch.bundle);
@@ -60,7 +69,53 @@ Result<Outcome> run(const ShimLaunch& launch, const std::string& action, bool wi
   return Outcome{*code, std::move(*out)};
 }
 
+// The value of NAME in "NAME=value" entries, or nullopt.
+std::optional<std::string> value_in(const std::vector<std::string>& entries,
+                                    std::string_view name) {
+  for (const auto& e : entries)
+    if (e.size() > name.size() && e.compare(0, name.size(), name) == 0 && e[name.size()] == '=')
+      return e.substr(name.size() + 1);
+  return std::nullopt;
+}
+
+// Where the daemon looks for its socket dir, resolved as the shim itself would: its environment
+// is launch.env over the caller's. Reads `environ` only (no getenv in threaded keeld).
+std::string socket_dir_of(const ShimLaunch& launch) {
+  if (auto dir = value_in(launch.env, kSocketDirEnv); dir && !dir->empty())
+    return *dir;
+  std::vector<std::string> own;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e)
+    own.emplace_back(*e);
+  if (auto dir = value_in(own, kSocketDirEnv); dir && !dir->empty())
+    return *dir;
+  return kDefaultSocketDir;
+}
+
 }  // namespace
+
+Result<std::string> launch_daemon(const ShimLaunch& launch) {
+  const std::string address =
+      shim_socket_address(socket_dir_of(launch), launch.address, launch.ns, launch.id);
+  auto bound = bind_shim_socket(address);
+  if (!bound)
+    return std::move(bound).error().context("start shim \"" + launch.id + "\"");
+  KEEL_TRY(fs::write_file_atomic(launch.bundle + "/address", address, 0644));
+  if (bound->already_served)
+    return address;  // as `start` does: the shim for this id already serves
+  SpawnOptions options;
+  options.argv = argv_of(launch, "");
+  options.extra_fds = {bound->listener.get()};
+  options.cwd = launch.bundle;
+  options.new_session = true;
+  options.detach = true;
+  if (!launch.env.empty())
+    options.env = environment_with(launch.env);
+  if (auto pid = spawn(options); !pid) {
+    ::unlink(address.substr(address.find("://") + 3).c_str());
+    return std::move(pid).error().context("start shim \"" + launch.id + "\"");
+  }
+  return address;
+}
 
 Result<std::string> start_shim(const ShimLaunch& launch) {
   auto ran = run(launch, "start", true);

@@ -1,6 +1,7 @@
 // The shim binary's contract (containerd's runtime v2 README, "Start" and "Delete"), manager side:
 // `SHIM ... start` in the bundle prints the ttrpc address of the daemon it left running;
 // `SHIM ... -bundle DIR delete` cleans up after a shim that is gone and prints a DeleteResponse.
+// A manager may also start the daemon itself (launch_daemon), one exec less than `start`.
 // Also the environment the shim reads, which a manager passes as the shim's envp.
 #pragma once
 
@@ -17,6 +18,7 @@ namespace keel::shimapi {
 // Where the shim binds its socket (default /run/containerd/s) and the OCI runtime's --root (default
 // /run/containerd/keel/<namespace>): tests and private deployments keep everything out of /run.
 inline constexpr const char* kSocketDirEnv = "KEEL_SHIM_SOCKET_DIR";
+inline constexpr const char* kDefaultSocketDir = "/run/containerd/s";
 inline constexpr const char* kRuntimeRootEnv = "KEEL_SHIM_ROOT";
 // A ttrpc socket serving containerd.services.events.ttrpc.v1.Events: the shim forwards its task
 // events there (containerd 1.6 on sets it for its shims; keeld sets its own).
@@ -39,6 +41,14 @@ struct ShimLaunch {
 // Runs `start` with the bundle as working directory and returns the address it prints; the shim
 // daemonises, so it outlives the caller.
 [[nodiscard]] Result<std::string> start_shim(const ShimLaunch& launch);
+
+// What `start` does, without its process: binds the shim's socket (in the kSocketDirEnv of
+// launch.env, else of the caller's environment, else /run/containerd/s), writes `address` in the
+// bundle and spawns the daemon detached (its own session, orphaned at once, so it outlives the
+// caller) with the listening socket as fd 3. One exec instead of two. The socket listens before
+// the daemon runs, so the caller may connect at once; a daemon that fails to start shows as a
+// connection closed on its first call. The address, as start_shim returns it.
+[[nodiscard]] Result<std::string> launch_daemon(const ShimLaunch& launch);
 
 struct ShimDeleted {
   pid_t pid = 0;

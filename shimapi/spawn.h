@@ -1,4 +1,4 @@
-// Starting a child process from keeld or the shim: fork + execve with chosen stdio and extra fds,
+// Starting a child process from keeld or the shim: clone + execve with chosen stdio and extra fds,
 // a clean signal state (the shim blocks SIGCHLD and ignores SIGPIPE; neither may leak into keel or
 // the container) and an explicit environment, so threaded keeld never needs setenv.
 #pragma once
@@ -23,11 +23,16 @@ struct SpawnOptions {
   std::vector<int> extra_fds;
   std::string cwd;
   bool new_session = false;
+  // The child is orphaned at once (started through a short-lived intermediate that exits), so it
+  // outlives the caller under init or the nearest subreaper and is never the caller's to reap:
+  // a daemon. spawn() then returns the daemon's pid, which the caller must not wait for.
+  bool detach = false;
   // "NAME=value" entries: the child's whole environment. nullopt: the caller's own.
   std::optional<std::vector<std::string>> env;
 };
 
-// The pid of the child once it has exec'd. A step of the child that failed before execve comes
+// The pid of the child once it has exec'd (the caller's own child, to reap with wait_exit,
+// unless detached). A step of the child that failed before execve comes
 // back as an error naming the step, with its errno ("dup2 for \"/bin/x\": Bad file descriptor").
 [[nodiscard]] Result<pid_t> spawn(const SpawnOptions& options);
 

@@ -49,6 +49,10 @@ Result<std::unique_ptr<ContainerService>> ContainerService::open(
   auto impl = std::make_unique<Impl>(options, db, images, snapshotter, bus, std::move(*store),
                                      std::move(shims));
   impl->state.shim_events = std::move(*events);
+  auto trash = TrashBin::open((options.root / "trash").string());
+  if (!trash)
+    return std::move(trash).error();
+  impl->state.trash = std::move(*trash);
   KEEL_TRY(impl->supervisor.start_monitor());
   std::unique_ptr<ContainerService> service(new ContainerService(std::move(impl)));
   {
@@ -322,7 +326,8 @@ Result<void> ContainerService::Impl::remove_stopped(ContainerRecord& record, boo
         !removed && removed.error().kind() != Errc::kNotFound)
       spdlog::warn("container {}: removing its snapshot: {}", record.id, removed.error().message());
     timer.lap("snapshot remove");
-    if (auto removed = fs::remove_all(state.dir_of(record.id)); !removed)
+    // Out of the way at once; its files go in the background (trash_bin.h).
+    if (auto removed = state.trash->discard(state.dir_of(record.id)); !removed)
       spdlog::warn("container {}: {}", record.id, removed.error().message());
     if (volumes)
       for (const auto& dir : record.anonymous_volumes)

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/trash_bin.h"
 #include "manager/containers/container_service.h"
 #include "manager/containers/container_store.h"
 #include "manager/containers/record.h"
@@ -64,6 +65,8 @@ struct ServiceState {
   std::unique_ptr<ShimConnector> shims;
   // The shims' TaskOOM and TaskExit events (their TTRPC_ADDRESS).
   std::unique_ptr<ShimEvents> shim_events;
+  // Removed containers' directories, deleted in the background (<root>/trash).
+  std::unique_ptr<TrashBin> trash;
 
   // Guards the members below (but `mounted`); waiters sleep on `changed`.
   std::mutex mutex;

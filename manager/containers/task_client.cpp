@@ -59,7 +59,7 @@ const char* status_word(int status) {
 TaskClient::TaskClient(ttrpc::Client client) : client_(std::move(client)) {}
 
 Result<std::string> TaskClient::launch(const ShimLaunch& launch) {
-  return shimapi::start_shim(launch);
+  return shimapi::launch_daemon(launch);
 }
 
 Result<TaskClient> TaskClient::connect(const std::string& address) {

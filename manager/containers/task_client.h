@@ -1,5 +1,5 @@
-// keeld's side of one container's keel-shim: launching it as containerd does (shimapi/binary.h)
-// and calling containerd.task.v2.Task over its ttrpc socket. One call at a time per client; a
+// keeld's side of one container's keel-shim: launching its daemon (shimapi/binary.h) and
+// calling containerd.task.v2.Task over its ttrpc socket. One call at a time per client; a
 // blocking Wait uses a client of its own.
 #pragma once
 
@@ -55,8 +55,9 @@ struct TaskStdio {
 
 class TaskClient {
  public:
-  // Runs `keel-shim -namespace NS -address A -id ID start` in the bundle and returns the socket
-  // address it prints; the shim daemonises, so it outlives keeld. launch.env reaches the shim.
+  // Starts the shim daemon in the bundle, as `keel-shim ... start` would but without that
+  // process (shimapi::launch_daemon), and returns its socket address; the daemon has its own
+  // session and is orphaned at once, so it outlives keeld. launch.env reaches the shim.
   [[nodiscard]] static Result<std::string> launch(const ShimLaunch& launch);
   [[nodiscard]] static Result<TaskClient> connect(const std::string& address);
 

@@ -122,6 +122,10 @@ Result<std::unique_ptr<Snapshotter>> Snapshotter::open(store::Database& db, std:
   if (auto r = db.migrate("snapshots", kSchema); !r)
     return std::move(r).error().context("open snapshotter");
   KEEL_TRY(s->remove_orphans());
+  auto trash = TrashBin::open(s->root_ + "/trash");
+  if (!trash)
+    return std::move(trash).error().context("open snapshotter");
+  s->trash_ = std::move(*trash);
   return s;
 }
 
@@ -418,8 +422,8 @@ Result<void> Snapshotter::remove(const std::string& key) {
     // SQLite gives a deleted highest id to the next insert, and a prepare running beside this
     // removal must not find this snapshot's directory where its own belongs. The name is
     // unique, as two removals of snapshots that had one id may overlap. Interrupted here, the
-    // directory is an orphan for open().
-    doomed = snapshots_ + "/rm-" + std::to_string(id) + "-" + std::to_string(++removals_);
+    // directory is left in the trash, which open() empties.
+    doomed = trash_->place_for(dir(id));
     if (::rename(dir(id).c_str(), doomed.c_str()) != 0) {
       spdlog::warn("snapshots: move {} aside: {}", dir(id), ::strerrordesc_np(errno));
       doomed.clear();
@@ -431,7 +435,7 @@ Result<void> Snapshotter::remove(const std::string& key) {
     }
   }
   if (!doomed.empty())
-    remove_tree(doomed);
+    trash_->queue(std::move(doomed));  // removed in the background: an rm need not wait
   return {};
 }
 

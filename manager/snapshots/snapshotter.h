@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/trash_bin.h"
 #include "manager/content/digest.h"
 #include "manager/snapshots/layer_stream.h"
 #include "manager/snapshots/mount.h"
@@ -163,8 +164,9 @@ class Snapshotter {
   store::Database& db_;
   std::string root_;       // as given
   std::string snapshots_;  // <root>/snapshots
-  // Removals so far: makes the name each removal moves its directory aside to unique.
-  std::atomic<std::uint64_t> removals_ = 0;
+  // <root>/trash: a removed snapshot's directory goes there, out of <root>/snapshots at once,
+  // and is deleted in the background.
+  std::unique_ptr<TrashBin> trash_;
 };
 
 }  // namespace keel::manager::snapshots

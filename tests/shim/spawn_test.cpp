@@ -1,10 +1,13 @@
 // Pins spawn (shimapi/spawn.cpp): fds placed at 3, 4, ... however many, an explicit environment,
-// and a failed step of the child reported with its errno instead of a silent exit 127.
+// a failed step of the child reported with its errno instead of a silent exit 127, and a detached
+// child that is nobody's to reap.
 #include "shimapi/spawn.h"
 
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -99,6 +102,47 @@ TEST(Spawn, ReportsTheFailedStepWithItsErrno) {
   ASSERT_FALSE(chdir);
   EXPECT_EQ(chdir.error().errnum(), ENOENT);
   EXPECT_THAT(chdir.error().message(), HasSubstr("chdir \"/nonexistent-dir\""));
+}
+
+TEST(Spawn, DetachedChildIsADaemonTheCallerNeverReaps) {
+  Pipe in = make_pipe();
+  Pipe out = make_pipe();
+  SpawnOptions options;
+  // Prints its pid, parent and session, then stays until its stdin closes.
+  options.argv = {"/bin/sh", "-c", "echo $$ $(cut -d' ' -f4,6 /proc/$$/stat); read x"};
+  options.stdin_fd = in.read.get();
+  options.stdout_fd = out.write.get();
+  options.new_session = true;
+  options.detach = true;
+  auto pid = spawn(options);
+  ASSERT_TRUE(pid) << pid.error().message();
+  out.write.reset();
+  in.read.reset();
+  // Not our child, even while it runs: nothing for us to reap, no zombie left with us.
+  int status = 0;
+  EXPECT_EQ(::waitpid(*pid, &status, WNOHANG), -1);
+  EXPECT_EQ(errno, ECHILD);
+  in.write.reset();
+  auto text = fs::read_fd(out.read.get());
+  ASSERT_TRUE(text);
+  std::istringstream fields(*text);
+  pid_t self = 0;
+  pid_t parent = 0;
+  pid_t session = 0;
+  fields >> self >> parent >> session;
+  EXPECT_EQ(self, *pid) << *text;
+  EXPECT_NE(parent, ::getpid()) << *text;
+  EXPECT_EQ(session, *pid) << *text;
+}
+
+TEST(Spawn, ReportsADetachedChildsFailedStep) {
+  SpawnOptions missing;
+  missing.argv = {"/nonexistent/keel-daemon"};
+  missing.detach = true;
+  auto exec = spawn(missing);
+  ASSERT_FALSE(exec);
+  EXPECT_EQ(exec.error().errnum(), ENOENT);
+  EXPECT_THAT(exec.error().message(), HasSubstr("exec \"/nonexistent/keel-daemon\""));
 }
 
 }  // namespace

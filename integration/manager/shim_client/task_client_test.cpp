@@ -9,11 +9,13 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <sstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "common/fs.h"
+#include "common/unique_fd.h"
 #include "integration/fixtures/fixtures.h"
 #include "manager/containers/log_reader.h"
 #include "manager/containers/spec_builder.h"
@@ -274,6 +276,46 @@ TEST(TaskClient, ASecondClientReconnectsFromTheSavedAddress) {
     ASSERT_TRUE(exit);
     EXPECT_EQ(exit->exit_status, 128 + SIGKILL);
     shim.finish(*second, *address);
+  }
+  leaks.expect_none();
+}
+
+// keeld starts the daemon itself (no `start` process): it must still be a daemon in a session of
+// its own and hold no fd of keeld's, even one keeld left without CLOEXEC. (That it is orphaned at
+// once is pinned by spawn's tests: the fixtures make this process a subreaper, which adopts it.)
+TEST(TaskClient, LaunchedShimIsADaemonOfItsOwnWithoutTheCallersFds) {
+  KEEL_SKIP_UNLESS_ROOT();
+  fixtures::LeakCheck leaks;
+  {
+    int leaky[2];
+    ASSERT_EQ(::pipe(leaky), 0);  // no O_CLOEXEC, on purpose
+    const UniqueFd leaky_read(leaky[0]);
+    const UniqueFd leaky_write(leaky[1]);
+    ShimUnderTest shim({"true"});
+    auto address = shim.launch();
+    ASSERT_TRUE(address) << address.error().message();
+    auto client = TaskClient::connect(*address);
+    ASSERT_TRUE(client) << client.error().message();
+    auto info = client->connect_info(shim.id());
+    ASSERT_TRUE(info) << info.error().message();
+    const pid_t pid = info->shim_pid;
+    auto stat = fs::read_file("/proc/" + std::to_string(pid) + "/stat");
+    ASSERT_TRUE(stat);
+    // "pid (comm) state ppid pgrp session ..."
+    std::istringstream fields(stat->substr(stat->rfind(')') + 2));
+    std::string state;
+    pid_t ppid = 0;
+    pid_t pgrp = 0;
+    pid_t session = 0;
+    fields >> state >> ppid >> pgrp >> session;
+    EXPECT_EQ(session, pid);
+    const std::string leaked = stdfs::read_symlink("/proc/self/fd/" + std::to_string(leaky[1]));
+    for (const auto& entry : stdfs::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+      std::error_code ec;
+      EXPECT_NE(stdfs::read_symlink(entry.path(), ec).string(), leaked) << entry.path();
+    }
+    EXPECT_TRUE(client->shutdown(shim.id()));
+    EXPECT_TRUE(shim.wait_shim_gone());
   }
   leaks.expect_none();
 }
