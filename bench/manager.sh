@@ -51,6 +51,10 @@ iptables_before=$(mktemp /tmp/kmb-iptables.XXXXXX)
 for table in filter nat mangle raw; do iptables-save -t "$table"; done >"$iptables_before"
 cni_cache_existed=0
 [[ -e /var/lib/cni ]] && cni_cache_existed=1
+# The CNI plugins' shared chains (podman's firewall and portmap make them) go at the end when
+# the host had none and nothing uses them then.
+cni_chains_state=$(mktemp /tmp/kmb-cni.XXXXXX)
+"$here/../scripts/cni-chains.sh" record "$cni_chains_state"
 
 # Short: a shim socket path under it must fit in sockaddr_un.
 work=$(mktemp -d /tmp/kmb.XXXXXX)
@@ -108,6 +112,8 @@ cleanup() {
   done
   remove_our_iptables
   rm -f "$iptables_before"
+  "$here/../scripts/cni-chains.sh" remove-idle "$cni_chains_state" || true
+  rm -f "$cni_chains_state"
   # podman's CNI results cache; created by it here, it goes with it.
   [[ $cni_cache_existed == 0 ]] && rm -rf /var/lib/cni
   if [[ ${BENCH_KEEP:-0} == 1 ]]; then
