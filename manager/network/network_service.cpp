@@ -16,6 +16,7 @@
 #include "manager/network/host_rules.h"
 #include "manager/network/ipv4_net.h"
 #include "manager/network/netns.h"
+#include "manager/network/network_events.h"
 
 namespace keel::manager::network {
 namespace {
@@ -309,6 +310,8 @@ Result<Network> NetworkService::create(const CreateNetworkRequest& request) {
   KEEL_TRY(write_conflist(network));
   KEEL_TRY(install_host_rules(network));
   undo_insert.release();
+  if (options_.bus != nullptr)
+    publish_network_event(*options_.bus, "create", network.id, network.name);
   return network;
 }
 
@@ -351,6 +354,8 @@ Result<void> NetworkService::remove(std::string_view id_or_name) {
     spdlog::warn("network {}: {}", network->name, stopped.error().message());
   std::error_code ec;
   std::filesystem::remove(conflist_path(*network), ec);
+  if (options_.bus != nullptr)
+    publish_network_event(*options_.bus, "destroy", network->id, network->name);
   return {};
 }
 
@@ -430,32 +435,14 @@ Result<Attachment> NetworkService::attach(const std::string& container_id,
   auto ns = NetNs::create(netns_path(container_id));
   if (!ns)
     return std::move(ns).error();
-  const bool named = resolves_names(*network);
-  CniCall call{.container_id = container_id,
-               .netns = ns->path(),
-               .ifname = "eth0",
-               .args = cni_args(named ? endpoint.name : ""),
-               .capability_args = capability_args(network->name, resolved, endpoint.aliases,
-                                                  endpoint.ip, endpoint.mac)};
-  const nlohmann::json chain = make_conflist(
-      *network, ipam_dir(), ChainNeeds{.ports = !resolved.empty(), .mac = !endpoint.mac.empty()});
-  auto list = CniConfList::parse(chain);
-  if (!list)
-    return std::move(list).error();
-  auto result = list->add(cni_, call);
-  if (!result)
-    return std::move(result).error();
+  auto attached = cni_add(container_id, *network, netns_path(container_id), "eth0", endpoint,
+                          std::move(resolved),
+                          ChainNeeds{.ports = !ports.empty(), .mac = !endpoint.mac.empty()});
+  if (!attached)
+    return std::move(attached).error();
   ns->release();
   release_ports.release();
-  return Attachment{.network = network->name,
-                    .network_id = network->id,
-                    .netns = netns_path(container_id),
-                    .ifname = call.ifname,
-                    .name = named ? endpoint.name : "",
-                    .aliases = named ? endpoint.aliases : std::vector<std::string>{},
-                    .ports = std::move(resolved),
-                    .result = result->raw,
-                    .plugins = plugin_types(chain)};
+  return attached;
 }
 
 Result<Attachment> NetworkService::connect(const std::string& container_id,
@@ -465,29 +452,39 @@ Result<Attachment> NetworkService::connect(const std::string& container_id,
   auto network = store_.find(network_name);
   if (!network)
     return std::move(network).error();
-  const bool named = resolves_names(*network);
-  CniCall call{
-      .container_id = container_id,
-      .netns = netns,
-      .ifname = ifname,
-      .args = cni_args(named ? endpoint.name : ""),
-      .capability_args = capability_args(network->name, {}, endpoint.aliases, endpoint.ip)};
-  const nlohmann::json chain = make_conflist(
-      *network, ipam_dir(), ChainNeeds{.default_route = false, .ports = false, .mac = false});
+  auto attached = cni_add(container_id, *network, netns, ifname, endpoint, {},
+                          ChainNeeds{.default_route = false, .ports = false, .mac = false});
+  if (!attached)
+    return std::move(attached).error().context(
+        "connecting container " + container_id.substr(0, 12) + " to network " + network->name);
+  return attached;
+}
+
+Result<Attachment> NetworkService::cni_add(const std::string& container_id, const Network& network,
+                                           const std::string& netns, const std::string& ifname,
+                                           const Endpoint& endpoint, std::vector<PortMapping> ports,
+                                           const ChainNeeds& needs) {
+  const bool named = resolves_names(network);
+  CniCall call{.container_id = container_id,
+               .netns = netns,
+               .ifname = ifname,
+               .args = cni_args(named ? endpoint.name : ""),
+               .capability_args = capability_args(network.name, ports, endpoint.aliases,
+                                                  endpoint.ip, needs.mac ? endpoint.mac : "")};
+  const nlohmann::json chain = make_conflist(network, ipam_dir(), needs);
   auto list = CniConfList::parse(chain);
   if (!list)
     return std::move(list).error();
   auto result = list->add(cni_, call);
   if (!result)
-    return std::move(result).error().context("connecting container " + container_id.substr(0, 12) +
-                                             " to network " + network->name);
-  return Attachment{.network = network->name,
-                    .network_id = network->id,
+    return std::move(result).error();
+  return Attachment{.network = network.name,
+                    .network_id = network.id,
                     .netns = netns,
                     .ifname = ifname,
                     .name = named ? endpoint.name : "",
                     .aliases = named ? endpoint.aliases : std::vector<std::string>{},
-                    .ports = {},
+                    .ports = std::move(ports),
                     .result = result->raw,
                     .plugins = plugin_types(chain)};
 }

@@ -17,8 +17,10 @@
 #include <vector>
 
 #include "common/error.h"
+#include "manager/events/event_bus.h"
 #include "manager/network/attachment.h"
 #include "manager/network/cni_plugin.h"
+#include "manager/network/conflist.h"
 #include "manager/network/network_store.h"
 #include "manager/network/port_mapping.h"
 #include "manager/store/database.h"
@@ -37,6 +39,8 @@ struct NetworkOptions {
   // The default network `bridge`, made on first start.
   std::string default_bridge = kDefaultBridge;
   std::string default_subnet;  // empty: kDefaultSubnet, or a free /16 when the host routes it
+  // Where create and remove (and so prune) publish docker's network events; none when null.
+  events::EventBus* bus = nullptr;
 };
 
 struct CreateNetworkRequest {
@@ -122,6 +126,12 @@ class NetworkService {
   [[nodiscard]] Result<std::string> free_subnet(const std::vector<Network>& existing) const;
   [[nodiscard]] std::string ipam_dir() const;
   [[nodiscard]] std::filesystem::path conflist_path(const Network& network) const;
+  // CNI ADD of `needs`' plugins of `network` into `netns` as `ifname`; the attachment it made.
+  // On failure the list's DEL has run (CniConfList::add); the namespace is the caller's.
+  [[nodiscard]] Result<Attachment> cni_add(const std::string& container_id, const Network& network,
+                                           const std::string& netns, const std::string& ifname,
+                                           const Endpoint& endpoint, std::vector<PortMapping> ports,
+                                           const ChainNeeds& needs);
   // CNI DEL of one attachment (its network's list, its name for dnsname, its ports).
   [[nodiscard]] Result<void> cni_del(const std::string& container_id, const Attachment& attachment);
   [[nodiscard]] Result<std::vector<PortMapping>> check_ports_locked(

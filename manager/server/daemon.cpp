@@ -124,14 +124,15 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options) {
     return std::move(image_service).error().context("opening the image store");
   state->images = std::move(*image_service);
 
-  auto networks = network::NetworkService::open(
-      network::NetworkOptions{.root = options.root,
-                              .state = options.state,
-                              .cni_conf_dir = options.cni_conf_dir,
-                              .cni_bin_dirs = options.cni_bin_dirs,
-                              .default_bridge = options.bridge,
-                              .default_subnet = options.bridge_subnet},
-      *state->db);
+  auto networks =
+      network::NetworkService::open(network::NetworkOptions{.root = options.root,
+                                                            .state = options.state,
+                                                            .cni_conf_dir = options.cni_conf_dir,
+                                                            .cni_bin_dirs = options.cni_bin_dirs,
+                                                            .default_bridge = options.bridge,
+                                                            .default_subnet = options.bridge_subnet,
+                                                            .bus = &state->bus},
+                                    *state->db);
   if (!networks)
     return std::move(networks).error().context("opening the networks");
   state->networks = std::move(*networks);
@@ -181,8 +182,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options) {
   state->containers_api = std::make_unique<ContainersService>(*state->containers);
   state->tasks_api = std::make_unique<TasksService>(*state->containers);
   state->events = std::make_unique<EventsService>(state->bus);
-  state->networks_api =
-      std::make_unique<NetworksService>(*state->networks, *state->containers, state->bus);
+  state->networks_api = std::make_unique<NetworksService>(*state->networks, *state->containers);
 
   // The root lock is ours, so a socket file left here is from a keeld that died.
   if (::unlink(options.address.c_str()) != 0 && errno != ENOENT)

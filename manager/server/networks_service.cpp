@@ -1,6 +1,5 @@
 #include "manager/server/networks_service.h"
 
-#include "manager/network/network_events.h"
 #include "manager/server/status.h"
 
 namespace keel::manager::server {
@@ -33,7 +32,7 @@ grpc::Status NetworksService::Create(grpc::ServerContext*,
     create.gateway = request->gateway();
     create.internal = request->internal();
     create.labels.insert(request->labels().begin(), request->labels().end());
-    auto made = network::create_network(networks_, bus_, create);
+    auto made = networks_.create(create);
     if (!made)
       return to_status(made.error());
     *response = to_proto(*made);
@@ -67,7 +66,7 @@ grpc::Status NetworksService::List(grpc::ServerContext*, const keel::v1::ListNet
 grpc::Status NetworksService::Remove(grpc::ServerContext*, const keel::v1::NetworkRequest* request,
                                      keel::v1::Empty*) {
   return guarded([&] {
-    auto removed = network::remove_network(networks_, bus_, request->id());
+    auto removed = networks_.remove(request->id());
     return removed ? grpc::Status::OK : to_status(removed.error());
   });
 }
@@ -75,7 +74,7 @@ grpc::Status NetworksService::Remove(grpc::ServerContext*, const keel::v1::Netwo
 grpc::Status NetworksService::Prune(grpc::ServerContext*, const keel::v1::PruneNetworksRequest*,
                                     keel::v1::PruneNetworksResponse* response) {
   return guarded([&] {
-    auto removed = network::prune_networks(networks_, bus_);
+    auto removed = networks_.prune();
     if (!removed)
       return to_status(removed.error());
     for (const auto& name : *removed)

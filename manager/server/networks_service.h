@@ -3,16 +3,14 @@
 
 #include "keel/v1/networks.grpc.pb.h"
 #include "manager/containers/container_service.h"
-#include "manager/events/event_bus.h"
 #include "manager/network/network_service.h"
 
 namespace keel::manager::server {
 
 class NetworksService final : public keel::v1::Networks::Service {
  public:
-  NetworksService(network::NetworkService& networks, containers::ContainerService& containers,
-                  events::EventBus& bus)
-      : networks_(networks), containers_(containers), bus_(bus) {}
+  NetworksService(network::NetworkService& networks, containers::ContainerService& containers)
+      : networks_(networks), containers_(containers) {}
 
   grpc::Status Create(grpc::ServerContext*, const keel::v1::CreateNetworkRequest* request,
                       keel::v1::Network* response) override;
@@ -34,7 +32,6 @@ class NetworksService final : public keel::v1::Networks::Service {
 
   network::NetworkService& networks_;
   containers::ContainerService& containers_;
-  events::EventBus& bus_;
 };
 
 }  // namespace keel::manager::server
