@@ -288,7 +288,8 @@ TEST(TaskClient, LaunchedShimIsADaemonOfItsOwnWithoutTheCallersFds) {
   fixtures::LeakCheck leaks;
   {
     int leaky[2];
-    ASSERT_EQ(::pipe(leaky), 0);  // no O_CLOEXEC, on purpose
+    // NOLINTNEXTLINE(android-cloexec-pipe): no O_CLOEXEC, on purpose
+    ASSERT_EQ(::pipe(leaky), 0);
     const UniqueFd leaky_read(leaky[0]);
     const UniqueFd leaky_write(leaky[1]);
     ShimUnderTest shim({"true"});
