@@ -26,6 +26,25 @@ TEST_F(ContainerRun, PrintsTheContainersOutputAndExitsWithItsCode) {
   EXPECT_NE(missing.exit_code, 0) << missing;
 }
 
+// A --rm container's upper is thrown away with it, so its overlay is volatile (no sync of the
+// host filesystem at unmount); a container that is kept is not. The container's own mountinfo
+// shows its root's overlay options.
+TEST_F(ContainerRun, OnlyRmContainersGetAVolatileUpper) {
+  const std::vector<std::string> root_options = {
+      "busybox", "sh", "-c", "grep ' / / ' /proc/self/mountinfo | grep -c volatile"};
+  std::vector<std::string> rm = {"run", "--rm"};
+  rm.insert(rm.end(), root_options.begin(), root_options.end());
+  RunResult removed = keeld_.ctl(rm);
+  EXPECT_EQ(removed.exit_code, 0) << removed;
+  EXPECT_EQ(removed.out, "1\n");
+
+  std::vector<std::string> kept = {"run", "--name", "kept"};
+  kept.insert(kept.end(), root_options.begin(), root_options.end());
+  RunResult persistent = keeld_.ctl(kept);
+  EXPECT_EQ(persistent.exit_code, 1) << persistent;
+  EXPECT_EQ(persistent.out, "0\n");
+}
+
 TEST_F(ContainerRun, EnvWorkdirUserAndBindMountsApply) {
   const auto vol = work_ / "vol";
   stdfs::create_directory(vol);

@@ -104,6 +104,10 @@ Result<void> ServiceState::mount_rootfs(const ContainerRecord& record) {
   auto mounts = snapshotter.mounts(record.snapshot_key);
   if (!mounts)
     return std::move(mounts).error();
+  // A --rm container's upper goes with it (podman does the same for --rm): no sync at unmount,
+  // which would wait for the host filesystem's journal on every run.
+  if (record.auto_remove)
+    KEEL_TRY(snapshots::make_volatile(*mounts));
   const std::string target = rootfs_of(record.id);
   KEEL_TRY(fs::mkdir_all(target, 0755));
   auto guard = snapshots::mount_all(*mounts, target);

@@ -12,6 +12,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/fs.h"
 #include "common/unique_fd.h"
 
 namespace keel::manager::snapshots {
@@ -150,6 +151,24 @@ Result<MountGuard> mount_all(const std::vector<Mount>& mounts, const std::string
   if (!r)
     return std::move(r).error().context("mount " + m.type + " on \"" + target + "\"");
   return MountGuard(target);
+}
+
+Result<void> make_volatile(std::vector<Mount>& mounts) {
+  constexpr std::string_view kWorkdir = "workdir=";
+  for (auto& m : mounts) {
+    if (m.type != "overlay" || has_option(m, "volatile"))
+      continue;
+    for (const auto& option : m.options) {
+      if (!option.starts_with(kWorkdir))
+        continue;
+      // overlay works in <workdir>/work; a volatile mount marks it with incompat/volatile.
+      const std::string marker = option.substr(kWorkdir.size()) + "/work/incompat";
+      KEEL_TRY(fs::remove_all(marker));
+      m.options.emplace_back("volatile");
+      break;
+    }
+  }
+  return {};
 }
 
 }  // namespace keel::manager::snapshots

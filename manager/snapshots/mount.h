@@ -46,4 +46,13 @@ class MountGuard {
 [[nodiscard]] Result<MountGuard> mount_all(const std::vector<Mount>& mounts,
                                            const std::string& target);
 
+// Makes a writable overlay among `mounts` volatile: the kernel then skips every sync of its upper
+// (fsync in the container, and the sync of the whole upper filesystem at unmount, which waits for
+// an ext4 journal commit). Only for an upper that is thrown away after one use (a --rm
+// container): after a host crash its contents may be incomplete. The kernel leaves a marker in
+// the work directory and refuses a later mount while it is there; a previous use's marker is
+// removed here, so mounting again after keeld or the host restarted still works. Binds and
+// read-only overlays are left as they are.
+[[nodiscard]] Result<void> make_volatile(std::vector<Mount>& mounts);
+
 }  // namespace keel::manager::snapshots

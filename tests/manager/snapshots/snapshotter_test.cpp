@@ -6,6 +6,7 @@
 #include <sys/sysmacros.h>
 
 #include <filesystem>
+#include <sstream>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -273,6 +274,54 @@ TEST_F(SnapshotterTest, UsageCountsOwnTreeOnce) {
   EXPECT_EQ(usage->inodes, 3);  // root, big (twice linked), small
   EXPECT_GE(usage->size_bytes, 1 << 20);
   EXPECT_LT(usage->size_bytes, (1 << 20) + 64 * 1024);
+}
+
+// A --rm container's upper is mounted volatile (no sync at unmount). The kernel leaves a marker
+// that refuses the next volatile mount; make_volatile clears it, so mounting again after keeld
+// or the host restarted works. A bind (a base snapshot) is left as it is.
+TEST_F(SnapshotterTest, VolatileUpperMountsAgainAfterTheKernelsMarker) {
+  auto base = snapshotter_->prepare("base-active", "");
+  ASSERT_TRUE(base) << base.error().message();
+  auto untouched = *base;
+  ASSERT_TRUE(make_volatile(untouched));
+  EXPECT_EQ(untouched.front().options, base->front().options);
+  ASSERT_TRUE(snapshotter_->commit("base", "base-active"));
+
+  auto mounts = snapshotter_->prepare("rm-container", "base");
+  ASSERT_TRUE(mounts) << mounts.error().message();
+  auto plain = *mounts;
+  ASSERT_TRUE(make_volatile(*mounts));
+  EXPECT_THAT(mounts->front().options, ::testing::Contains("volatile"));
+  const std::string mnt = mount_point("rootfs");
+  {
+    auto guard = mount_all(*mounts, mnt);
+    ASSERT_TRUE(guard) << guard.error().message();
+    auto mountinfo = fs::read_file("/proc/self/mountinfo");
+    ASSERT_TRUE(mountinfo);
+    std::string line;
+    bool found = false;
+    for (std::istringstream in(*mountinfo); std::getline(in, line);) {
+      if (line.find(" " + mnt + " ") != std::string::npos) {
+        found = true;
+        EXPECT_THAT(line, HasSubstr("volatile"));
+      }
+    }
+    EXPECT_TRUE(found) << mnt << " not in mountinfo";
+    ASSERT_TRUE(fs::write_file_atomic(mnt + "/scratch", "x", 0644));
+  }
+  // The marker is there now: a volatile mount that does not clear it is refused.
+  auto again_raw = plain;
+  again_raw.front().options.emplace_back("volatile");
+  {
+    auto refused = mount_all(again_raw, mnt);
+    EXPECT_FALSE(refused) << "the kernel's volatile marker no longer refuses a mount";
+  }
+  ASSERT_TRUE(make_volatile(plain));
+  auto guard = mount_all(plain, mnt);
+  ASSERT_TRUE(guard) << guard.error().message();
+  auto scratch = fs::read_file(mnt + "/scratch");
+  ASSERT_TRUE(scratch);
+  EXPECT_EQ(*scratch, "x");
 }
 
 }  // namespace
