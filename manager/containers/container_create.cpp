@@ -12,6 +12,7 @@
 #include "manager/containers/phase_timer.h"
 #include "manager/containers/spec_builder.h"
 #include "manager/containers/volumes.h"
+#include "manager/store/deferred_sync.h"
 #include "oci-spec/runtime_config.h"
 
 namespace keel::manager::containers {
@@ -109,7 +110,12 @@ Result<ContainerRecord> ContainerService::create(const CreateRequest& request) {
   std::string parent;
   if (!image->config.diff_ids.empty())
     parent = images::chain_ids(image->config.diff_ids).back().str();
-  auto mounts = state.snapshotter.prepare(record.snapshot_key, parent);
+  auto mounts = [&] {
+    // Deferred: the record's synced insert below makes it durable too. If a power cut drops it,
+    // its directory is an orphan, which the snapshotter removes when it opens.
+    const store::DeferredSync deferred(state.db);
+    return state.snapshotter.prepare(record.snapshot_key, parent);
+  }();
   if (!mounts)
     return std::move(mounts).error().context("preparing the container's filesystem");
   timer.lap("snapshot prepare");

@@ -317,7 +317,9 @@ Result<void> ContainerService::Impl::remove_stopped(ContainerRecord& record, boo
     Unlocked unlocked(lock);
     if (record.attachment) {
       detach_network(state, record);
-      (void)state.save(record);
+      // Deferred: a DEL that is lost runs again at the removal recovery resumes (DEL is
+      // idempotent); the snapshot's synced removal below makes it durable anyway.
+      (void)state.save(record, store::Durability::kDeferred);
     }
     timer.lap("network");
     state.unmount_rootfs(record.id);

@@ -1,6 +1,7 @@
 #include "manager/containers/container_store.h"
 
 #include <array>
+#include <optional>
 
 namespace keel::manager::containers {
 namespace {
@@ -53,8 +54,11 @@ Result<void> ContainerStore::insert(const ContainerRecord& record) {
   return done;
 }
 
-Result<void> ContainerStore::update(const ContainerRecord& record) {
+Result<void> ContainerStore::update(const ContainerRecord& record, store::Durability durability) {
   auto lock = db_->lock();  // changes() below must be this statement's
+  std::optional<store::DeferredSync> deferred;
+  if (durability == store::Durability::kDeferred)
+    deferred.emplace(*db_);
   auto done = db_->run("UPDATE containers SET name = ?, record = ? WHERE id = ?", record.name,
                        to_json(record).dump(), record.id);
   if (!done && done.error().kind() == Errc::kAlreadyExists)

@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "manager/containers/record.h"
 #include "manager/store/database.h"
+#include "manager/store/deferred_sync.h"
 
 namespace keel::manager::containers {
 
@@ -20,8 +21,9 @@ class ContainerStore {
   // kAlreadyExists, in docker's words, when the name is taken.
   [[nodiscard]] Result<void> insert(const ContainerRecord& record);
   // kNotFound when the container is gone (removed meanwhile); a rename to a taken name is
-  // kAlreadyExists.
-  [[nodiscard]] Result<void> update(const ContainerRecord& record);
+  // kAlreadyExists. kDeferred for state that recovery repairs if a power cut drops it.
+  [[nodiscard]] Result<void> update(const ContainerRecord& record,
+                                    store::Durability durability = store::Durability::kSynced);
   [[nodiscard]] Result<void> remove(const std::string& id);
   // By full id, name (with or without a leading '/'), or unique id prefix. kNotFound reads
   // "No such container: x"; an ambiguous prefix is kInvalidArgument.

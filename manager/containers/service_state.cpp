@@ -59,8 +59,8 @@ void ServiceState::publish(const ContainerRecord& record, const std::string& act
   bus.publish(std::move(event));
 }
 
-Result<void> ServiceState::save(const ContainerRecord& record) {
-  KEEL_TRY(store.update(record));
+Result<void> ServiceState::save(const ContainerRecord& record, store::Durability durability) {
+  KEEL_TRY(store.update(record, durability));
   changed.notify_all();
   return {};
 }

@@ -100,8 +100,12 @@ struct ServiceState {
 
   void publish(const ContainerRecord& record, const std::string& action,
                std::map<std::string, std::string> extra = {});
-  // Writes the record and wakes the waiters.
-  [[nodiscard]] Result<void> save(const ContainerRecord& record);
+  // Writes the record and wakes the waiters. kDeferred (no fsync of its own) only for a state
+  // that recovery repairs if a power cut drops it: a running or exited status is checked against
+  // the shims at every start, and a removal that was lost shows as an exited --rm container,
+  // which recovery removes.
+  [[nodiscard]] Result<void> save(const ContainerRecord& record,
+                                  store::Durability durability = store::Durability::kSynced);
 
   // The shim of a live container; kFailedPrecondition otherwise.
   [[nodiscard]] Result<std::unique_ptr<TaskShim>> shim_of(const ContainerRecord& record);

@@ -83,7 +83,9 @@ Result<void> TaskSupervisor::start_task(ContainerRecord& record,
   record.state.oom_killed = false;
   record.state.error.clear();
   record.state.stopped_by_user = false;
-  auto saved = state_.save(record);
+  // Deferred: after a power cut the task is gone whatever the record says, and recovery checks
+  // each live record against its shim.
+  auto saved = state_.save(record, store::Durability::kDeferred);
   timer.lap("save");
   if (!saved) {
     // Not recorded as running: the task goes, as a failed start leaves nothing behind.
@@ -228,7 +230,10 @@ void TaskSupervisor::finish_task(ContainerRecord& record, int code, std::int64_t
   // crash before the removal is done resumes it at recovery, as for any "removing" record.
   if (remove_next && record.auto_remove && !should_restart(record))
     record.state.status = Status::kRemoving;
-  if (auto saved = state_.save(record); !saved)
+  // Deferred: if a power cut drops it, recovery finds the task gone and finishes it again (and
+  // removes an --rm container); a removal's own synced commits make it durable before any file
+  // of the container goes.
+  if (auto saved = state_.save(record, store::Durability::kDeferred); !saved)
     spdlog::warn("container {}: {}", record.id, saved.error().message());
   timer.lap("save");
   if (record.state.oom_killed)
@@ -311,6 +316,9 @@ void TaskSupervisor::recover(std::unique_lock<std::mutex>& lock) {
       // The shim is gone with whatever it knew: the exit code is lost.
       record.state.error = "the shim exited while keeld was down";
       finish_task(record, 255, unix_now_ns(), lock, false);
+      // As docker: an --rm container found dead goes (after a reboot, say).
+      if (record.auto_remove && !should_restart(record))
+        remove_(record, true, lock);
       continue;
     }
     auto task = (*shim)->state(record.id);

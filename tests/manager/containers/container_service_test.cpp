@@ -506,6 +506,18 @@ TEST_F(ContainerServiceTest, AnExitWhileTheServiceWasDownIsRecordedAtOpen) {
   EXPECT_EQ(record.state.exit_code, 4);
 }
 
+// After a reboot an --rm container's shim is gone: recovery records the lost exit and removes
+// the container, as docker does, whether or not its last state reached the disk.
+TEST_F(ContainerServiceTest, AnRmContainerWhoseShimVanishedIsRemovedAtOpen) {
+  const auto created = sut_->create({}, true);
+  ASSERT_TRUE(sut_->service().start(created.id));
+  sut_->close();
+  sut_->shims().vanish(created.id);
+  sut_->open();
+  EXPECT_FALSE(sut_->service().get(created.id));
+  EXPECT_FALSE(std::filesystem::exists(created.bundle));
+}
+
 TEST_F(ContainerServiceTest, ShutdownStopsWatchersAndPendingRestarts) {
   const auto running = sut_->create();
   ASSERT_TRUE(sut_->service().start(running.id));

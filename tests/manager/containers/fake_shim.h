@@ -50,6 +50,12 @@ class FakeShims {
     exit_locked(id, exec_id, code);
   }
 
+  // The shim and its task are gone without an exit on record (a reboot, a killed shim).
+  void vanish(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    tasks_.erase(address_of(id));
+  }
+
   // Blocks until the init of id is running under a shim launched `launches` times (restarts).
   bool wait_running(const std::string& id, int launches,
                     std::chrono::milliseconds timeout = std::chrono::seconds(10)) {

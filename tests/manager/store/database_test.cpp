@@ -2,9 +2,11 @@
 #include "manager/store/database.h"
 
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
+#include <csignal>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -12,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include "manager/store/deferred_sync.h"
 #include "manager/store/transaction.h"
 
 namespace keel::manager::store {
@@ -206,6 +209,36 @@ TEST_F(DatabaseTest, ConcurrentWritersFromTwoConnectionsBothCommit) {
   t2.join();
   Database db = open();
   EXPECT_EQ(*text_of(db, "SELECT count(*) FROM t"), "100");
+}
+
+// A DeferredSync scope commits without syncing (NORMAL) and puts FULL back at its end; a
+// process killed right after such a commit has lost nothing: the next opener finds the row.
+TEST_F(DatabaseTest, DeferredSyncSkipsTheSyncOnlyInItsScopeAndSurvivesAKilledWriter) {
+  Database db = open();
+  ASSERT_TRUE(db.exec("CREATE TABLE t (v TEXT)"));
+  {
+    DeferredSync deferred(db);
+    EXPECT_EQ(*text_of(db, "PRAGMA synchronous"), "1");  // NORMAL
+    ASSERT_TRUE(db.run("INSERT INTO t (v) VALUES (?)", std::string("in scope")));
+  }
+  EXPECT_EQ(*text_of(db, "PRAGMA synchronous"), "2");  // FULL again
+
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto writer = Database::open(dir_.path() + "/meta.db");
+    if (!writer)
+      ::_exit(2);
+    DeferredSync deferred(*writer);
+    if (!writer->run("INSERT INTO t (v) VALUES (?)", std::string("then killed")))
+      ::_exit(3);
+    ::kill(::getpid(), SIGKILL);  // no close, no checkpoint
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "writer exited with " << WEXITSTATUS(status);
+  Database reopened = open();
+  EXPECT_EQ(*text_of(reopened, "SELECT group_concat(v, ',') FROM t"), "in scope,then killed");
 }
 
 TEST(Database, OpenReportsTheSqliteErrorAndPath) {
