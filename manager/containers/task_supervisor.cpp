@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <filesystem>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -211,16 +212,31 @@ void TaskSupervisor::finish_task(ContainerRecord& record, int code, std::int64_t
     // Taken from its shim's TaskOOM event: the shim sends it before the TaskExit that brought us
     // here, on the same connection.
     record.state.oom_killed = state_.shim_events->take_oom(record.id);
-    if (auto shim = state_.shims->connect(record.shim_address)) {
-      timer.lap("shim connect");
-      (void)(*shim)->remove(record.id, "");
-      timer.lap("shim delete");
-      (void)(*shim)->shutdown(record.id);
-      timer.lap("shim shutdown");
+    const auto release_shim = [this, &id = record.id,
+                               &address = record.shim_address](PhaseTimer* steps) {
+      auto shim = state_.shims->connect(address);
+      if (!shim)
+        return;
+      if (steps != nullptr)
+        steps->lap("shim connect");
+      (void)(*shim)->remove(id, "");
+      if (steps != nullptr)
+        steps->lap("shim delete");
+      (void)(*shim)->shutdown(id);
+      if (steps != nullptr)
+        steps->lap("shim shutdown");
+    };
+    if (record.attachment || !record.connected_attachments.empty()) {
+      // The runtime's delete and the network's DEL (each a process or two) share nothing: the
+      // task is gone, and keeld's bind mount keeps the namespace until DEL. So side by side.
+      std::jthread shim_release(release_shim, nullptr);
+      // docker's teardown on stop: the address and published ports are given back.
+      detach_network(state_, record);
+      shim_release.join();
+      timer.lap("shim delete and network");
+    } else {
+      release_shim(&timer);
     }
-    // docker's teardown on stop: the address and published ports are given back.
-    detach_network(state_, record);
-    timer.lap("network");
   }
   record.state.status = Status::kExited;
   record.state.exit_code = code;
