@@ -132,6 +132,13 @@ Result<int> run_daemon(const ShimOptions& o) {
   TaskService service(task, [&] {
     if (drain_deadline != 0)
       return;
+    // The path goes now, before Shutdown's reply leaves: the next shim for this container (a
+    // restart) binds the same path as soon as the manager has the reply, and must neither find
+    // this shim still answering there nor have its new socket unlinked when this one exits.
+    if (!socket_path->empty()) {
+      ::unlink(socket_path->c_str());
+      socket_path->clear();
+    }
     drain_deadline = monotonic_ms() + kDrainMs;
     loop->add_timer(0, check_drained);
   });

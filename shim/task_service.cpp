@@ -206,9 +206,11 @@ void TaskService::register_queries(ttrpc::Server& server) {
     reply_ok(r, resp);
   });
   handle<v2::ShutdownRequest>(server, "Shutdown", [this](const auto& req, const Reply& r) {
-    reply_ok(r, keel::wkt::Empty());
+    // Before the reply: the shutdown gives up the socket's path, and a caller that has the
+    // reply may bind the next shim there at once.
     if (task_.finished() || req.now())
       on_shutdown_();
+    reply_ok(r, keel::wkt::Empty());
   });
 }
 
