@@ -380,7 +380,8 @@ Result<void> prepare_network(ServiceState& state, const ImageConfig& image, cons
   return write_etc(state, record);
 }
 
-Result<void> attach_network(ServiceState& state, ContainerRecord& record) {
+Result<void> attach_network(ServiceState& state, ContainerRecord& record,
+                            const std::function<void()>& on_namespace) {
   if (!uses_cni(record))
     return {};
   if (state.options.networks == nullptr)
@@ -393,12 +394,14 @@ Result<void> attach_network(ServiceState& state, ContainerRecord& record) {
     if (!bare)
       return std::move(bare).error();
     record.attachment = std::move(*bare);
+    if (on_namespace)
+      on_namespace();
   } else {
     network::Endpoint endpoint = endpoint_of(record, record.network_aliases);
     endpoint.ip = record.ip;
     endpoint.mac = record.mac_address;
-    auto attachment =
-        state.options.networks->attach(record.id, record.network_mode, record.ports, endpoint);
+    auto attachment = state.options.networks->attach(record.id, record.network_mode, record.ports,
+                                                     endpoint, on_namespace);
     if (!attachment)
       return std::move(attachment).error();
     record.attachment = std::move(*attachment);
@@ -411,7 +414,7 @@ Result<void> attach_network(ServiceState& state, ContainerRecord& record) {
     detach_network(state, record);
     return saved;
   }
-  if (auto written = write_etc(state, record); !written) {
+  if (auto written = write_etc(state, record, EtcWrite::kInPlace); !written) {
     detach_network(state, record);
     (void)state.save(record);
     return written;

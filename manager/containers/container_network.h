@@ -5,6 +5,8 @@
 // manager/network's.
 #pragma once
 
+#include <functional>
+
 #include "common/error.h"
 #include "manager/containers/record.h"
 #include "manager/containers/run_options.h"
@@ -21,11 +23,14 @@ namespace keel::manager::containers {
                                            const RunOptions& run, ContainerRecord& record,
                                            SpecContext& context);
 
-// Before the task is created: the namespace made and wired (CNI ADD), the record saved with the
-// attachment so a crash after this point can still undo it, hosts rewritten with the address.
-// Does nothing for none, host and container: modes. A network `connect` event for each network
-// joined, as docker publishes at start. Mutex held.
-[[nodiscard]] Result<void> attach_network(ServiceState& state, ContainerRecord& record);
+// Before the task starts: the namespace made and wired (CNI ADD), the record saved with the
+// attachment so a crash after this point can still undo it, hosts rewritten with the address
+// (in place: a task being created beside it may have bound them already). Does nothing for
+// none, host and container: modes. on_namespace runs once the runtime may join the namespace
+// (not at all when there is none, or it could not be made). A network `connect` event for each
+// network joined, as docker publishes at start.
+[[nodiscard]] Result<void> attach_network(ServiceState& state, ContainerRecord& record,
+                                          const std::function<void()>& on_namespace = {});
 
 // After the task exited, at rm, or at recovery for a container found dead: CNI DEL, the
 // namespace unmounted, ports released, the attachment dropped from the record (not saved here).

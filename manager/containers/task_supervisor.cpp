@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <filesystem>
+#include <future>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -107,13 +108,37 @@ Result<void> TaskSupervisor::start_task(ContainerRecord& record,
 Result<int> TaskSupervisor::launch_task(ContainerRecord& record, PhaseTimer& timer) {
   KEEL_TRY(state_.mount_rootfs(record));
   timer.lap("mount");
-  // The namespace exists and is wired before the runtime joins it by path.
-  KEEL_TRY(attach_network(state_, record));
-  timer.lap("network");
+  // The network is wired (CNI ADD: a process or two) while the shim starts and the runtime
+  // creates the task: the runtime needs only the namespace to exist, and the task runs nothing
+  // of the container's before start, which waits for the wiring. Until the join the wiring
+  // thread alone writes the record; this one only reads its id, tty and stdin.
+  std::promise<bool> namespace_promise;
+  std::future<bool> namespace_ready = namespace_promise.get_future();
+  Result<void> wired;
+  bool wired_ok = false;  // read after the join only
+  // Declared before the thread, so on an early return the thread is joined first.
   ScopeGuard undo_network([&] {
+    if (!wired_ok)
+      return;
     detach_network(state_, record);
     (void)state_.save(record);
   });
+  std::jthread wiring([&] {
+    bool signalled = false;
+    wired = attach_network(state_, record, [&] {
+      signalled = true;
+      namespace_promise.set_value(true);
+    });
+    wired_ok = wired.has_value();
+    if (!signalled)
+      namespace_promise.set_value(wired_ok);  // no namespace to wait for, or none made
+  });
+  const auto finish_wiring = [&]() -> Result<void> {
+    if (wiring.joinable())
+      wiring.join();
+    return wired;
+  };
+
   const std::string dir = state_.dir_of(record.id);
   auto address = state_.shims->launch(ShimLaunch{.shim_binary = state_.options.shim.string(),
                                                  .ns = state_.options.ns,
@@ -124,11 +149,14 @@ Result<int> TaskSupervisor::launch_task(ContainerRecord& record, PhaseTimer& tim
   if (!address)
     return std::move(address).error();
   timer.lap("shim launch");
-  record.shim_address = *address;
   auto shim = state_.shims->connect(*address);
   if (!shim)
     return std::move(shim).error();
   timer.lap("shim connect");
+  if (!namespace_ready.get()) {
+    (void)(*shim)->shutdown(record.id);
+    KEEL_TRY(finish_wiring());
+  }
   TaskStdio stdio{.stdin_path = record.open_stdin ? dir + "/init-stdin" : "",
                   .stdout_path = dir + "/init-stdout",
                   .stderr_path = record.tty ? "" : dir + "/init-stderr",
@@ -140,6 +168,13 @@ Result<int> TaskSupervisor::launch_task(ContainerRecord& record, PhaseTimer& tim
     return std::move(pid).error();
   }
   timer.lap("runtime create");
+  if (auto network = finish_wiring(); !network) {
+    (void)(*shim)->remove(record.id, "");
+    (void)(*shim)->shutdown(record.id);
+    return std::move(network).error();
+  }
+  timer.lap("network");
+  record.shim_address = *address;
   // Expected before it starts: a process that ends at once reports its exit at once (and is
   // recorded once this start, which holds the container's claim, is done).
   watch_init(record.id, *pid);

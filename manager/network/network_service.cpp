@@ -411,7 +411,8 @@ Result<std::vector<PortMapping>> NetworkService::check_ports_locked(
 Result<Attachment> NetworkService::attach(const std::string& container_id,
                                           const std::string& network_name,
                                           const std::vector<PortMapping>& ports,
-                                          const Endpoint& endpoint) {
+                                          const Endpoint& endpoint,
+                                          const std::function<void()>& on_namespace) {
   auto network = store_.find(network_name);
   if (!network)
     return std::move(network).error();
@@ -435,6 +436,8 @@ Result<Attachment> NetworkService::attach(const std::string& container_id,
   auto ns = NetNs::create(netns_path(container_id));
   if (!ns)
     return std::move(ns).error();
+  if (on_namespace)
+    on_namespace();
   auto attached = cni_add(container_id, *network, netns_path(container_id), "eth0", endpoint,
                           std::move(resolved),
                           ChainNeeds{.ports = !ports.empty(), .mac = !endpoint.mac.empty()});

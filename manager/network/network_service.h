@@ -98,11 +98,13 @@ class NetworkService {
                                                              const std::string& container_id);
 
   // The container's namespace made and wired to the network (lo up, CNI ADD with the
-  // ports); on any failure nothing is left (namespace, veth, rules, lease).
+  // ports); on any failure nothing is left (namespace, veth, rules, lease). on_namespace runs
+  // once the namespace exists, before the plugins: a runtime may join it from then on.
   [[nodiscard]] Result<Attachment> attach(const std::string& container_id,
                                           const std::string& network,
                                           const std::vector<PortMapping>& ports,
-                                          const Endpoint& endpoint = {});
+                                          const Endpoint& endpoint = {},
+                                          const std::function<void()>& on_namespace = {});
   // CNI DEL and the namespace removed; ports released. Safe to repeat and after a restart.
   [[nodiscard]] Result<void> detach(const std::string& container_id, const Attachment& attachment);
 
