@@ -202,8 +202,15 @@ Result<void> SeccompCache::store(const std::string& key, const SeccompProgram& p
   if (program.bpf.empty() || program.bpf.size() > kMaxBpfBytes || program.bpf.size() % 8 != 0)
     return Error::of(Errc::kInvalidArgument,
                      "seccomp cache: program of " + std::to_string(program.bpf.size()) + " bytes");
-  if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST)
-    return Error::sys("seccomp cache: mkdir \"" + dir_ + "\"");
+  // The state root too (0700, as the state store makes it) when this is the first create under
+  // it: the store runs before the container's directory is made, and the first container would
+  // otherwise leave nothing cached for the second.
+  if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) {
+    if (errno != ENOENT)
+      return Error::sys("seccomp cache: mkdir \"" + dir_ + "\"");
+    if (auto r = fs::mkdir_all(dir_, 0700); !r)
+      return std::move(r).error().context("seccomp cache: mkdir \"" + dir_ + "\"");
+  }
   FileHeader header{};
   std::memcpy(header.magic, kMagic, sizeof kMagic);
   std::memcpy(header.key, key.data(), kHexDigest);

@@ -145,6 +145,21 @@ TEST(SeccompCache, MissStoresAndHitReturnsTheSameProgram) {
       << "no temp file left behind";
 }
 
+// The first create under a new --root runs before the root exists: the entry is stored anyway,
+// with the root made as the state store makes it, so the second container hits.
+TEST(SeccompCache, FirstStoreUnderAMissingRootMakesIt) {
+  TempDir tmp;
+  const std::string root = tmp.cache() + "-root";
+  const std::string cache_dir = root + "/" + kSeccompCacheDir;
+  const oci::Seccomp profile = mkdir_denied(EXDEV);
+  auto first = prepare_seccomp(profile, cache_dir);
+  ASSERT_TRUE(first) << first.error().message();
+  EXPECT_EQ(mode_of(root), 0700u);
+  EXPECT_EQ(mode_of(cache_dir), 0700u);
+  EXPECT_TRUE(SeccompCache(cache_dir).find(SeccompCache::key(profile)));
+  std::filesystem::remove_all(root);
+}
+
 TEST(SeccompCache, HitKeepsNotifyLoadFlags) {
   TempDir tmp;
   oci::Seccomp profile;
