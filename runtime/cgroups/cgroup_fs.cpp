@@ -252,6 +252,12 @@ Result<void> kill_and_wait_empty(const std::string& procs_dir, std::chrono::mill
 }
 
 Result<void> remove_cgroup_tree(const std::string& dir, std::chrono::milliseconds timeout) {
+  // A container's cgroup rarely has children: one rmdir per hierarchy then does it, without an
+  // open and a listing of each directory (delete removes one cgroup in each of ~10 hierarchies).
+  if (::rmdir(dir.c_str()) == 0 || errno == ENOENT)
+    return {};
+  if (errno != EBUSY && errno != ENOTEMPTY)
+    return Error::sys(fmt::format("remove cgroup \"{}\"", dir));
   auto children = child_dirs(dir);
   if (!children)
     return std::move(children).error();

@@ -19,6 +19,7 @@
 #include "common/scope_guard.h"
 #include "common/unix_socket.h"
 #include "oci-spec/state.h"
+#include "runtime/cgroups/default_devices.h"
 #include "runtime/cgroups/join.h"
 #include "runtime/cgroups/manager.h"
 #include "runtime/lifecycle/create_context.h"
@@ -81,33 +82,6 @@ cgroups::Paths own_cgroups(const cgroups::Layout& layout) {
   if (!layout.unified_mount.empty())
     paths.unified = own("", layout.unified_mount);
   return paths;
-}
-
-// The device cgroup rules the container gets: the config's, then (as runc does) the default
-// devices every container needs and the ones linux.devices creates, so a "deny all" config
-// still has a working /dev. A default the config denies by its own type, major and minor stays
-// denied: that rule is the config asking for exactly this device to be unusable.
-oci::Resources effective_resources(const oci::RuntimeConfig& config) {
-  oci::Resources resources = config.linux->resources.value_or(oci::Resources{});
-  const std::vector<oci::DeviceCgroup> configured = resources.devices;
-  auto allow = [&](const char* type, std::optional<int64_t> major, std::optional<int64_t> minor,
-                   const char* access) {
-    for (const auto& rule : configured) {
-      if (!rule.allow && rule.type == type && rule.major && rule.major == major &&
-          rule.minor == minor)
-        return;
-    }
-    resources.devices.push_back(oci::DeviceCgroup{true, type, access, major, minor});
-  };
-  allow("c", std::nullopt, std::nullopt, "m");
-  allow("b", std::nullopt, std::nullopt, "m");
-  for (auto [major, minor] :
-       {std::pair{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9}, {5, 0}, {5, 2}, {10, 200}})
-    allow("c", major, minor, "rwm");
-  allow("c", 136, std::nullopt, "rwm");  // /dev/pts/*
-  for (const auto& d : config.linux->devices)
-    allow(d.type == "b" ? "b" : "c", d.major, d.minor, "rwm");
-  return resources;
 }
 
 // Kills and reaps the init unless released: a failed create leaves no process behind.
@@ -309,7 +283,7 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
       warn(std::move(r).error().context("remove cgroup of the failed container"));
   });
   if (cgroup && config.linux) {
-    if (auto r = cgroup->apply(effective_resources(config)); !r)
+    if (auto r = cgroup->apply(cgroups::effective_resources(config)); !r)
       return fail(std::move(r).error().context("linux.resources"));
   }
   auto console = connect_console(options);

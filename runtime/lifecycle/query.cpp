@@ -1,12 +1,15 @@
 // `state` and `list`: read-only views of the state directory, in runc's output formats.
-#include <pwd.h>
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <charconv>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "common/fs.h"
 #include "runtime/lifecycle/lifecycle.h"
 
 namespace keel::runtime {
@@ -14,16 +17,38 @@ namespace {
 
 using nlohmann::ordered_json;
 
+// The name /etc/passwd gives `uid`, as runc's user.LookupUid reads it. Not getpwuid_r: keel is
+// linked statically, and glibc's NSS would dlopen its modules into it.
+std::optional<std::string> passwd_name_of(uid_t uid) {
+  auto passwd = fs::read_file("/etc/passwd");
+  if (!passwd)
+    return std::nullopt;
+  std::string_view rest = *passwd;
+  while (!rest.empty()) {
+    const size_t end = std::min(rest.find('\n'), rest.size());
+    const std::string_view line = rest.substr(0, end);
+    rest.remove_prefix(std::min(end + 1, rest.size()));
+    // name:password:uid:...
+    const size_t name_end = line.find(':');
+    const size_t uid_begin =
+        name_end == std::string_view::npos ? name_end : line.find(':', name_end + 1);
+    if (uid_begin == std::string_view::npos)
+      continue;
+    const std::string_view field =
+        line.substr(uid_begin + 1, line.find(':', uid_begin + 1) - uid_begin - 1);
+    uid_t found = 0;
+    const auto parsed = std::from_chars(field.data(), field.data() + field.size(), found);
+    if (parsed.ec == std::errc() && parsed.ptr == field.data() + field.size() && found == uid)
+      return std::string(line.substr(0, name_end));
+  }
+  return std::nullopt;
+}
+
 std::string owner_of(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
     return {};
-  struct passwd pw {};
-  struct passwd* found = nullptr;
-  char buf[1024];
-  if (::getpwuid_r(st.st_uid, &pw, buf, sizeof buf, &found) == 0 && found != nullptr)
-    return found->pw_name;
-  return "#" + std::to_string(st.st_uid);
+  return passwd_name_of(st.st_uid).value_or("#" + std::to_string(st.st_uid));
 }
 
 ordered_json describe(const ContainerDir& dir, const ContainerRecord& r) {

@@ -20,9 +20,17 @@ namespace keel::runtime::security {
 namespace {
 
 constexpr unsigned kMaxArgs = 6;  // a Linux syscall has at most six arguments
-// Above this many rules libseccomp's binary-tree layout wins over a linear scan; with zero rules
-// libseccomp <= 2.5.4 builds a broken tree, which the threshold also avoids (runc uses 32 too).
+// Above this many syscall rules libseccomp's binary-tree layout wins over a linear scan; with zero
+// rules libseccomp <= 2.5.4 builds a broken tree, which the threshold also avoids. runc uses 32
+// too, counted as here per syscall name: a profile groups its names, docker's ~300 in 11 entries.
 constexpr size_t kBinaryTreeMinRules = 32;
+
+size_t syscall_name_count(const oci::Seccomp& profile) {
+  size_t count = 0;
+  for (const auto& rule : profile.syscalls)
+    count += rule.names.size();
+  return count;
+}
 
 struct ActionName {
   std::string_view name;
@@ -289,7 +297,7 @@ Result<SeccompFilter> compile_seccomp(const oci::Seccomp& profile) {
   KEEL_TRY(set_attr(ctx, SCMP_FLTATR_API_SYSRAWRC, 1, "raw return codes"));
   // no_new_privs is process.noNewPrivileges, applied by the caller; libseccomp would force it on.
   KEEL_TRY(set_attr(ctx, SCMP_FLTATR_CTL_NNP, 0, "no_new_privs"));
-  if (profile.syscalls.size() > kBinaryTreeMinRules)
+  if (syscall_name_count(profile) > kBinaryTreeMinRules)
     KEEL_TRY(set_attr(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2, "binary tree optimization"));
 
   for (const auto& arch_name : profile.architectures) {

@@ -9,6 +9,10 @@
 
 #include <cstdint>
 #include <cstring>
+#include <optional>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -36,6 +40,78 @@ static_assert(sizeof(FileHeader) == 152);
 // Bounds what a reader allocates for a file it does not trust yet: a seccomp program holds at most
 // BPF_MAXINSNS (4096) instructions of 8 bytes.
 constexpr size_t kMaxBpfBytes = 4096 * 8;
+
+// The profile as key material: every field, each string length-prefixed and each list counted,
+// so two different profiles never encode alike. Not its JSON: building and printing that tree
+// took a quarter of a cache hit's instructions and heap pages of its own.
+class ProfileEncoder {
+ public:
+  std::string take(const oci::Seccomp& profile) && {
+    put(profile.default_action);
+    put(profile.default_errno_ret);
+    put(profile.architectures);
+    put(profile.flags);
+    put(profile.listener_path);
+    put(profile.listener_metadata);
+    put(profile.syscalls.size());
+    for (const auto& rule : profile.syscalls) {
+      put(rule.names);
+      put(rule.action);
+      put(rule.errno_ret);
+      put(rule.args.size());
+      for (const auto& arg : rule.args) {
+        put(arg.index);
+        put(arg.value);
+        put(arg.value_two);
+        put(arg.op);
+      }
+    }
+    return std::move(out_);
+  }
+
+ private:
+  void put(std::uint64_t n) {
+    out_ += std::to_string(n);
+    out_ += ';';
+  }
+  void put(std::string_view text) {
+    put(text.size());
+    out_ += text;
+  }
+  template <typename T>
+  void put(const std::optional<T>& value) {
+    put(value ? 1U : 0U);
+    if (value)
+      put(*value);
+  }
+  void put(const std::vector<std::string>& list) {
+    put(list.size());
+    for (const auto& item : list)
+      put(item);
+  }
+
+  std::string out_;
+};
+
+// How many members aggregate T has: the most initializers T{...} accepts.
+struct AnyMember {
+  // Only ever named in unevaluated context; defined because the members' constructors use it.
+  template <typename T>
+  operator T() const {  // NOLINT(google-explicit-constructor): converts to each member's type
+    return T{};
+  }
+};
+template <typename T, typename... Given>
+constexpr size_t member_count() {
+  if constexpr (requires { T{Given{}..., AnyMember{}}; })
+    return member_count<T, Given..., AnyMember>();
+  else
+    return sizeof...(Given);
+}
+// A member added to these types must join the encoding above (and the version in key()).
+static_assert(member_count<oci::Seccomp>() == 7);
+static_assert(member_count<oci::SyscallRule>() == 4);
+static_assert(member_count<oci::SeccompArg>() == 4);
 
 std::string executable_identity() {
   struct stat st {};
@@ -99,13 +175,13 @@ std::string SeccompCache::key(const oci::Seccomp& profile) {
   // uname fails only with EFAULT, impossible with our buffer.
   (void)::uname(&uts);
   const scmp_version* version = ::seccomp_version();
-  std::string material = "keel seccomp cache 1\n";
+  std::string material = "keel seccomp cache 2\n";
   material += "arch " + std::to_string(::seccomp_arch_native()) + " " + uts.machine + "\n";
   material += "kernel " + std::string(uts.release) + "\n";
   material += "libseccomp " + std::to_string(version->major) + "." +
               std::to_string(version->minor) + "." + std::to_string(version->micro) + "\n";
   material += "keel " + executable_identity() + "\n";
-  material += oci::to_json(profile);
+  material += ProfileEncoder().take(profile);
   return sha256_hex(material);
 }
 
@@ -126,8 +202,15 @@ Result<void> SeccompCache::store(const std::string& key, const SeccompProgram& p
   if (program.bpf.empty() || program.bpf.size() > kMaxBpfBytes || program.bpf.size() % 8 != 0)
     return Error::of(Errc::kInvalidArgument,
                      "seccomp cache: program of " + std::to_string(program.bpf.size()) + " bytes");
-  if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST)
-    return Error::sys("seccomp cache: mkdir \"" + dir_ + "\"");
+  // The state root too (0700, as the state store makes it) when this is the first create under
+  // it: the store runs before the container's directory is made, and the first container would
+  // otherwise leave nothing cached for the second.
+  if (::mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) {
+    if (errno != ENOENT)
+      return Error::sys("seccomp cache: mkdir \"" + dir_ + "\"");
+    if (auto r = fs::mkdir_all(dir_, 0700); !r)
+      return std::move(r).error().context("seccomp cache: mkdir \"" + dir_ + "\"");
+  }
   FileHeader header{};
   std::memcpy(header.magic, kMagic, sizeof kMagic);
   std::memcpy(header.key, key.data(), kHexDigest);

@@ -21,9 +21,16 @@ Result<std::string> cri_log_path_of_bundle(const std::string& bundle) {
   auto text = fs::read_file(config_path);
   if (!text)
     return std::move(text).error();
+  // Only the annotations are kept: the rest of a config (docker's seccomp profile alone is ~300
+  // strings) would be built into a tree just to be freed, in a process that lives as long as its
+  // container and is started for each one.
+  const nlohmann::json::parser_callback_t annotations_only =
+      [](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+        return depth != 1 || event != nlohmann::json::parse_event_t::key || parsed == "annotations";
+      };
   nlohmann::json config;
   try {
-    config = nlohmann::json::parse(*text);
+    config = nlohmann::json::parse(*text, annotations_only);
   } catch (const nlohmann::json::exception& e) {
     return Error::of(Errc::kInvalidArgument, "parse \"" + config_path + "\": " + e.what());
   }

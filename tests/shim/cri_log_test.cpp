@@ -122,6 +122,32 @@ TEST_F(CriLogFileTest, BundleAnnotationNamesTheLogPath) {
   EXPECT_EQ(relative.error().kind(), Errc::kInvalidArgument);
 }
 
+TEST_F(CriLogFileTest, OnlyTheTopLevelAnnotationsCount) {
+  const auto bundle = dir_.string();
+  // A nested "annotations" key (here inside process) is not the config's; the real one may come
+  // after any amount of other configuration.
+  ASSERT_TRUE(fs::write_file_atomic(bundle + "/config.json", R"({
+    "process": {"args": ["true"], "annotations": {"io.keel.shim.log-path": "/wrong.log"}},
+    "linux": {"seccomp": {"syscalls": [{"names": ["a", "b"], "action": "SCMP_ACT_ALLOW"}]}},
+    "annotations": {"other": "x", "io.keel.shim.log-path": "/var/log/right.log"}
+  })"));
+  auto path = cri_log_path_of_bundle(bundle);
+  ASSERT_TRUE(path) << path.error().message();
+  EXPECT_EQ(*path, "/var/log/right.log");
+
+  ASSERT_TRUE(fs::write_file_atomic(
+      bundle + "/config.json",
+      R"({"process": {"annotations": {"io.keel.shim.log-path": "/wrong.log"}}})"));
+  auto none = cri_log_path_of_bundle(bundle);
+  ASSERT_TRUE(none);
+  EXPECT_EQ(*none, "");
+
+  ASSERT_TRUE(fs::write_file_atomic(bundle + "/config.json", R"({"annotations": {)"));
+  auto broken = cri_log_path_of_bundle(bundle);
+  ASSERT_FALSE(broken);
+  EXPECT_EQ(broken.error().kind(), Errc::kInvalidArgument);
+}
+
 TEST_F(CriLogFileTest, OpensAppendOnlyWithMode0640) {
   const auto path = (dir_ / "c.log").string();
   const mode_t old = ::umask(0);

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <filesystem>
 #include <iterator>
+#include <set>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -89,6 +90,39 @@ TEST(SeccompCache, KeyFollowsTheProfile) {
   EXPECT_EQ(SeccompCache::key(mkdir_denied(EXDEV)).size(), 64u);
 }
 
+// Each field of the profile reaches the key, and where one ends is never ambiguous.
+TEST(SeccompCache, EveryFieldChangesTheKey) {
+  oci::Seccomp base;
+  base.default_action = "SCMP_ACT_ERRNO";
+  base.default_errno_ret = 1;
+  base.architectures = {"SCMP_ARCH_X86_64"};
+  base.flags = {"SECCOMP_FILTER_FLAG_LOG"};
+  base.listener_path = "/run/l.sock";
+  base.listener_metadata = "m";
+  base.syscalls = {{{"mkdir", "rmdir"}, "SCMP_ACT_ALLOW", 2, {{0, 1, 2, "SCMP_CMP_EQ"}}}};
+  std::vector<oci::Seccomp> variants(16, base);
+  variants[0].default_action = "SCMP_ACT_KILL";
+  variants[1].default_errno_ret = std::nullopt;
+  variants[2].architectures = {"SCMP_ARCH_X86"};
+  variants[3].flags = {};
+  variants[4].listener_path = std::nullopt;
+  variants[5].listener_metadata = "n";
+  variants[6].syscalls[0].names = {"mkdir"};
+  variants[7].syscalls[0].names = {"mkdirr", "mdir"};  // the same letters, split elsewhere
+  variants[8].syscalls[0].action = "SCMP_ACT_LOG";
+  variants[9].syscalls[0].errno_ret = 3;
+  variants[10].syscalls[0].args[0].index = 1;
+  variants[11].syscalls[0].args[0].value = 7;
+  variants[12].syscalls[0].args[0].value_two = 7;
+  variants[13].syscalls[0].args[0].op = "SCMP_CMP_NE";
+  variants[14].syscalls[0].args.clear();
+  variants[15].syscalls.push_back(base.syscalls[0]);
+  std::set<std::string> keys = {SeccompCache::key(base)};
+  for (const auto& v : variants)
+    keys.insert(SeccompCache::key(v));
+  EXPECT_EQ(keys.size(), variants.size() + 1);
+}
+
 TEST(SeccompCache, MissStoresAndHitReturnsTheSameProgram) {
   TempDir tmp;
   const oci::Seccomp profile = mkdir_denied(EXDEV);
@@ -109,6 +143,21 @@ TEST(SeccompCache, MissStoresAndHitReturnsTheSameProgram) {
   EXPECT_EQ(inode_of(entry), stored) << "a hit must not rewrite the entry";
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(tmp.cache()), {}), 1)
       << "no temp file left behind";
+}
+
+// The first create under a new --root runs before the root exists: the entry is stored anyway,
+// with the root made as the state store makes it, so the second container hits.
+TEST(SeccompCache, FirstStoreUnderAMissingRootMakesIt) {
+  TempDir tmp;
+  const std::string root = tmp.cache() + "-root";
+  const std::string cache_dir = root + "/" + kSeccompCacheDir;
+  const oci::Seccomp profile = mkdir_denied(EXDEV);
+  auto first = prepare_seccomp(profile, cache_dir);
+  ASSERT_TRUE(first) << first.error().message();
+  EXPECT_EQ(mode_of(root), 0700u);
+  EXPECT_EQ(mode_of(cache_dir), 0700u);
+  EXPECT_TRUE(SeccompCache(cache_dir).find(SeccompCache::key(profile)));
+  std::filesystem::remove_all(root);
 }
 
 TEST(SeccompCache, HitKeepsNotifyLoadFlags) {
