@@ -18,6 +18,8 @@ namespace {
 // The receive window keelctl offers for its stream and connection. HTTP/2's default of 64 KiB
 // would make a large download (cp, save, export) wait for a WINDOW_UPDATE round trip every 64 KiB.
 constexpr int32_t kReceiveWindow = 4 << 20;
+// How many bytes of frames one send() carries at most.
+constexpr std::size_t kSendBatch = 256 << 10;
 
 nghttp2_nv header(std::string_view name, std::string_view value) {
   // NOLINTBEGIN: nghttp2's C API takes non-const bytes; it only reads them and copies them.
@@ -322,8 +324,10 @@ void Call::flush() {
   if (session_ == nullptr || broken_)
     return;
   while (true) {
-    if (unsent_.empty()) {
-      // Only while the socket keeps up: what nghttp2 hands out here is off flow control's books.
+    // Frames are gathered into one send (preface, settings, headers and a small request go out
+    // together), and only while the socket keeps up: what nghttp2 hands out here is off flow
+    // control's books.
+    while (unsent_.size() < kSendBatch) {
       const uint8_t* data = nullptr;
       const ssize_t produced = nghttp2_session_mem_send(session_, &data);
       if (produced < 0) {
@@ -331,9 +335,11 @@ void Call::flush() {
         return;
       }
       if (produced == 0)
-        return;
-      unsent_.assign(reinterpret_cast<const char*>(data), static_cast<std::size_t>(produced));
+        break;
+      unsent_.append(reinterpret_cast<const char*>(data), static_cast<std::size_t>(produced));
     }
+    if (unsent_.empty())
+      return;
     const ssize_t sent = ::send(socket_, unsent_.data(), unsent_.size(), MSG_NOSIGNAL);
     if (sent >= 0) {
       unsent_.erase(0, static_cast<std::size_t>(sent));
