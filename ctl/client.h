@@ -6,7 +6,8 @@
 #include <stdexcept>
 #include <string>
 
-#include <grpcpp/grpcpp.h>
+#include "ctl/rpc/channel.h"
+#include "ctl/rpc/status.h"
 
 namespace keel::ctl {
 
@@ -30,15 +31,15 @@ class Client {
 
   [[nodiscard]] const std::string& address() const { return address_; }
   // Made on first use; a missing daemon shows when a call fails, not here.
-  std::shared_ptr<grpc::Channel> channel();
+  std::shared_ptr<rpc::Channel> channel();
 
   // Throws CommandError for a failed status: "Cannot connect to keeld at unix://...  Is keeld
   // running?" when the daemon is not there, else "Error response from daemon: <message>".
-  void check(const grpc::Status& status, int exit_code = 1) const;
+  void check(const rpc::Status& status, int exit_code = 1) const;
 
  private:
   std::string address_;
-  std::shared_ptr<grpc::Channel> channel_;
+  std::shared_ptr<rpc::Channel> channel_;
 };
 
 }  // namespace keel::ctl

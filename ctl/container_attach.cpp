@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include "ctl/detach_keys.h"
-#include "keel/v1/tasks.grpc.pb.h"
+#include "ctl/services.h"
 
 namespace keel::ctl {
 
@@ -47,8 +47,8 @@ int session_exit(Client& client, const std::string& id, const IoResult& result) 
   keel::v1::TaskRequest request;
   request.set_id(id);
   keel::v1::TaskStatus status;
-  grpc::ClientContext context;
-  client.check(keel::v1::Tasks::NewStub(client.channel())->Wait(&context, request, &status));
+  rpc::ClientContext context;
+  client.check(api::Tasks::NewStub(client.channel())->Wait(&context, request, &status));
   return status.exit_code();
 }
 

@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "ctl/filters.h"
-#include "keel/v1/containers.grpc.pb.h"
+#include "ctl/services.h"
 
 namespace keel::ctl {
 
@@ -73,8 +73,8 @@ keel::v1::Container get_container(Client& client, const std::string& name) {
   keel::v1::ContainerRequest request;
   request.set_id(name);
   keel::v1::Container container;
-  grpc::ClientContext context;
-  client.check(keel::v1::Containers::NewStub(client.channel())->Get(&context, request, &container));
+  rpc::ClientContext context;
+  client.check(api::Containers::NewStub(client.channel())->Get(&context, request, &container));
   return container;
 }
 
@@ -84,8 +84,8 @@ std::vector<keel::v1::Container> list_containers(Client& client, bool all,
   request.set_all(all);
   add_filters(*request.mutable_filters(), filters);
   keel::v1::ListContainersResponse response;
-  grpc::ClientContext context;
-  client.check(keel::v1::Containers::NewStub(client.channel())->List(&context, request, &response));
+  rpc::ClientContext context;
+  client.check(api::Containers::NewStub(client.channel())->List(&context, request, &response));
   std::vector<keel::v1::Container> out(response.containers().begin(), response.containers().end());
   std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
     return std::make_pair(a.created().seconds(), a.created().nanos()) >

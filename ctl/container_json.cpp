@@ -1,6 +1,7 @@
 #include "ctl/container_json.h"
 
 #include "ctl/format.h"
+#include "ctl/timestamps.h"
 
 namespace keel::ctl {
 namespace {
@@ -10,7 +11,7 @@ using nlohmann::json;
 // Go's zero time, which docker prints for times not yet reached.
 constexpr const char* kZeroTime = "0001-01-01T00:00:00Z";
 
-std::string time_text(const google::protobuf::Timestamp& t) {
+std::string time_text(const Timestamp& t) {
   if (t.seconds() == 0 && t.nanos() == 0)
     return kZeroTime;
   return rfc3339_nano(std::chrono::system_clock::time_point(

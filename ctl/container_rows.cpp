@@ -3,10 +3,12 @@
 #include <cstdio>
 #include <ctime>
 
+#include "ctl/timestamps.h"
+
 namespace keel::ctl {
 namespace {
 
-std::chrono::system_clock::time_point to_time(const google::protobuf::Timestamp& t) {
+std::chrono::system_clock::time_point to_time(const Timestamp& t) {
   return std::chrono::system_clock::time_point(
       std::chrono::duration_cast<std::chrono::system_clock::duration>(
           std::chrono::seconds(t.seconds()) + std::chrono::nanoseconds(t.nanos())));
@@ -14,7 +16,7 @@ std::chrono::system_clock::time_point to_time(const google::protobuf::Timestamp&
 
 // Go's time.Time.String() in local time without the monotonic part:
 // "2026-01-02 15:04:05 +0100 CET".
-std::string go_time(const google::protobuf::Timestamp& t) {
+std::string go_time(const Timestamp& t) {
   const std::time_t seconds = t.seconds();
   std::tm local{};
   ::localtime_r(&seconds, &local);

@@ -11,8 +11,8 @@
 #include "ctl/copy_archive.h"
 #include "ctl/copy_transfer.h"
 #include "ctl/format.h"
+#include "ctl/services.h"
 #include "ctl/streams.h"
-#include "keel/v1/containers.grpc.pb.h"
 
 namespace keel::ctl {
 
@@ -25,7 +25,7 @@ namespace {
 
 // Pulls a CopyFrom stream into libarchive chunk by chunk.
 struct ChunkSource {
-  grpc::ClientReader<keel::v1::Chunk>* reader;
+  rpc::ClientReader<keel::v1::Chunk>* reader;
   keel::v1::Chunk chunk;
   std::uint64_t total = 0;
 };
@@ -126,7 +126,7 @@ int unpack(struct archive* in, struct archive* out, const HostDest& dest, const 
   return rc;
 }
 
-void copy_tar_to_stdout(Client& client, grpc::ClientReader<keel::v1::Chunk>& reader) {
+void copy_tar_to_stdout(Client& client, rpc::ClientReader<keel::v1::Chunk>& reader) {
   ChunkSink sink("-");
   keel::v1::Chunk chunk;
   while (reader.Read(&chunk))
@@ -143,8 +143,8 @@ void copy_from_container(Client& client, const std::string& container, const std
   keel::v1::CopyFromRequest request;
   request.set_id(container);
   request.set_path(path);
-  grpc::ClientContext context;
-  auto reader = keel::v1::Containers::NewStub(client.channel())->CopyFrom(&context, request);
+  rpc::ClientContext context;
+  auto reader = api::Containers::NewStub(client.channel())->CopyFrom(&context, request);
   if (dest == "-") {
     copy_tar_to_stdout(client, *reader);
     return;
@@ -183,8 +183,8 @@ void copy_from_container(Client& client, const std::string& container, const std
   context.TryCancel();
   while (reader->Read(&source.chunk)) {
   }
-  const grpc::Status status = reader->Finish();
-  if (!status.ok() && !(status.error_code() == grpc::StatusCode::CANCELLED && !broken))
+  const rpc::Status status = reader->Finish();
+  if (!status.ok() && !(status.error_code() == rpc::StatusCode::CANCELLED && !broken))
     client.check(status);
   if (broken)
     throw CommandError("read archive: " + broken_text);
@@ -198,8 +198,8 @@ std::optional<bool> probe_container_path(Client& client, const std::string& cont
   keel::v1::CopyFromRequest request;
   request.set_id(container);
   request.set_path(path);
-  grpc::ClientContext context;
-  auto reader = keel::v1::Containers::NewStub(client.channel())->CopyFrom(&context, request);
+  rpc::ClientContext context;
+  auto reader = api::Containers::NewStub(client.channel())->CopyFrom(&context, request);
   ChunkSource source{reader.get(), {}, 0};
   std::optional<bool> result;
   {
@@ -215,8 +215,8 @@ std::optional<bool> probe_container_path(Client& client, const std::string& cont
     context.TryCancel();
   while (reader->Read(&source.chunk)) {
   }
-  const grpc::Status status = reader->Finish();
-  if (!result && status.error_code() != grpc::StatusCode::NOT_FOUND && !status.ok())
+  const rpc::Status status = reader->Finish();
+  if (!result && status.error_code() != rpc::StatusCode::NOT_FOUND && !status.ok())
     client.check(status);
   return result;
 }

@@ -11,14 +11,14 @@
 #include "ctl/copy_archive.h"
 #include "ctl/copy_transfer.h"
 #include "ctl/format.h"
+#include "ctl/services.h"
 #include "ctl/streams.h"
-#include "keel/v1/containers.grpc.pb.h"
 
 namespace keel::ctl {
 namespace {
 
 struct ChunkUpload {
-  grpc::ClientWriter<keel::v1::CopyToRequest>* writer;
+  rpc::ClientWriter<keel::v1::CopyToRequest, keel::v1::Empty>* writer;
   std::uint64_t total = 0;
   bool broken = false;
 };
@@ -137,9 +137,9 @@ Landing landing(Client& client, const std::string& container, const std::string&
 
 // A tar on stdin is unpacked as it is into the directory dest.
 void copy_stdin_tar(Client& client, const std::string& container, const std::string& dest) {
-  grpc::ClientContext context;
+  rpc::ClientContext context;
   keel::v1::Empty empty;
-  auto writer = keel::v1::Containers::NewStub(client.channel())->CopyTo(&context, &empty);
+  auto writer = api::Containers::NewStub(client.channel())->CopyTo(&context, &empty);
   keel::v1::CopyToRequest header;
   header.mutable_header()->set_id(container);
   header.mutable_header()->set_path(dest);
@@ -171,9 +171,9 @@ void copy_to_container(Client& client, const std::string& src, const std::string
                        ": no such file or directory");
   const Landing where = landing(client, container, dest, path, contents, S_ISDIR(st.st_mode));
 
-  grpc::ClientContext context;
+  rpc::ClientContext context;
   keel::v1::Empty empty;
-  auto writer = keel::v1::Containers::NewStub(client.channel())->CopyTo(&context, &empty);
+  auto writer = api::Containers::NewStub(client.channel())->CopyTo(&context, &empty);
   keel::v1::CopyToRequest header;
   header.mutable_header()->set_id(container);
   header.mutable_header()->set_path(where.unpack_dir);
@@ -189,7 +189,7 @@ void copy_to_container(Client& client, const std::string& src, const std::string
     }
   }
   writer->WritesDone();
-  const grpc::Status status = writer->Finish();
+  const rpc::Status status = writer->Finish();
   if (failure && !upload.broken)
     throw *failure;
   client.check(status);

@@ -1,17 +1,17 @@
 #include "ctl/image_pull.h"
 
 #include "ctl/layer_progress.h"
-#include "keel/v1/images.grpc.pb.h"
+#include "ctl/services.h"
 
 namespace keel::ctl {
 
 PulledImage pull_image(Client& client, const std::string& ref, const std::string& platform,
                        bool quiet, std::ostream& out, bool terminal) {
-  grpc::ClientContext context;
+  rpc::ClientContext context;
   keel::v1::PullRequest request;
   request.set_ref(ref);
   request.set_platform(platform);
-  auto reader = keel::v1::Images::NewStub(client.channel())->Pull(&context, request);
+  auto reader = api::Images::NewStub(client.channel())->Pull(&context, request);
   LayerProgressDisplay display(terminal);
   keel::v1::PullProgress line;
   PulledImage pulled;

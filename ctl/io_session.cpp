@@ -14,8 +14,8 @@
 #include "common/fs.h"
 #include "ctl/detach_keys.h"
 #include "ctl/output.h"
+#include "ctl/services.h"
 #include "ctl/terminal.h"
-#include "keel/v1/tasks.grpc.pb.h"
 
 namespace keel::ctl {
 namespace {
@@ -95,8 +95,8 @@ class StopPipe {
 template <class Request>
 void forward_signals(Client& client, const IoOptions& options, const StopPipe& stop,
                      const std::atomic<bool>& done, const std::function<void(const Request&)>& send,
-                     grpc::ClientContext& context, std::atomic<int>& ended_by_signal) {
-  auto stub = keel::v1::Tasks::NewStub(client.channel());
+                     rpc::ClientContext& context, std::atomic<int>& ended_by_signal) {
+  auto stub = api::Tasks::NewStub(client.channel());
   while (!done && g_signal_pipe[0] >= 0) {
     struct pollfd fds[2] = {{g_signal_pipe[0], POLLIN, 0}, {stop.read_fd(), POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0) {
@@ -125,7 +125,7 @@ void forward_signals(Client& client, const IoOptions& options, const StopPipe& s
       kill.set_id(options.proxy_to);
       kill.set_signal(std::to_string(sig));
       keel::v1::Empty empty;
-      grpc::ClientContext kill_context;
+      rpc::ClientContext kill_context;
       kill_context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
       // docker's ForwardAllSignals ignores a failed kill too: the container may have just
       // exited, and then the stream is about to end with its exit code.
@@ -141,8 +141,8 @@ void forward_signals(Client& client, const IoOptions& options, const StopPipe& s
 // Runs the session's threads to their end. A write of the output that fails cancels the stream
 // and comes back in output_failed, to be thrown once the threads are joined.
 template <class Request>
-IoResult run_session(Client& client, grpc::ClientContext& context,
-                     grpc::ClientReaderWriter<Request, keel::v1::IoMessage>& stream,
+IoResult run_session(Client& client, rpc::ClientContext& context,
+                     rpc::ClientReaderWriter<Request, keel::v1::IoMessage>& stream,
                      const Request& first, const IoOptions& options,
                      std::optional<CommandError>& output_failed) {
   IoResult result;
@@ -260,7 +260,7 @@ IoResult session(Client& client, const Request& first, const IoOptions& options,
   std::optional<RawTerminal> raw;
   if (options.tty && options.send_stdin)
     raw.emplace(STDIN_FILENO);
-  grpc::ClientContext context;
+  rpc::ClientContext context;
   auto stream = open(context);
   std::optional<CommandError> output_failed;
   IoResult result = run_session(client, context, *stream, first, options, output_failed);
@@ -278,9 +278,9 @@ IoResult attach_session(Client& client, const keel::v1::AttachStart& start,
   if (options.tty)
     if (auto size = terminal_size())
       *first.mutable_start()->mutable_size() = *size;
-  auto stub = keel::v1::Tasks::NewStub(client.channel());
+  auto stub = api::Tasks::NewStub(client.channel());
   return session(client, first, options,
-                 [&](grpc::ClientContext& context) { return stub->Attach(&context); });
+                 [&](rpc::ClientContext& context) { return stub->Attach(&context); });
 }
 
 IoResult exec_session(Client& client, const keel::v1::ExecStart& start, const IoOptions& options) {
@@ -289,9 +289,9 @@ IoResult exec_session(Client& client, const keel::v1::ExecStart& start, const Io
   if (options.tty)
     if (auto size = terminal_size())
       *first.mutable_start()->mutable_size() = *size;
-  auto stub = keel::v1::Tasks::NewStub(client.channel());
+  auto stub = api::Tasks::NewStub(client.channel());
   return session(client, first, options,
-                 [&](grpc::ClientContext& context) { return stub->Exec(&context); });
+                 [&](rpc::ClientContext& context) { return stub->Exec(&context); });
 }
 
 }  // namespace keel::ctl

@@ -6,9 +6,8 @@
 #include <optional>
 #include <string>
 
-#include <grpcpp/grpcpp.h>
-
 #include "ctl/client.h"
+#include "ctl/rpc/status.h"
 #include "keel/v1/tasks.pb.h"
 
 namespace keel::ctl {
@@ -33,7 +32,7 @@ struct IoResult {
   // Whether any output or an exec id arrived before the stream ended.
   bool started = false;
   std::string exec_id;
-  grpc::Status status;
+  rpc::Status status;
 };
 
 // Runs a session to its end. The first request (start) is sent before anything else; a failed

@@ -9,14 +9,14 @@
 #include "ctl/cli.h"
 
 int main(int argc, char** argv) {
-  // gRPC writes to sockets and keelctl to pipes: a reader that went away is an error to report
-  // (output.h), not a reason to die.
+  // keelctl writes to pipes (and ctl/rpc to keeld's socket, with MSG_NOSIGNAL): a reader that
+  // went away is an error to report (output.h), not a reason to die.
   if (::signal(SIGPIPE, SIG_IGN) == SIG_ERR)
     return 125;
   const int code = keel::ctl::run_keelctl(argc, argv);
-  // Every verb has finished its work and closed its files by now; what is left is gRPC's
-  // shutdown, which joins its threads and took a fifth of a short call's wall time. The output
-  // is flushed and the process ends without it.
+  // Every verb has finished its work and closed its files by now; what is left is static
+  // destructors, which free memory the kernel takes back anyway. The output is flushed and the
+  // process ends without them.
   std::cout.flush();
   std::cerr.flush();
   std::fflush(nullptr);

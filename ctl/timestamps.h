@@ -4,31 +4,32 @@
 #include <chrono>
 #include <string>
 
-#include <google/protobuf/timestamp.pb.h>
-
 #include "ctl/format.h"
+#include "keel/wkt/timestamp.pb.h"
 
 namespace keel::ctl {
 
-[[nodiscard]] inline std::chrono::system_clock::time_point from_timestamp(
-    const google::protobuf::Timestamp& t) {
+// google.protobuf.Timestamp as keelctl's lite messages name it (proto/CMakeLists.txt): the same
+// fields and wire bytes.
+using Timestamp = keel::wkt::Timestamp;
+
+[[nodiscard]] inline std::chrono::system_clock::time_point from_timestamp(const Timestamp& t) {
   return std::chrono::system_clock::time_point(
       std::chrono::duration_cast<std::chrono::system_clock::duration>(
           std::chrono::seconds(t.seconds()) + std::chrono::nanoseconds(t.nanos())));
 }
 
-[[nodiscard]] inline google::protobuf::Timestamp to_timestamp(
-    std::chrono::system_clock::time_point time) {
+[[nodiscard]] inline Timestamp to_timestamp(std::chrono::system_clock::time_point time) {
   const auto ns =
       std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count();
-  google::protobuf::Timestamp out;
+  Timestamp out;
   out.set_seconds(ns / 1'000'000'000);
   out.set_nanos(static_cast<int>(ns % 1'000'000'000));
   return out;
 }
 
 // docker's CREATED cell: "3 hours ago", or "N/A" for a time keeld left unset.
-[[nodiscard]] inline std::string created_since(const google::protobuf::Timestamp& t) {
+[[nodiscard]] inline std::string created_since(const Timestamp& t) {
   if (t.seconds() == 0 && t.nanos() == 0)
     return "N/A";
   return human_duration(std::chrono::system_clock::now() - from_timestamp(t)) + " ago";

@@ -10,6 +10,8 @@ packages=(
   nlohmann-json3-dev libseccomp-dev libcap-dev libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev libarchive-dev libsqlite3-dev libcurl4-openssl-dev
   libzstd-dev libisal-dev libssl-dev protobuf-compiler libprotobuf-dev libgrpc++-dev protobuf-compiler-grpc
+  # keelctl's gRPC client speaks HTTP/2 with nghttp2 (ctl/rpc/), linked from its static archive
+  libnghttp2-dev
   # the static archives keelctl links (cmake/static_archives.cmake): libarchive's dependencies
   libacl1-dev liblz4-dev libxml2-dev libicu-dev nettle-dev liblzma-dev libbz2-dev zlib1g-dev
   # container images and test tools

@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "ctl/commands/commands.h"
-#include "keel/v1/containers.grpc.pb.h"
+#include "ctl/services.h"
 
 namespace keel::ctl {
 namespace {
@@ -26,8 +26,8 @@ void commit(Client& client, const CommitFlags& flags) {
   request.set_author(flags.author);
   request.set_pause(flags.pause);
   keel::v1::Image image;
-  grpc::ClientContext context;
-  client.check(keel::v1::Containers::NewStub(client.channel())->Commit(&context, request, &image));
+  rpc::ClientContext context;
+  client.check(api::Containers::NewStub(client.channel())->Commit(&context, request, &image));
   std::cout << image.id() << "\n";
 }
 

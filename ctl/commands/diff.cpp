@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "ctl/commands/commands.h"
-#include "keel/v1/containers.grpc.pb.h"
+#include "ctl/services.h"
 
 namespace keel::ctl {
 
@@ -16,9 +16,8 @@ void add_diff(CLI::App& parent, Client& client, bool /*grouped*/) {
     keel::v1::ContainerRequest request;
     request.set_id(*name);
     keel::v1::DiffResponse response;
-    grpc::ClientContext context;
-    client.check(
-        keel::v1::Containers::NewStub(client.channel())->Diff(&context, request, &response));
+    rpc::ClientContext context;
+    client.check(api::Containers::NewStub(client.channel())->Diff(&context, request, &response));
     for (const auto& change : response.changes())
       std::cout << change.kind() << " " << change.path() << "\n";
   });

@@ -5,8 +5,8 @@
 #include "ctl/commands/commands.h"
 #include "ctl/filters.h"
 #include "ctl/format.h"
+#include "ctl/services.h"
 #include "ctl/timestamps.h"
-#include "keel/v1/events.grpc.pb.h"
 
 namespace keel::ctl {
 namespace {
@@ -52,8 +52,8 @@ keel::v1::SubscribeRequest subscribe_request(const EventsFlags& flags) {
 
 void stream_events(Client& client, const EventsFlags& flags) {
   const keel::v1::SubscribeRequest request = subscribe_request(flags);
-  grpc::ClientContext context;
-  auto reader = keel::v1::Events::NewStub(client.channel())->Subscribe(&context, request);
+  rpc::ClientContext context;
+  auto reader = api::Events::NewStub(client.channel())->Subscribe(&context, request);
   keel::v1::Event event;
   while (reader->Read(&event)) {
     if (flags.format.empty()) {

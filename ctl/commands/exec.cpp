@@ -63,8 +63,8 @@ void exec(Client& client, const ExecFlags& flags) {
     throw CommandError("", 128 + result.signal);
   if (!result.status.ok() && !result.exit_code) {
     const auto code = result.status.error_code();
-    if (code == grpc::StatusCode::NOT_FOUND || code == grpc::StatusCode::FAILED_PRECONDITION ||
-        code == grpc::StatusCode::UNAVAILABLE || result.started)
+    if (code == rpc::StatusCode::NOT_FOUND || code == rpc::StatusCode::FAILED_PRECONDITION ||
+        code == rpc::StatusCode::UNAVAILABLE || result.started)
       client.check(result.status);
     client.check(result.status, start_failure_exit_code(result.status.error_message(), 126));
   }

@@ -1,7 +1,7 @@
 // keelctl export: a container's filesystem as a tar, to a file (-o) or stdout.
 #include "ctl/commands/commands.h"
+#include "ctl/services.h"
 #include "ctl/streams.h"
-#include "keel/v1/containers.grpc.pb.h"
 
 namespace keel::ctl {
 namespace {
@@ -10,8 +10,8 @@ void export_rootfs(Client& client, const std::string& name, const std::string& o
   ChunkSink sink(output);
   keel::v1::ContainerRequest request;
   request.set_id(name);
-  grpc::ClientContext context;
-  auto reader = keel::v1::Containers::NewStub(client.channel())->Export(&context, request);
+  rpc::ClientContext context;
+  auto reader = api::Containers::NewStub(client.channel())->Export(&context, request);
   receive_chunks<keel::v1::Chunk>(client, *reader, sink);
 }
 

@@ -3,8 +3,8 @@
 
 #include "ctl/commands/commands.h"
 #include "ctl/format.h"
+#include "ctl/services.h"
 #include "ctl/timestamps.h"
-#include "keel/v1/images.grpc.pb.h"
 
 namespace keel::ctl {
 namespace {
@@ -46,11 +46,11 @@ void history(Client& client, const HistoryFlags& flags) {
   keel::v1::GetImageRequest request;
   request.set_ref(flags.ref);
   keel::v1::HistoryResponse response;
-  grpc::ClientContext context;
-  auto stub = keel::v1::Images::NewStub(client.channel());
+  rpc::ClientContext context;
+  auto stub = api::Images::NewStub(client.channel());
   client.check(stub->History(&context, request, &response));
   keel::v1::Image image;
-  grpc::ClientContext get_context;
+  rpc::ClientContext get_context;
   client.check(stub->Get(&get_context, request, &image));
   const std::vector<Row> rows = history_rows(response, image, flags);
   if (flags.quiet) {

@@ -5,8 +5,8 @@
 #include "ctl/filters.h"
 #include "ctl/format.h"
 #include "ctl/references.h"
+#include "ctl/services.h"
 #include "ctl/timestamps.h"
-#include "keel/v1/images.grpc.pb.h"
 
 namespace keel::ctl {
 namespace {
@@ -52,8 +52,8 @@ void list_images(Client& client, const ImagesFlags& flags) {
   if (!flags.reference.empty())
     add_filters(*request.mutable_filters(), {"reference=" + flags.reference});
   keel::v1::ListImagesResponse response;
-  grpc::ClientContext context;
-  client.check(keel::v1::Images::NewStub(client.channel())->List(&context, request, &response));
+  rpc::ClientContext context;
+  client.check(api::Images::NewStub(client.channel())->List(&context, request, &response));
 
   const std::vector<Row> rows = image_rows(response, flags.no_trunc);
   if (flags.quiet) {

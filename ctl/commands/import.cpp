@@ -2,17 +2,17 @@
 #include <iostream>
 
 #include "ctl/commands/commands.h"
+#include "ctl/services.h"
 #include "ctl/streams.h"
-#include "keel/v1/images.grpc.pb.h"
 
 namespace keel::ctl {
 namespace {
 
 void import_rootfs(Client& client, const std::string& file, const std::string& ref,
                    const std::vector<std::string>& changes, const std::string& message) {
-  grpc::ClientContext context;
+  rpc::ClientContext context;
   keel::v1::Image image;
-  auto writer = keel::v1::Images::NewStub(client.channel())->Import(&context, &image);
+  auto writer = api::Images::NewStub(client.channel())->Import(&context, &image);
   keel::v1::ImportRequest header;
   header.mutable_header()->set_ref(ref);
   for (const auto& change : changes)

@@ -7,8 +7,7 @@
 #include "ctl/container_json.h"
 #include "ctl/format.h"
 #include "ctl/image_json.h"
-#include "keel/v1/containers.grpc.pb.h"
-#include "keel/v1/images.grpc.pb.h"
+#include "ctl/services.h"
 
 namespace keel::ctl {
 namespace {
@@ -18,10 +17,10 @@ std::optional<nlohmann::json> find_container(Client& client, const std::string& 
   keel::v1::ContainerRequest request;
   request.set_id(name);
   keel::v1::Container container;
-  grpc::ClientContext context;
-  const grpc::Status status =
-      keel::v1::Containers::NewStub(client.channel())->Get(&context, request, &container);
-  if (status.error_code() == grpc::StatusCode::NOT_FOUND)
+  rpc::ClientContext context;
+  const rpc::Status status =
+      api::Containers::NewStub(client.channel())->Get(&context, request, &container);
+  if (status.error_code() == rpc::StatusCode::NOT_FOUND)
     return std::nullopt;
   client.check(status);
   return container_inspect_json(container);
@@ -32,10 +31,9 @@ std::optional<nlohmann::json> find_image(Client& client, const std::string& name
   keel::v1::GetImageRequest request;
   request.set_ref(name);
   keel::v1::Image image;
-  grpc::ClientContext context;
-  const grpc::Status status =
-      keel::v1::Images::NewStub(client.channel())->Get(&context, request, &image);
-  if (status.error_code() == grpc::StatusCode::NOT_FOUND)
+  rpc::ClientContext context;
+  const rpc::Status status = api::Images::NewStub(client.channel())->Get(&context, request, &image);
+  if (status.error_code() == rpc::StatusCode::NOT_FOUND)
     return std::nullopt;
   client.check(status);
   return image_inspect_json(image);

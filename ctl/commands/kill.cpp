@@ -1,7 +1,7 @@
 // keelctl kill: a signal (KILL unless -s) to each container's process.
 #include "ctl/commands/commands.h"
 #include "ctl/container_helpers.h"
-#include "keel/v1/tasks.grpc.pb.h"
+#include "ctl/services.h"
 
 namespace keel::ctl {
 
@@ -17,8 +17,8 @@ void add_kill(CLI::App& parent, Client& client, bool /*grouped*/) {
       request.set_id(name);
       request.set_signal(*signal);
       keel::v1::Empty empty;
-      grpc::ClientContext context;
-      client.check(keel::v1::Tasks::NewStub(client.channel())->Kill(&context, request, &empty));
+      rpc::ClientContext context;
+      client.check(api::Tasks::NewStub(client.channel())->Kill(&context, request, &empty));
     });
   });
 }

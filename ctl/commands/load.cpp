@@ -4,8 +4,8 @@
 #include <iostream>
 
 #include "ctl/commands/commands.h"
+#include "ctl/services.h"
 #include "ctl/streams.h"
-#include "keel/v1/images.grpc.pb.h"
 
 namespace keel::ctl {
 namespace {
@@ -14,9 +14,9 @@ void load(Client& client, const std::string& input, bool quiet) {
   if (input == "-" && ::isatty(STDIN_FILENO))
     throw CommandError(
         "requested load from stdin, but stdin is empty (use -i FILE or redirect a tar)");
-  grpc::ClientContext context;
+  rpc::ClientContext context;
   keel::v1::LoadResponse response;
-  auto writer = keel::v1::Images::NewStub(client.channel())->Load(&context, &response);
+  auto writer = api::Images::NewStub(client.channel())->Load(&context, &response);
   keel::v1::Chunk chunk;
   read_chunks(input, [&](std::string_view data) {
     chunk.set_data(data.data(), data.size());

@@ -7,7 +7,7 @@
 #include <iterator>
 
 #include "ctl/commands/commands.h"
-#include "keel/v1/registry.grpc.pb.h"
+#include "ctl/services.h"
 
 namespace keel::ctl {
 namespace {
@@ -94,8 +94,8 @@ void login(Client& client, LoginFlags flags) {
   request.set_username(flags.username);
   request.set_password(flags.password);
   keel::v1::LoginResponse response;
-  grpc::ClientContext context;
-  client.check(keel::v1::Registry::NewStub(client.channel())->Login(&context, request, &response));
+  rpc::ClientContext context;
+  client.check(api::Registry::NewStub(client.channel())->Login(&context, request, &response));
   std::cout << response.status() << "\n";
 }
 

@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "ctl/commands/commands.h"
-#include "keel/v1/registry.grpc.pb.h"
+#include "ctl/services.h"
 
 namespace keel::ctl {
 
@@ -14,9 +14,8 @@ void add_logout(CLI::App& parent, Client& client, bool /*grouped*/) {
     keel::v1::LogoutRequest request;
     request.set_server(*server);
     keel::v1::LogoutResponse response;
-    grpc::ClientContext context;
-    client.check(
-        keel::v1::Registry::NewStub(client.channel())->Logout(&context, request, &response));
+    rpc::ClientContext context;
+    client.check(api::Registry::NewStub(client.channel())->Logout(&context, request, &response));
     std::cout << response.status() << "\n";
   });
 }

@@ -4,8 +4,8 @@
 #include "ctl/commands/commands.h"
 #include "ctl/format.h"
 #include "ctl/output.h"
+#include "ctl/services.h"
 #include "ctl/timestamps.h"
-#include "keel/v1/containers.grpc.pb.h"
 
 namespace keel::ctl {
 namespace {
@@ -51,8 +51,8 @@ keel::v1::LogsRequest logs_request(const LogsFlags& flags) {
 
 void logs(Client& client, const LogsFlags& flags) {
   const keel::v1::LogsRequest request = logs_request(flags);
-  grpc::ClientContext context;
-  auto reader = keel::v1::Containers::NewStub(client.channel())->Logs(&context, request);
+  rpc::ClientContext context;
+  auto reader = api::Containers::NewStub(client.channel())->Logs(&context, request);
   keel::v1::LogEntry entry;
   while (reader->Read(&entry)) {
     const int fd = entry.stream() == "stderr" ? STDERR_FILENO : STDOUT_FILENO;

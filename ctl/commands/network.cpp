@@ -6,8 +6,8 @@
 
 #include "ctl/commands/commands.h"
 #include "ctl/format.h"
+#include "ctl/services.h"
 #include "ctl/timestamps.h"
-#include "keel/v1/networks.grpc.pb.h"
 
 namespace keel::ctl {
 namespace {
@@ -34,8 +34,8 @@ void create(Client& client, const CreateFlags& flags) {
         eq == std::string::npos ? "" : label.substr(eq + 1);
   }
   keel::v1::Network network;
-  grpc::ClientContext context;
-  client.check(keel::v1::Networks::NewStub(client.channel())->Create(&context, request, &network));
+  rpc::ClientContext context;
+  client.check(api::Networks::NewStub(client.channel())->Create(&context, request, &network));
   std::cout << network.id() << "\n";
 }
 
@@ -48,8 +48,8 @@ void connect(Client& client, const std::string& network, const std::string& cont
   for (const auto& alias : aliases)
     request.add_aliases(alias);
   keel::v1::Empty empty;
-  grpc::ClientContext context;
-  client.check(keel::v1::Networks::NewStub(client.channel())->Connect(&context, request, &empty));
+  rpc::ClientContext context;
+  client.check(api::Networks::NewStub(client.channel())->Connect(&context, request, &empty));
 }
 
 void disconnect(Client& client, const std::string& network, const std::string& container,
@@ -59,15 +59,14 @@ void disconnect(Client& client, const std::string& network, const std::string& c
   request.set_container(container);
   request.set_force(force);
   keel::v1::Empty empty;
-  grpc::ClientContext context;
-  client.check(
-      keel::v1::Networks::NewStub(client.channel())->Disconnect(&context, request, &empty));
+  rpc::ClientContext context;
+  client.check(api::Networks::NewStub(client.channel())->Disconnect(&context, request, &empty));
 }
 
 void list(Client& client, bool quiet, bool no_trunc, const std::string& format) {
   keel::v1::ListNetworksResponse response;
-  grpc::ClientContext context;
-  client.check(keel::v1::Networks::NewStub(client.channel())
+  rpc::ClientContext context;
+  client.check(api::Networks::NewStub(client.channel())
                    ->List(&context, keel::v1::ListNetworksRequest(), &response));
   std::vector<Row> rows;
   for (const auto& network : response.networks())
@@ -117,10 +116,9 @@ void inspect(Client& client, const std::vector<std::string>& names, const std::s
     keel::v1::NetworkRequest request;
     request.set_id(name);
     keel::v1::Network network;
-    grpc::ClientContext context;
-    const auto status =
-        keel::v1::Networks::NewStub(client.channel())->Get(&context, request, &network);
-    if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
+    rpc::ClientContext context;
+    const auto status = api::Networks::NewStub(client.channel())->Get(&context, request, &network);
+    if (status.error_code() == rpc::StatusCode::NOT_FOUND) {
       missing += (missing.empty() ? "" : "\n") + std::string("Error: No such network: ") + name;
       continue;
     }
@@ -147,9 +145,8 @@ void remove(Client& client, const std::vector<std::string>& names) {
     keel::v1::NetworkRequest request;
     request.set_id(name);
     keel::v1::Empty empty;
-    grpc::ClientContext context;
-    const auto status =
-        keel::v1::Networks::NewStub(client.channel())->Remove(&context, request, &empty);
+    rpc::ClientContext context;
+    const auto status = api::Networks::NewStub(client.channel())->Remove(&context, request, &empty);
     if (status.ok())
       std::cout << name << "\n";
     else
@@ -162,8 +159,8 @@ void remove(Client& client, const std::vector<std::string>& names) {
 
 void prune(Client& client) {
   keel::v1::PruneNetworksResponse response;
-  grpc::ClientContext context;
-  client.check(keel::v1::Networks::NewStub(client.channel())
+  rpc::ClientContext context;
+  client.check(api::Networks::NewStub(client.channel())
                    ->Prune(&context, keel::v1::PruneNetworksRequest(), &response));
   if (response.removed().empty())
     return;

@@ -1,7 +1,7 @@
 // keelctl pause and unpause: freezing and thawing each container's processes.
 #include "ctl/commands/commands.h"
 #include "ctl/container_helpers.h"
-#include "keel/v1/tasks.grpc.pb.h"
+#include "ctl/services.h"
 
 namespace keel::ctl {
 
@@ -18,8 +18,8 @@ void add_pause(CLI::App& parent, Client& client, bool /*grouped*/) {
         keel::v1::TaskRequest request;
         request.set_id(name);
         keel::v1::Empty empty;
-        grpc::ClientContext context;
-        auto stub = keel::v1::Tasks::NewStub(client.channel());
+        rpc::ClientContext context;
+        auto stub = api::Tasks::NewStub(client.channel());
         client.check(pause ? stub->Pause(&context, request, &empty)
                            : stub->Resume(&context, request, &empty));
       });

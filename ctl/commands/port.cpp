@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "ctl/commands/commands.h"
-#include "keel/v1/containers.grpc.pb.h"
+#include "ctl/services.h"
 
 namespace keel::ctl {
 namespace {
@@ -12,8 +12,8 @@ void port(Client& client, const std::string& name, std::string wanted) {
   keel::v1::ContainerRequest request;
   request.set_id(name);
   keel::v1::Container container;
-  grpc::ClientContext context;
-  client.check(keel::v1::Containers::NewStub(client.channel())->Get(&context, request, &container));
+  rpc::ClientContext context;
+  client.check(api::Containers::NewStub(client.channel())->Get(&context, request, &container));
   if (!wanted.empty() && wanted.find('/') == std::string::npos)
     wanted += "/tcp";
   const auto& settings = container.network_settings();

@@ -4,7 +4,7 @@
 
 #include "ctl/commands/commands.h"
 #include "ctl/format.h"
-#include "keel/v1/images.grpc.pb.h"
+#include "ctl/services.h"
 
 namespace keel::ctl {
 namespace {
@@ -24,8 +24,8 @@ void prune(Client& client, bool all, bool force, const std::string& warning) {
   keel::v1::PruneRequest request;
   request.set_all(all);
   keel::v1::PruneResponse response;
-  grpc::ClientContext context;
-  client.check(keel::v1::Images::NewStub(client.channel())->Prune(&context, request, &response));
+  rpc::ClientContext context;
+  client.check(api::Images::NewStub(client.channel())->Prune(&context, request, &response));
   if (!response.deleted().empty()) {
     std::cout << "Deleted Images:\n";
     for (const auto& line : response.deleted())

@@ -6,7 +6,7 @@
 
 #include "ctl/commands/commands.h"
 #include "ctl/image_pull.h"
-#include "keel/v1/registry.grpc.pb.h"
+#include "ctl/services.h"
 
 namespace keel::ctl {
 namespace {
@@ -42,8 +42,8 @@ void pull_all_tags(Client& client, const PullFlags& flags) {
   request.set_repository(flags.ref);
   keel::v1::ListTagsResponse tags;
   {
-    grpc::ClientContext context;
-    client.check(keel::v1::Registry::NewStub(client.channel())->ListTags(&context, request, &tags));
+    rpc::ClientContext context;
+    client.check(api::Registry::NewStub(client.channel())->ListTags(&context, request, &tags));
   }
   bool downloaded = false;
   for (const auto& tag : tags.tags()) {

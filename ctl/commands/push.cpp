@@ -7,16 +7,16 @@
 #include "ctl/commands/commands.h"
 #include "ctl/layer_progress.h"
 #include "ctl/references.h"
-#include "keel/v1/images.grpc.pb.h"
+#include "ctl/services.h"
 
 namespace keel::ctl {
 namespace {
 
 void push(Client& client, const std::string& ref, bool quiet) {
-  grpc::ClientContext context;
+  rpc::ClientContext context;
   keel::v1::PushRequest request;
   request.set_ref(ref);
-  auto reader = keel::v1::Images::NewStub(client.channel())->Push(&context, request);
+  auto reader = api::Images::NewStub(client.channel())->Push(&context, request);
   LayerProgressDisplay display(::isatty(STDOUT_FILENO) == 1);
   if (!quiet)
     std::cout << "The push refers to repository [" << split_repository_tag(ref).first << "]\n"

@@ -1,6 +1,6 @@
 // keelctl rename: a container's new name.
 #include "ctl/commands/commands.h"
-#include "keel/v1/containers.grpc.pb.h"
+#include "ctl/services.h"
 
 namespace keel::ctl {
 
@@ -15,9 +15,8 @@ void add_rename(CLI::App& parent, Client& client, bool /*grouped*/) {
     request.set_id(*name);
     request.set_new_name(*new_name);
     keel::v1::Container container;
-    grpc::ClientContext context;
-    client.check(
-        keel::v1::Containers::NewStub(client.channel())->Rename(&context, request, &container));
+    rpc::ClientContext context;
+    client.check(api::Containers::NewStub(client.channel())->Rename(&context, request, &container));
   });
 }
 

@@ -1,7 +1,7 @@
 // keelctl rm (container rm, container remove): removes containers, running ones with -f.
 #include "ctl/commands/commands.h"
 #include "ctl/container_helpers.h"
-#include "keel/v1/containers.grpc.pb.h"
+#include "ctl/services.h"
 
 namespace keel::ctl {
 namespace {
@@ -33,8 +33,8 @@ void add_rm(CLI::App& parent, Client& client, bool grouped) {
           request.set_force(*force);
           request.set_volumes(*volumes);
           keel::v1::Empty empty;
-          grpc::ClientContext context;
-          client.check(keel::v1::Containers::NewStub(channel)->Remove(&context, request, &empty));
+          rpc::ClientContext context;
+          client.check(api::Containers::NewStub(channel)->Remove(&context, request, &empty));
         },
         kRemovalsInFlight);
   });

@@ -3,7 +3,7 @@
 
 #include "ctl/commands/commands.h"
 #include "ctl/references.h"
-#include "keel/v1/images.grpc.pb.h"
+#include "ctl/services.h"
 
 namespace keel::ctl {
 namespace {
@@ -17,10 +17,9 @@ void remove(Client& client, const std::vector<std::string>& refs, bool force, bo
     request.set_force(force);
     request.set_no_prune(no_prune);
     keel::v1::RemoveImageResponse response;
-    grpc::ClientContext context;
+    rpc::ClientContext context;
     try {
-      client.check(
-          keel::v1::Images::NewStub(client.channel())->Remove(&context, request, &response));
+      client.check(api::Images::NewStub(client.channel())->Remove(&context, request, &response));
     } catch (const CommandError& error) {
       std::cerr << error.what() << "\n";
       failed = true;

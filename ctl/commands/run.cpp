@@ -9,14 +9,13 @@
 #include "ctl/container_config.h"
 #include "ctl/container_helpers.h"
 #include "ctl/image_pull.h"
-#include "keel/v1/containers.grpc.pb.h"
-#include "keel/v1/tasks.grpc.pb.h"
+#include "ctl/services.h"
 
 namespace keel::ctl {
 namespace {
 
-using keel::v1::Containers;
-using keel::v1::Tasks;
+using api::Containers;
+using api::Tasks;
 
 // "busybox" -> "busybox:latest", as docker names an image it cannot find.
 std::string with_default_tag(const std::string& ref) {
@@ -35,8 +34,7 @@ std::string with_default_tag(const std::string& ref) {
   throw CommandError("keelctl: " + message + "\nSee 'keelctl " + verb + " --help'.", code);
 }
 
-void check_run(Client& client, const grpc::Status& status, const std::string& verb,
-               int code = 125) {
+void check_run(Client& client, const rpc::Status& status, const std::string& verb, int code = 125) {
   try {
     client.check(status, code);
   } catch (const CommandError& error) {
@@ -50,10 +48,10 @@ void remove_quietly(Client& client, const std::string& id) {
   request.set_id(id);
   request.set_volumes(true);
   keel::v1::Empty empty;
-  grpc::ClientContext context;
-  const grpc::Status status =
+  rpc::ClientContext context;
+  const rpc::Status status =
       Containers::NewStub(client.channel())->Remove(&context, request, &empty);
-  if (status.ok() || status.error_code() == grpc::StatusCode::NOT_FOUND ||
+  if (status.ok() || status.error_code() == rpc::StatusCode::NOT_FOUND ||
       status.error_message().find("already in progress") != std::string::npos)
     return;
   try {
@@ -67,8 +65,8 @@ void start_detached(Client& client, const std::string& id, const std::string& ve
   keel::v1::TaskRequest start;
   start.set_id(id);
   keel::v1::TaskStatus status;
-  grpc::ClientContext context;
-  const grpc::Status result = Tasks::NewStub(client.channel())->Start(&context, start, &status);
+  rpc::ClientContext context;
+  const rpc::Status result = Tasks::NewStub(client.channel())->Start(&context, start, &status);
   if (!result.ok())
     check_run(client, result, verb, start_failure_exit_code(result.error_message(), 125));
   std::cout << id << "\n";
@@ -109,9 +107,9 @@ void pull_for_run(Client& client, const std::string& image, const std::string& v
   }
 }
 
-grpc::Status create_container(Client& client, const keel::v1::CreateContainerRequest& request,
-                              keel::v1::Container& container) {
-  grpc::ClientContext context;
+rpc::Status create_container(Client& client, const keel::v1::CreateContainerRequest& request,
+                             keel::v1::Container& container) {
+  rpc::ClientContext context;
   return Containers::NewStub(client.channel())->Create(&context, request, &container);
 }
 
@@ -137,8 +135,8 @@ void run(Client& client, const RunFlags& flags, bool create_only) {
   if (flags.pull == "always")
     pull_for_run(client, image, verb);
   keel::v1::Container container;
-  grpc::Status status = create_container(client, request, container);
-  if (flags.pull == "missing" && status.error_code() == grpc::StatusCode::NOT_FOUND &&
+  rpc::Status status = create_container(client, request, container);
+  if (flags.pull == "missing" && status.error_code() == rpc::StatusCode::NOT_FOUND &&
       status.error_message().find("No such image") != std::string::npos) {
     std::cerr << "Unable to find image '" << with_default_tag(image) << "' locally\n";
     pull_for_run(client, image, verb);

@@ -1,7 +1,7 @@
 // keelctl save: images as a docker archive, to a file (-o) or stdout.
 #include "ctl/commands/commands.h"
+#include "ctl/services.h"
 #include "ctl/streams.h"
-#include "keel/v1/images.grpc.pb.h"
 
 namespace keel::ctl {
 namespace {
@@ -11,8 +11,8 @@ void save(Client& client, const std::vector<std::string>& refs, const std::strin
   keel::v1::SaveRequest request;
   for (const auto& ref : refs)
     request.add_refs(ref);
-  grpc::ClientContext context;
-  auto reader = keel::v1::Images::NewStub(client.channel())->Save(&context, request);
+  rpc::ClientContext context;
+  auto reader = api::Images::NewStub(client.channel())->Save(&context, request);
   receive_chunks<keel::v1::Chunk>(client, *reader, sink);
 }
 

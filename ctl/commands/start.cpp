@@ -4,7 +4,7 @@
 #include "ctl/commands/commands.h"
 #include "ctl/container_attach.h"
 #include "ctl/container_helpers.h"
-#include "keel/v1/tasks.grpc.pb.h"
+#include "ctl/services.h"
 
 namespace keel::ctl {
 namespace {
@@ -16,9 +16,9 @@ void start_detached(Client& client, const std::vector<std::string>& names) {
     keel::v1::TaskRequest request;
     request.set_id(name);
     keel::v1::TaskStatus status;
-    grpc::ClientContext context;
+    rpc::ClientContext context;
     try {
-      client.check(keel::v1::Tasks::NewStub(client.channel())->Start(&context, request, &status));
+      client.check(api::Tasks::NewStub(client.channel())->Start(&context, request, &status));
       std::cout << name << "\n";
     } catch (const CommandError& error) {
       std::cerr << error.what() << "\n";

@@ -11,7 +11,7 @@
 #include "ctl/container_helpers.h"
 #include "ctl/container_rows.h"
 #include "ctl/format.h"
-#include "keel/v1/tasks.grpc.pb.h"
+#include "ctl/services.h"
 
 namespace keel::ctl {
 namespace {
@@ -38,7 +38,7 @@ class StatsReaders {
   StatsReaders(Client& client, const std::vector<std::string>& names, bool no_stream)
       : client_(client), names_(names), no_stream_(no_stream), slots_(names.size()) {
     for (std::size_t i = 0; i < names_.size(); ++i) {
-      contexts_.push_back(std::make_unique<grpc::ClientContext>());
+      contexts_.push_back(std::make_unique<rpc::ClientContext>());
       if (no_stream_)
         contexts_.back()->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     }
@@ -93,7 +93,7 @@ class StatsReaders {
     keel::v1::StatsRequest request;
     request.set_id(names_[i]);
     request.set_stream(true);
-    auto reader = keel::v1::Tasks::NewStub(client_.channel())->Stats(contexts_[i].get(), request);
+    auto reader = api::Tasks::NewStub(client_.channel())->Stats(contexts_[i].get(), request);
     keel::v1::StatsSample sample;
     int count = 0;
     while (reader->Read(&sample)) {
@@ -109,11 +109,11 @@ class StatsReaders {
         break;
       }
     }
-    const grpc::Status status = reader->Finish();
+    const rpc::Status status = reader->Finish();
     std::lock_guard lock(mutex_);
     slots_[i].finished = true;
-    if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED &&
-        !(status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED && slots_[i].current)) {
+    if (!status.ok() && status.error_code() != rpc::StatusCode::CANCELLED &&
+        !(status.error_code() == rpc::StatusCode::DEADLINE_EXCEEDED && slots_[i].current)) {
       try {
         client_.check(status);
       } catch (const CommandError& error) {
@@ -127,7 +127,7 @@ class StatsReaders {
   const bool no_stream_;
   std::mutex mutex_;
   std::vector<Slot> slots_;
-  std::vector<std::unique_ptr<grpc::ClientContext>> contexts_;
+  std::vector<std::unique_ptr<rpc::ClientContext>> contexts_;
   std::vector<std::thread> threads_;
 };
 

@@ -1,7 +1,7 @@
 // keelctl stop and restart: the same flags and request; only the call differs.
 #include "ctl/commands/commands.h"
 #include "ctl/container_helpers.h"
-#include "keel/v1/tasks.grpc.pb.h"
+#include "ctl/services.h"
 
 namespace keel::ctl {
 
@@ -21,8 +21,8 @@ void add_stop(CLI::App& parent, Client& client, bool /*grouped*/) {
         request.set_id(name);
         request.set_timeout(*timeout);
         keel::v1::TaskStatus status;
-        grpc::ClientContext context;
-        auto stub = keel::v1::Tasks::NewStub(client.channel());
+        rpc::ClientContext context;
+        auto stub = api::Tasks::NewStub(client.channel());
         client.check(restart ? stub->Restart(&context, request, &status)
                              : stub->Stop(&context, request, &status));
       });

@@ -1,6 +1,6 @@
 // keelctl tag: a new name for an image.
 #include "ctl/commands/commands.h"
-#include "keel/v1/images.grpc.pb.h"
+#include "ctl/services.h"
 
 namespace keel::ctl {
 
@@ -17,8 +17,8 @@ void add_tag(CLI::App& parent, Client& client, bool /*grouped*/) {
     request.set_source(*source);
     request.set_target(*target);
     keel::v1::Image image;
-    grpc::ClientContext context;
-    client.check(keel::v1::Images::NewStub(client.channel())->Tag(&context, request, &image));
+    rpc::ClientContext context;
+    client.check(api::Images::NewStub(client.channel())->Tag(&context, request, &image));
   });
 }
 

@@ -3,7 +3,7 @@
 #include <iostream>
 
 #include "ctl/commands/commands.h"
-#include "keel/v1/tasks.grpc.pb.h"
+#include "ctl/services.h"
 
 namespace keel::ctl {
 namespace {
@@ -15,8 +15,8 @@ void top(Client& client, const std::string& name, const std::vector<std::string>
   for (const auto& arg : ps_args)
     request.add_ps_args(arg);
   keel::v1::TopResponse response;
-  grpc::ClientContext context;
-  client.check(keel::v1::Tasks::NewStub(client.channel())->Top(&context, request, &response));
+  rpc::ClientContext context;
+  client.check(api::Tasks::NewStub(client.channel())->Top(&context, request, &response));
   std::vector<std::vector<std::string>> lines;
   lines.emplace_back(response.titles().begin(), response.titles().end());
   for (const auto& process : response.processes())

@@ -2,7 +2,7 @@
 #include "ctl/commands/commands.h"
 #include "ctl/container_config.h"
 #include "ctl/container_helpers.h"
-#include "keel/v1/containers.grpc.pb.h"
+#include "ctl/services.h"
 
 namespace keel::ctl {
 namespace {
@@ -35,9 +35,8 @@ void update(Client& client, const UpdateFlags& flags) {
   for_each_container(flags.names, [&](const std::string& name) {
     request.set_id(name);
     keel::v1::Container container;
-    grpc::ClientContext context;
-    client.check(
-        keel::v1::Containers::NewStub(client.channel())->Update(&context, request, &container));
+    rpc::ClientContext context;
+    client.check(api::Containers::NewStub(client.channel())->Update(&context, request, &container));
   });
 }
 

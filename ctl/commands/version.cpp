@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ctl/commands/commands.h"
-#include "keel/v1/version.grpc.pb.h"
+#include "ctl/services.h"
 
 namespace keel::ctl {
 namespace {
@@ -12,9 +12,9 @@ namespace {
 void version(Client& client, const std::string& format) {
   keel::v1::VersionRequest request;
   keel::v1::VersionResponse response;
-  grpc::ClientContext context;
-  const grpc::Status status =
-      keel::v1::Version::NewStub(client.channel())->Version(&context, request, &response);
+  rpc::ClientContext context;
+  const rpc::Status status =
+      api::Version::NewStub(client.channel())->Version(&context, request, &response);
   if (format == "json") {
     nlohmann::json out = {{"Client", {{"Version", KEEL_VERSION}, {"ApiVersion", "v1"}}}};
     if (status.ok())

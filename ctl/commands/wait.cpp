@@ -3,7 +3,7 @@
 
 #include "ctl/commands/commands.h"
 #include "ctl/container_helpers.h"
-#include "keel/v1/tasks.grpc.pb.h"
+#include "ctl/services.h"
 
 namespace keel::ctl {
 
@@ -20,9 +20,8 @@ void add_wait(CLI::App& parent, Client& client, bool /*grouped*/) {
           keel::v1::TaskRequest request;
           request.set_id(name);
           keel::v1::TaskStatus status;
-          grpc::ClientContext context;
-          client.check(
-              keel::v1::Tasks::NewStub(client.channel())->Wait(&context, request, &status));
+          rpc::ClientContext context;
+          client.check(api::Tasks::NewStub(client.channel())->Wait(&context, request, &status));
           std::cout << status.exit_code() << std::endl;
         },
         false);

@@ -1,0 +1,104 @@
+// The four kinds of gRPC call with protobuf types on them, shaped like grpc++'s synchronous API
+// (Read/Write/WritesDone/Finish, a stub method per RPC) so keelctl's commands read as they did.
+// Messages need only MessageLite: parse and serialize.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "ctl/rpc/call.h"
+
+namespace keel::rpc {
+
+namespace detail {
+
+// Parses a response; a message that does not parse ends the call as grpc++ does.
+template <class Response>
+bool parse_into(Call& call, const std::string& bytes, Response* response) {
+  if (response->ParseFromString(bytes))
+    return true;
+  call.fail({StatusCode::INTERNAL, "Failed to parse server response"});
+  return false;
+}
+
+}  // namespace detail
+
+// Server streaming: the request goes out at once; Read until false, then Finish.
+template <class Response>
+class ClientReader {
+ public:
+  template <class Request>
+  ClientReader(const Channel& channel, std::string_view method, ClientContext* context,
+               const Request& request)
+      : call_(Call::start(channel, method, *context)) {
+    call_->write(request.SerializeAsString(), /*last=*/true);
+  }
+  bool Read(Response* response) {
+    std::string bytes;
+    return call_->read(bytes) && detail::parse_into(*call_, bytes, response);
+  }
+  Status Finish() { return call_->finish(); }
+
+ private:
+  std::unique_ptr<Call> call_;
+};
+
+// Client streaming: Write the requests, WritesDone, then Finish fills the one response.
+template <class Request, class Response>
+class ClientWriter {
+ public:
+  ClientWriter(const Channel& channel, std::string_view method, ClientContext* context,
+               Response* response)
+      : call_(Call::start(channel, method, *context)), response_(response) {}
+  bool Write(const Request& request) { return call_->write(request.SerializeAsString()); }
+  bool WritesDone() { return call_->writes_done(); }
+  Status Finish() {
+    call_->writes_done();
+    std::string bytes;
+    const bool got = call_->read(bytes) && detail::parse_into(*call_, bytes, response_);
+    Status status = call_->finish();
+    if (status.ok() && !got)
+      return {StatusCode::INTERNAL, "No message returned for unary request"};
+    return status;
+  }
+
+ private:
+  std::unique_ptr<Call> call_;
+  Response* response_;
+};
+
+// Bidirectional: Read on one thread while others Write (call.h says how). WritesDone closes the
+// request side; Finish waits for the server's status.
+template <class Request, class Response>
+class ClientReaderWriter {
+ public:
+  ClientReaderWriter(const Channel& channel, std::string_view method, ClientContext* context)
+      : call_(Call::start(channel, method, *context)) {}
+  bool Write(const Request& request) { return call_->write(request.SerializeAsString()); }
+  bool WritesDone() { return call_->writes_done(); }
+  bool Read(Response* response) {
+    std::string bytes;
+    return call_->read(bytes) && detail::parse_into(*call_, bytes, response);
+  }
+  Status Finish() { return call_->finish(); }
+
+ private:
+  std::unique_ptr<Call> call_;
+};
+
+// Unary: one request, one response, on the calling thread alone.
+template <class Request, class Response>
+Status unary_call(const Channel& channel, std::string_view method, ClientContext* context,
+                  const Request& request, Response* response) {
+  auto call = Call::start(channel, method, *context);
+  call->write(request.SerializeAsString(), /*last=*/true);
+  std::string bytes;
+  const bool got = call->read(bytes) && detail::parse_into(*call, bytes, response);
+  Status status = call->finish();
+  if (status.ok() && !got)
+    return {StatusCode::INTERNAL, "No message returned for unary request"};
+  return status;
+}
+
+}  // namespace keel::rpc
