@@ -1,6 +1,11 @@
 # Shell helpers the benchmark scripts share (sourced).
 
-now_ns() { date +%s%N; }
+# From bash's own clock ($EPOCHREALTIME, microseconds), not `date`: an exec of date inside a
+# timed interval would add a process start (3-5 ms on a small VM) to every figure.
+now_ns() {
+  local us=${EPOCHREALTIME//[.,]/}
+  echo "${us}000"
+}
 
 # The median of the numbers among the words read; "-" when there is none.
 median() {

@@ -131,12 +131,11 @@ wait_for_socket() {
 }
 
 # Milliseconds one command takes, its output dropped; a failure ends the benchmark.
-time_ms() {
-  local start end
-  start=$(now_ns)
+time_ms() {  # read in this shell: a $(now_ns) after the call would time its own fork too
+  local start=${EPOCHREALTIME//[.,]/} end
   "$@" >/dev/null 2>"$work/last.err" || die "$* failed: $(head -c 300 "$work/last.err")"
-  end=$(now_ns)
-  echo $(((end - start) / 1000000))
+  end=${EPOCHREALTIME//[.,]/}
+  echo $(((end - start) / 1000))
 }
 
 # --- the image: Debian's busybox-static, saved once by keeld and loaded into every peer --------
@@ -274,10 +273,12 @@ for ((r = 1; r <= rounds; r++)); do
   call_times[images]+=" $(time_ms "${keelctl[@]}" images -q)"
 done
 cpu_ms() {  # user+system CPU of 20 calls, per call
-  local before after
-  before=$(awk '{ print $14 + $15 + $16 + $17 }' /proc/$BASHPID/stat)
+  # This shell's pid, taken here: inside $(...) below $BASHPID would name that substitution's
+  # own fresh process, whose children are not these calls (it read 0 every time).
+  local before after self=$BASHPID
+  before=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$self/stat")
   for _ in $(seq 20); do "$@" >/dev/null; done
-  after=$(awk '{ print $14 + $15 + $16 + $17 }' /proc/$BASHPID/stat)
+  after=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$self/stat")
   awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t * 1000 / hz / 20 }'
 }
 ps_cpu=$(cpu_ms "${keelctl[@]}" ps -q)
