@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "ctl/rpc/call.h"
 
@@ -22,26 +23,36 @@ bool parse_into(Call& call, const std::string& bytes, Response* response) {
   return false;
 }
 
+// What the two kinds that read a stream of responses share: Read until false, then Finish.
+template <class Response>
+class ResponseStream {
+ public:
+  bool Read(Response* response) {
+    std::string bytes;
+    return call_->read(bytes) && parse_into(*call_, bytes, response);
+  }
+  Status Finish() { return call_->finish(); }
+
+ protected:
+  explicit ResponseStream(std::unique_ptr<Call> call) : call_(std::move(call)) {}
+  Call& call() { return *call_; }
+
+ private:
+  std::unique_ptr<Call> call_;
+};
+
 }  // namespace detail
 
 // Server streaming: the request goes out at once; Read until false, then Finish.
 template <class Response>
-class ClientReader {
+class ClientReader : public detail::ResponseStream<Response> {
  public:
   template <class Request>
   ClientReader(const Channel& channel, std::string_view method, ClientContext* context,
                const Request& request)
-      : call_(Call::start(channel, method, *context)) {
-    call_->write(request.SerializeAsString(), /*last=*/true);
+      : detail::ResponseStream<Response>(Call::start(channel, method, *context)) {
+    this->call().write(request.SerializeAsString(), /*last=*/true);
   }
-  bool Read(Response* response) {
-    std::string bytes;
-    return call_->read(bytes) && detail::parse_into(*call_, bytes, response);
-  }
-  Status Finish() { return call_->finish(); }
-
- private:
-  std::unique_ptr<Call> call_;
 };
 
 // Client streaming: Write the requests, WritesDone, then Finish fills the one response.
@@ -71,20 +82,12 @@ class ClientWriter {
 // Bidirectional: Read on one thread while others Write (call.h says how). WritesDone closes the
 // request side; Finish waits for the server's status.
 template <class Request, class Response>
-class ClientReaderWriter {
+class ClientReaderWriter : public detail::ResponseStream<Response> {
  public:
   ClientReaderWriter(const Channel& channel, std::string_view method, ClientContext* context)
-      : call_(Call::start(channel, method, *context)) {}
-  bool Write(const Request& request) { return call_->write(request.SerializeAsString()); }
-  bool WritesDone() { return call_->writes_done(); }
-  bool Read(Response* response) {
-    std::string bytes;
-    return call_->read(bytes) && detail::parse_into(*call_, bytes, response);
-  }
-  Status Finish() { return call_->finish(); }
-
- private:
-  std::unique_ptr<Call> call_;
+      : detail::ResponseStream<Response>(Call::start(channel, method, *context)) {}
+  bool Write(const Request& request) { return this->call().write(request.SerializeAsString()); }
+  bool WritesDone() { return this->call().writes_done(); }
 };
 
 // Unary: one request, one response, on the calling thread alone.
