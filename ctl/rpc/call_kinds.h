@@ -23,6 +23,18 @@ bool parse_into(Call& call, const std::string& bytes, Response* response) {
   return false;
 }
 
+// The end of a call that answers with one message (unary, client streaming): that message, then
+// the status; an OK status without a message is an error, as grpc++ has it.
+template <class Response>
+Status finish_with_response(Call& call, Response* response) {
+  std::string bytes;
+  const bool got = call.read(bytes) && parse_into(call, bytes, response);
+  Status status = call.finish();
+  if (status.ok() && !got)
+    return {StatusCode::INTERNAL, "No message returned for unary request"};
+  return status;
+}
+
 // What the two kinds that read a stream of responses share: Read until false, then Finish.
 template <class Response>
 class ResponseStream {
@@ -66,12 +78,7 @@ class ClientWriter {
   bool WritesDone() { return call_->writes_done(); }
   Status Finish() {
     call_->writes_done();
-    std::string bytes;
-    const bool got = call_->read(bytes) && detail::parse_into(*call_, bytes, response_);
-    Status status = call_->finish();
-    if (status.ok() && !got)
-      return {StatusCode::INTERNAL, "No message returned for unary request"};
-    return status;
+    return detail::finish_with_response(*call_, response_);
   }
 
  private:
@@ -96,12 +103,7 @@ Status unary_call(const Channel& channel, std::string_view method, ClientContext
                   const Request& request, Response* response) {
   auto call = Call::start(channel, method, *context);
   call->write(request.SerializeAsString(), /*last=*/true);
-  std::string bytes;
-  const bool got = call->read(bytes) && detail::parse_into(*call, bytes, response);
-  Status status = call->finish();
-  if (status.ok() && !got)
-    return {StatusCode::INTERNAL, "No message returned for unary request"};
-  return status;
+  return detail::finish_with_response(*call, response);
 }
 
 }  // namespace keel::rpc
