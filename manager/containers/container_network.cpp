@@ -16,12 +16,13 @@
 #include "manager/network/network_events.h"
 
 namespace keel::manager::containers {
-namespace {
 
 bool uses_cni(const ContainerRecord& record) {
   return record.network_mode != "none" && record.network_mode != "host" &&
          !record.network_mode.starts_with("container:");
 }
+
+namespace {
 
 // The namespace of another container, for --network container:ID: its bound file when keeld
 // made it one, else its init's.

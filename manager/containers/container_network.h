@@ -23,6 +23,10 @@ namespace keel::manager::containers {
                                            const RunOptions& run, ContainerRecord& record,
                                            SpecContext& context);
 
+// Whether the container's network is keeld's to make and wire (a bridge or user network), not
+// none, host or another container's.
+[[nodiscard]] bool uses_cni(const ContainerRecord& record);
+
 // Before the task starts: the namespace made and wired (CNI ADD), the record saved with the
 // attachment so a crash after this point can still undo it, hosts rewritten with the address
 // (in place: a task being created beside it may have bound them already). Does nothing for

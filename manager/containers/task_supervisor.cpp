@@ -123,16 +123,21 @@ Result<int> TaskSupervisor::launch_task(ContainerRecord& record, PhaseTimer& tim
     detach_network(state_, record);
     (void)state_.save(record);
   });
-  std::jthread wiring([&] {
-    bool signalled = false;
-    wired = attach_network(state_, record, [&] {
-      signalled = true;
-      namespace_promise.set_value(true);
+  std::jthread wiring;
+  if (uses_cni(record)) {
+    wiring = std::jthread([&] {
+      bool signalled = false;
+      wired = attach_network(state_, record, [&] {
+        signalled = true;
+        namespace_promise.set_value(true);
+      });
+      wired_ok = wired.has_value();
+      if (!signalled)
+        namespace_promise.set_value(false);  // no namespace made: the wiring failed
     });
-    wired_ok = wired.has_value();
-    if (!signalled)
-      namespace_promise.set_value(wired_ok);  // no namespace to wait for, or none made
-  });
+  } else {
+    namespace_promise.set_value(true);  // none, host or another's: nothing to wire, no thread
+  }
   const auto finish_wiring = [&]() -> Result<void> {
     if (wiring.joinable())
       wiring.join();
@@ -247,30 +252,24 @@ void TaskSupervisor::finish_task(ContainerRecord& record, int code, std::int64_t
     // Taken from its shim's TaskOOM event: the shim sends it before the TaskExit that brought us
     // here, on the same connection.
     record.state.oom_killed = state_.shim_events->take_oom(record.id);
-    const auto release_shim = [this, &id = record.id,
-                               &address = record.shim_address](PhaseTimer* steps) {
-      auto shim = state_.shims->connect(address);
-      if (!shim)
-        return;
-      if (steps != nullptr)
-        steps->lap("shim connect");
-      (void)(*shim)->remove(id, "");
-      if (steps != nullptr)
-        steps->lap("shim delete");
-      (void)(*shim)->shutdown(id);
-      if (steps != nullptr)
-        steps->lap("shim shutdown");
+    // Reads only the id and the address: detach_network below writes other fields.
+    const auto release_shim = [this, &record] {
+      if (auto shim = state_.shims->connect(record.shim_address)) {
+        (void)(*shim)->remove(record.id, "");
+        (void)(*shim)->shutdown(record.id);
+      }
     };
     if (record.attachment || !record.connected_attachments.empty()) {
       // The runtime's delete and the network's DEL (each a process or two) share nothing: the
       // task is gone, and keeld's bind mount keeps the namespace until DEL. So side by side.
-      std::jthread shim_release(release_shim, nullptr);
+      std::jthread shim_release(release_shim);
       // docker's teardown on stop: the address and published ports are given back.
       detach_network(state_, record);
       shim_release.join();
       timer.lap("shim delete and network");
     } else {
-      release_shim(&timer);
+      release_shim();
+      timer.lap("shim delete");
     }
   }
   record.state.status = Status::kExited;
