@@ -6,90 +6,31 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <charconv>
 #include <optional>
 
+#include "common/passwd_file.h"
 #include "common/unique_fd.h"
 
 namespace keel::manager::containers {
 namespace {
 
-std::vector<std::string_view> fields(std::string_view line) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t at = line.find(':', start);
-    out.push_back(line.substr(start, at == std::string_view::npos ? at : at - start));
-    if (at == std::string_view::npos)
-      return out;
-    start = at + 1;
-  }
-}
-
-template <class F>
-void for_each_line(std::string_view text, F fn) {
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t nl = text.find('\n', start);
-    if (nl == std::string_view::npos)
-      nl = text.size();
-    std::string_view line = text.substr(start, nl - start);
-    start = nl + 1;
-    if (line.empty() || line[0] == '#')
-      continue;
-    fn(fields(line));
-  }
-}
-
-std::optional<uint32_t> number(std::string_view s) {
-  uint32_t v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || ptr != s.data() + s.size())
-    return std::nullopt;
-  return v;
-}
-
-struct PasswdEntry {
-  std::string name;
-  uid_t uid = 0;
-  gid_t gid = 0;
-  std::string home;
-};
-
-// By name, or by uid when `who` is numeric (the first entry wins, as getpwuid's does).
-std::optional<PasswdEntry> find_passwd(std::string_view passwd, std::string_view who) {
-  const auto as_number = number(who);
-  std::optional<PasswdEntry> found;
-  for_each_line(passwd, [&](const std::vector<std::string_view>& f) {
-    if (found || f.size() < 7)
-      return;
-    auto uid = number(f[2]);
-    auto gid = number(f[3]);
-    if (!uid || !gid)
-      return;
-    if (as_number ? *uid == *as_number : f[0] == who)
-      found = PasswdEntry{std::string(f[0]), *uid, *gid, std::string(f[5])};
-  });
-  return found;
-}
-
 std::optional<gid_t> find_group(std::string_view group, std::string_view who) {
-  if (auto n = number(who))
+  if (auto n = parse_id(who))
     return *n;
   std::optional<gid_t> found;
-  for_each_line(group, [&](const std::vector<std::string_view>& f) {
+  for_each_colon_record(group, [&](const std::vector<std::string_view>& f) {
     if (!found && f.size() >= 3 && f[0] == who)
-      found = number(f[2]);
+      found = parse_id(f[2]);
   });
   return found;
 }
 
 std::vector<gid_t> groups_listing(std::string_view group, std::string_view user, gid_t primary) {
   std::vector<gid_t> out;
-  for_each_line(group, [&](const std::vector<std::string_view>& f) {
+  for_each_colon_record(group, [&](const std::vector<std::string_view>& f) {
     if (f.size() < 4)
       return;
-    auto gid = number(f[2]);
+    auto gid = parse_id(f[2]);
     if (!gid || *gid == primary)
       return;
     std::string_view members = f[3];
@@ -126,7 +67,7 @@ Result<ResolvedUser> resolve_user_in(std::string_view passwd, std::string_view g
     r.home = entry->home.empty() ? "/" : entry->home;
     if (grp.empty())
       r.additional_gids = groups_listing(group, entry->name, r.gid);
-  } else if (auto uid = number(user)) {
+  } else if (auto uid = parse_id(user)) {
     r.uid = *uid;
   } else {
     return Error::of(Errc::kNotFound, "unable to find user " + std::string(user) +

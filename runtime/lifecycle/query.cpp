@@ -2,7 +2,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <charconv>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -10,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/fs.h"
+#include "common/passwd_file.h"
 #include "runtime/lifecycle/lifecycle.h"
 
 namespace keel::runtime {
@@ -23,25 +23,10 @@ std::optional<std::string> passwd_name_of(uid_t uid) {
   auto passwd = fs::read_file("/etc/passwd");
   if (!passwd)
     return std::nullopt;
-  std::string_view rest = *passwd;
-  while (!rest.empty()) {
-    const size_t end = std::min(rest.find('\n'), rest.size());
-    const std::string_view line = rest.substr(0, end);
-    rest.remove_prefix(std::min(end + 1, rest.size()));
-    // name:password:uid:...
-    const size_t name_end = line.find(':');
-    const size_t uid_begin =
-        name_end == std::string_view::npos ? name_end : line.find(':', name_end + 1);
-    if (uid_begin == std::string_view::npos)
-      continue;
-    const std::string_view field =
-        line.substr(uid_begin + 1, line.find(':', uid_begin + 1) - uid_begin - 1);
-    uid_t found = 0;
-    const auto parsed = std::from_chars(field.data(), field.data() + field.size(), found);
-    if (parsed.ec == std::errc() && parsed.ptr == field.data() + field.size() && found == uid)
-      return std::string(line.substr(0, name_end));
-  }
-  return std::nullopt;
+  auto entry = find_passwd(*passwd, std::to_string(uid));
+  if (!entry)
+    return std::nullopt;
+  return std::move(entry->name);
 }
 
 std::string owner_of(const std::string& path) {
