@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/fs.h"
+#include "shim/linked_runtime.h"
 #include "shimapi/spawn.h"
 
 namespace keel::shim {
@@ -108,6 +109,8 @@ Result<void> RuntimeClient::run_with_stdio(const std::vector<std::string>& args,
 Result<void> RuntimeClient::create(const std::string& id, const std::string& bundle,
                                    const std::string& pid_file, const std::string& console_socket,
                                    RuntimeStdio stdio) {
+  if (config_.linked)
+    return linked_runtime::create(config_, id, bundle, pid_file, console_socket, stdio);
   std::vector<std::string> args = {"create", "--bundle", bundle, "--pid-file", pid_file};
   if (!console_socket.empty()) {
     args.push_back("--console-socket");
@@ -118,6 +121,8 @@ Result<void> RuntimeClient::create(const std::string& id, const std::string& bun
 }
 
 Result<void> RuntimeClient::start(const std::string& id) {
+  if (config_.linked)
+    return linked_runtime::start(config_, id);
   KEEL_TRY(run({"start", id}));
   return {};
 }
@@ -137,6 +142,8 @@ Result<void> RuntimeClient::exec(const std::string& id, const std::string& proce
 }
 
 Result<void> RuntimeClient::kill(const std::string& id, int signal, bool all) {
+  if (config_.linked)
+    return linked_runtime::kill(config_, id, signal, all);
   std::vector<std::string> args = {"kill"};
   if (all)
     args.push_back("--all");
@@ -147,6 +154,8 @@ Result<void> RuntimeClient::kill(const std::string& id, int signal, bool all) {
 }
 
 Result<void> RuntimeClient::remove(const std::string& id, bool force) {
+  if (config_.linked)
+    return linked_runtime::remove(config_, id, force);
   std::vector<std::string> args = {"delete"};
   if (force)
     args.push_back("--force");

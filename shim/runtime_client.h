@@ -1,5 +1,6 @@
 // Runs the OCI runtime's CLI (keel, or any runc-compatible binary) for the shim, one blocking
-// command at a time: the loop waits, as the runc shim holds its lock around each runc call.
+// command at a time: the loop waits, as the runc shim holds its lock around each runc call. With
+// `linked`, keel's create, start, kill and delete are calls into its library instead.
 #pragma once
 
 #include <sys/types.h>
@@ -15,6 +16,8 @@ struct RuntimeConfig {
   std::string binary;    // absolute path
   std::string root;      // --root
   std::string log_path;  // --log (json): create and exec hand their stderr to the process
+  // create, start, kill and delete run in the shim's process (linked_runtime.h), not `binary`.
+  bool linked = false;
 };
 
 // The process's stdio for create and exec; -1 means /dev/null.

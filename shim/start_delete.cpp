@@ -15,6 +15,7 @@
 #include "common/fs.h"
 #include "containerd/task/v2/shim.pb.h"
 #include "shim/commands.h"
+#include "shim/linked_runtime.h"
 #include "shim/mount.h"
 #include "shim/runtime_client.h"
 #include "shim/task.h"
@@ -99,6 +100,7 @@ Result<int> run_delete(const ShimOptions& o) {
       rc.root = j.value("root", rc.root);
     }
   }
+  rc.linked = linked_runtime::serves(rc.binary);
   RuntimeClient runtime(rc);
   // containerd also runs `delete` after a clean Shutdown: a container already gone is no news.
   // Without a state directory under the runtime's root there is nothing for the runtime to do,

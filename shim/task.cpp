@@ -14,6 +14,7 @@
 #include "common/fs.h"
 #include "shim/io/console.h"
 #include "shim/io/cri_log.h"
+#include "shim/linked_runtime.h"
 #include "shimapi/spawn.h"
 
 namespace keel::shim {
@@ -113,6 +114,7 @@ Result<pid_t> Task::create(const CreateOptions& o) {
   rc.binary = o.runtime_binary.empty() ? config_.default_runtime : o.runtime_binary;
   rc.root = o.runtime_root.empty() ? config_.default_root : o.runtime_root;
   rc.log_path = path("runtime.log");
+  rc.linked = linked_runtime::serves(rc.binary);
   KEEL_TRY(fs::mkdir_all(rc.root, 0711));
   const nlohmann::json saved = {{"binary", rc.binary}, {"root", rc.root}};
   KEEL_TRY(fs::write_file_atomic(runtime_file_path(config_.state_dir), saved.dump()));

@@ -8,11 +8,13 @@
 #include <cstdlib>
 #include <ctime>
 #include <regex>
+#include <set>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "common/fs.h"
+#include "containerd/runc/v1/options.pb.h"
 #include "containerd/task/v2/shim.pb.h"
 #include "integration/shim/shim_harness.h"
 #include "keel/wkt/empty.pb.h"
@@ -366,12 +368,94 @@ TEST(ShimDirect, FailedCreateReportsTheRuntimesErrorAndLeavesNothing) {
     v2::CreateTaskResponse created;
     auto status = shim.call("Create", create_request(bundle, ""), created);
     EXPECT_EQ(status.code, Code::kInternal);
-    EXPECT_THAT(status.message, HasSubstr("runtime create (exit 1): create \"" + bundle.id + "\""));
+    EXPECT_THAT(status.message, HasSubstr("runtime create: create \"" + bundle.id + "\""));
     EXPECT_THAT(status.message, HasSubstr("cwd")) << status.message;  // keel's own error line
     v2::StateResponse state;
     EXPECT_EQ(shim.call("State", with_id<v2::StateRequest>(bundle.id), state).code,
               Code::kNotFound);
     shutdown_and_check(shim);  // nothing was created: Shutdown ends the shim
+  }
+  leaks.expect_none();
+}
+
+// keel's create, start, kill and delete run in the shim's own process: the init is cloned from
+// the shim, which ignores SIGPIPE and holds its socket, loop and log fds. None of that may reach
+// the container's process.
+TEST(ShimDirect, TheInitGetsDefaultSignalsAndOnlyItsStdioFromTheShim) {
+  KEEL_SKIP_UNLESS_ROOT();
+  fixtures::LeakCheck leaks;
+  {
+    auto bundle = fixtures::busybox_bundle();
+    bundle.set_args({"sleep", "1000"});  // opens nothing and changes no disposition
+    bundle.write();
+    ShimHarness shim(bundle);
+    ASSERT_TRUE(shim.started());
+    const std::string out = shim.make_output_fifo("stdout");
+    v2::CreateTaskResponse created;
+    ASSERT_EQ(shim.call("Create", create_request(bundle, out), created).code, Code::kOk);
+    v2::StartResponse started;
+    ASSERT_EQ(shim.call("Start", with_id<v2::StartRequest>(bundle.id), started).code, Code::kOk);
+    const std::string proc = "/proc/" + std::to_string(created.pid());
+    auto status = fs::read_file(proc + "/status");
+    ASSERT_TRUE(status) << status.error().message();
+    EXPECT_THAT(*status, HasSubstr("SigIgn:\t0000000000000000\n"));  // not the shim's SIGPIPE
+    EXPECT_THAT(*status, HasSubstr("SigBlk:\t0000000000000000\n"));  // not its signalfd's set
+    std::set<std::string> fds;
+    for (const auto& entry : std::filesystem::directory_iterator(proc + "/fd"))
+      fds.insert(entry.path().filename().string());
+    EXPECT_EQ(fds, (std::set<std::string>{"0", "1", "2"}));
+
+    Empty empty;
+    auto kill = with_id<v2::KillRequest>(bundle.id);
+    kill.set_signal(SIGKILL);
+    ASSERT_EQ(shim.call("Kill", kill, empty).code, Code::kOk);
+    v2::WaitResponse waited;
+    ASSERT_EQ(shim.call("Wait", with_id<v2::WaitRequest>(bundle.id), waited).code, Code::kOk);
+    v2::DeleteResponse deleted;
+    ASSERT_EQ(shim.call("Delete", with_id<v2::DeleteRequest>(bundle.id), deleted).code, Code::kOk);
+    shutdown_and_check(shim);
+  }
+  leaks.expect_none();
+}
+
+// A runtime other than the keel beside the shim (here runc, as containerd's BinaryName names it)
+// is run as a binary for every step, its state under the root the options give.
+TEST(ShimDirect, AnotherRuntimeNamedInTheOptionsRunsAsItsOwnBinary) {
+  KEEL_SKIP_UNLESS_ROOT();
+  const std::filesystem::path runc = "/usr/sbin/runc";
+  if (!std::filesystem::exists(runc))
+    GTEST_SKIP() << "no " << runc;
+  fixtures::LeakCheck leaks;
+  {
+    auto bundle = fixtures::busybox_bundle();
+    bundle.set_args({"sh", "-c", "echo from runc; exit 5"});
+    bundle.write();
+    const std::filesystem::path runc_root = bundle.base() / "runc-root";
+    ShimHarness shim(bundle);
+    ASSERT_TRUE(shim.started());
+    const std::string out = shim.make_output_fifo("stdout");
+    auto req = create_request(bundle, out);
+    containerd::runc::v1::Options options;
+    options.set_binary_name(runc.string());
+    options.set_root(runc_root.string());
+    req.mutable_options()->set_type_url("containerd.runc.v1.Options");
+    req.mutable_options()->set_value(options.SerializeAsString());
+    v2::CreateTaskResponse created;
+    ASSERT_EQ(shim.call("Create", req, created).code, Code::kOk);
+    EXPECT_TRUE(std::filesystem::exists(runc_root / bundle.id / "state.json"))
+        << "runc keeps its state there";
+    EXPECT_FALSE(std::filesystem::exists(bundle.root / bundle.id)) << "keel's root stays empty";
+    v2::StartResponse started;
+    ASSERT_EQ(shim.call("Start", with_id<v2::StartRequest>(bundle.id), started).code, Code::kOk);
+    v2::WaitResponse waited;
+    ASSERT_EQ(shim.call("Wait", with_id<v2::WaitRequest>(bundle.id), waited).code, Code::kOk);
+    EXPECT_EQ(waited.exit_status(), 5U);
+    EXPECT_TRUE(fixtures::wait_until(
+        [&] { return shim.read_fifo("stdout").find("from runc") != std::string::npos; }));
+    v2::DeleteResponse deleted;
+    ASSERT_EQ(shim.call("Delete", with_id<v2::DeleteRequest>(bundle.id), deleted).code, Code::kOk);
+    EXPECT_FALSE(std::filesystem::exists(runc_root / bundle.id)) << "runc delete ran";
+    shutdown_and_check(shim);
   }
   leaks.expect_none();
 }

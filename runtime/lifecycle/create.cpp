@@ -17,6 +17,7 @@
 
 #include "common/fs.h"
 #include "common/scope_guard.h"
+#include "common/unique_fd.h"
 #include "common/unix_socket.h"
 #include "oci-spec/state.h"
 #include "runtime/cgroups/default_devices.h"
@@ -171,6 +172,8 @@ InitSpec make_init_spec(const CreateContext& ctx, const CreateOptions& options,
   spec.state_dir_fd = dir_path_fd;
   spec.state_lock_fd = dir.fd();
   spec.preserve_fds = options.preserve_fds;
+  spec.stdio = options.init_stdio;
+  spec.reset_signal_dispositions = options.reset_signal_dispositions;
   if (!options.no_new_keyring)
     spec.session_keyring = options.id;
   spec.sync_runtime_hooks = !hooks.prestart.empty() || !hooks.create_runtime.empty();
@@ -211,16 +214,45 @@ Result<ReportChannels> open_reports(const CreateContext& ctx, const std::string&
 }
 
 // Namespaces the parent enters so the init is born inside them: a pid namespace joined by path,
-// a new time namespace with its offsets.
-Result<void> enter_parent_namespaces(const CreateContext& ctx) {
-  if (ctx.namespaces.join_pid.fd.valid() &&
-      ::setns(ctx.namespaces.join_pid.fd.get(), CLONE_NEWPID) != 0)
-    return Error::sys("join pid namespace");
-  const auto& linux = ctx.config.linux;
-  if (ctx.namespaces.new_time && linux && !linux->time_offsets.empty())
-    KEEL_TRY(enter_new_time_namespace(*linux));
-  return {};
-}
+// a new time namespace with its offsets. Both only change where the caller's *children* are born,
+// and are put back once the init is: create may run inside a long-lived caller (keel-shim), whose
+// later children (hooks, exec'd processes) must be born in its own.
+class ParentNamespaces {
+ public:
+  ParentNamespaces() = default;
+  ParentNamespaces(const ParentNamespaces&) = delete;
+  ParentNamespaces& operator=(const ParentNamespaces&) = delete;
+  ~ParentNamespaces() {
+    if (pid_.valid() && ::setns(pid_.get(), CLONE_NEWPID) != 0)
+      warn(Error::sys("return to the caller's pid namespace"));
+    if (time_.valid() && ::setns(time_.get(), CLONE_NEWTIME) != 0)
+      warn(Error::sys("return to the caller's time namespace"));
+  }
+
+  Result<void> enter(const CreateContext& ctx) {
+    if (ctx.namespaces.join_pid.fd.valid()) {
+      auto own = fs::open("/proc/self/ns/pid", O_RDONLY);
+      if (!own)
+        return own.error();
+      if (::setns(ctx.namespaces.join_pid.fd.get(), CLONE_NEWPID) != 0)
+        return Error::sys("join pid namespace");
+      pid_ = std::move(*own);
+    }
+    const auto& linux = ctx.config.linux;
+    if (ctx.namespaces.new_time && linux && !linux->time_offsets.empty()) {
+      auto own = fs::open("/proc/self/ns/time", O_RDONLY);
+      if (!own)
+        return own.error();
+      time_ = std::move(*own);  // before: a half-done entry is undone too
+      KEEL_TRY(enter_new_time_namespace(*linux));
+    }
+    return {};
+  }
+
+ private:
+  UniqueFd pid_;
+  UniqueFd time_;
+};
 
 // runtime.md: prestart, then createRuntime, in the runtime's namespace, while the init waits.
 Result<void> run_runtime_hooks(const CreateContext& ctx, const std::string& id, pid_t pid,
@@ -307,7 +339,8 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   SyncChannel& parent_end = channels->first;
   SyncChannel& child_end = channels->second;
 
-  if (auto r = enter_parent_namespaces(ctx); !r)
+  ParentNamespaces parent_namespaces;
+  if (auto r = parent_namespaces.enter(ctx); !r)
     return fail(r.error());
 
   // The init places itself in the v1 hierarchies and is born in the cgroup2 one: see join.h.

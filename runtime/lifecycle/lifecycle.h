@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -22,6 +23,11 @@ struct CreateOptions {
   std::string pid_file;
   std::string console_socket;
   int console_fd = -1;  // instead of console_socket: keel's own socket (run in the foreground)
+  // For a caller that creates in its own process instead of running `keel create` (keel-shim):
+  // the fds the init puts on its 0, 1 and 2 (-1 keeps the caller's), and whether it resets every
+  // signal disposition, since one the caller ignores would stay ignored across execve.
+  std::array<int, 3> init_stdio = {-1, -1, -1};
+  bool reset_signal_dispositions = false;
   bool no_pivot = false;
   bool no_new_keyring = false;
   int preserve_fds = 0;

@@ -142,7 +142,13 @@ void run_container_init(InitSpec& spec, SyncChannel& channel) {
   // execve, and `keel start` (which takes it) would never release us.
   if (spec.state_lock_fd >= 0)
     ::close(spec.state_lock_fd);
+  if (spec.reset_signal_dispositions)
+    reset_signal_dispositions();
   if (auto r = unblock_all_signals(); !r) {
+    channel.send_error(r.error());
+    ::_exit(1);
+  }
+  if (auto r = place_stdio(spec.stdio); !r) {
     channel.send_error(r.error());
     ::_exit(1);
   }

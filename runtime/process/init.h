@@ -2,6 +2,7 @@
 // returns; every failure before kReady travels to the parent over the sync channel.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,12 +29,13 @@ struct InitSpec {
   int state_lock_fd = -1;   // the parent's flock'ed state dir: closed first, or start would wait
   int console_socket = -1;  // connected --console-socket, or -1
   int preserve_fds = 0;
+  std::array<int, 3> stdio = {-1, -1, -1};  // placed on 0, 1, 2 first; -1 keeps the inherited one
+  bool reset_signal_dispositions = false;
   std::vector<int> cgroup_join_fds;  // v1 `tasks` files the init writes itself into (join.h)
   std::string session_keyring;  // joined as a new session keyring unless empty (--no-new-keyring)
   InitReport report;  // state for createContainer/startContainer hooks and the seccomp agent
-  bool sync_runtime_hooks = false;
-  bool setgroups_allowed = true;  // false in a user namespace created without CAP_SETGID  // stop
-                                  // before pivot_root for prestart/createRuntime hooks
+  bool sync_runtime_hooks = false;  // stop before pivot_root for prestart/createRuntime hooks
+  bool setgroups_allowed = true;    // false in a user namespace created without CAP_SETGID
 };
 
 [[noreturn]] void run_container_init(InitSpec& spec, SyncChannel& channel);

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdlib>
 #include <utility>
 #include <vector>
@@ -75,6 +76,35 @@ Result<void> unblock_all_signals() {
   sigemptyset(&none);
   if (::sigprocmask(SIG_SETMASK, &none, nullptr) != 0)
     return Error::sys("unblock signals");
+  return {};
+}
+
+void reset_signal_dispositions() {
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  for (int sig = 1; sig < NSIG; ++sig) {
+    // SIGKILL, SIGSTOP and glibc's reserved real-time signals refuse; none of them can be ignored.
+    (void)::sigaction(sig, &dfl, nullptr);
+  }
+}
+
+Result<void> place_stdio(const std::array<int, 3>& fds) {
+  // Every source moves above 2 first, so placing one never overwrites another still to come.
+  std::array<UniqueFd, 3> moved;
+  for (int i = 0; i < 3; ++i) {
+    const auto slot = static_cast<size_t>(i);
+    if (fds[slot] < 0)
+      continue;
+    moved[slot] = UniqueFd(::fcntl(fds[slot], F_DUPFD_CLOEXEC, 3));
+    if (!moved[slot].valid())
+      return Error::sys("take fd " + std::to_string(fds[slot]) + " for stdio " + std::to_string(i));
+  }
+  for (int i = 0; i < 3; ++i) {
+    const auto slot = static_cast<size_t>(i);
+    if (moved[slot].valid() && ::dup2(moved[slot].get(), i) < 0)
+      return Error::sys("place stdio " + std::to_string(i));
+  }
   return {};
 }
 

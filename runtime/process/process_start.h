@@ -10,6 +10,7 @@
 // dies (CVE-2024-21626 is why nothing inherited may survive execve).
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 
@@ -46,6 +47,13 @@ template <class ChildSpec>
 
 // `keel run` blocks the signals it forwards; the container's process starts with none blocked.
 [[nodiscard]] Result<void> unblock_all_signals();
+
+// Every disposition back to the default: an ignored signal stays ignored across execve, and a
+// caller that creates in its own process (keel-shim ignores SIGPIPE) must not pass that on.
+void reset_signal_dispositions();
+
+// Puts fds[i] on fd i for each fds[i] >= 0, whatever the fds are (0..2 among them too).
+[[nodiscard]] Result<void> place_stdio(const std::array<int, 3>& fds);
 
 // Everything up to the executable's path; loads the filter early when no_new_privs is off.
 [[nodiscard]] Result<std::string> set_up_process(ProcessStart& start);
