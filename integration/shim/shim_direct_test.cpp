@@ -418,6 +418,57 @@ TEST(ShimDirect, TheInitGetsDefaultSignalsAndOnlyItsStdioFromTheShim) {
   leaks.expect_none();
 }
 
+std::string ns_link(pid_t pid, const std::string& name) {
+  std::error_code ec;
+  return std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/ns/" + name, ec).string();
+}
+
+// A container joining another's pid namespace (a pod's) is born there because its creator enters
+// it for its children; in the shim that creator lives on, and its later children must not be.
+TEST(ShimDirect, JoiningAPidNamespaceLeavesTheShimsOwnForItsLaterChildren) {
+  KEEL_SKIP_UNLESS_ROOT();
+  fixtures::LeakCheck leaks;
+  {
+    auto first = fixtures::busybox_bundle();
+    first.set_args({"sleep", "1000"});
+    first.write();
+    ShimHarness first_shim(first);
+    ASSERT_TRUE(first_shim.started());
+    std::uint32_t first_pid = 0;
+    ASSERT_NO_FATAL_FAILURE(create_and_start(first_shim, first, first_pid));
+
+    auto second = fixtures::busybox_bundle();
+    second.set_args({"sleep", "1000"});
+    for (auto& ns : second.config["linux"]["namespaces"])
+      if (ns["type"] == "pid")
+        ns["path"] = "/proc/" + std::to_string(first_pid) + "/ns/pid";
+    second.write();
+    ShimHarness second_shim(second);
+    ASSERT_TRUE(second_shim.started());
+    std::uint32_t second_pid = 0;
+    ASSERT_NO_FATAL_FAILURE(create_and_start(second_shim, second, second_pid));
+    const pid_t shim_pid = second_shim.shim_pid();
+    EXPECT_EQ(ns_link(static_cast<pid_t>(second_pid), "pid"),
+              ns_link(static_cast<pid_t>(first_pid), "pid"));
+    EXPECT_NE(ns_link(shim_pid, "pid"), ns_link(static_cast<pid_t>(first_pid), "pid"));
+    EXPECT_EQ(ns_link(shim_pid, "pid_for_children"), ns_link(shim_pid, "pid"));
+
+    for (auto* pair : {&second_shim, &first_shim}) {
+      const std::string& id = pair == &second_shim ? second.id : first.id;
+      Empty empty;
+      auto kill = with_id<v2::KillRequest>(id);
+      kill.set_signal(SIGKILL);
+      ASSERT_EQ(pair->call("Kill", kill, empty).code, Code::kOk);
+      v2::WaitResponse waited;
+      ASSERT_EQ(pair->call("Wait", with_id<v2::WaitRequest>(id), waited).code, Code::kOk);
+      v2::DeleteResponse deleted;
+      ASSERT_EQ(pair->call("Delete", with_id<v2::DeleteRequest>(id), deleted).code, Code::kOk);
+      shutdown_and_check(*pair);
+    }
+  }
+  leaks.expect_none();
+}
+
 // A runtime other than the keel beside the shim (here runc, as containerd's BinaryName names it)
 // is run as a binary for every step, its state under the root the options give.
 TEST(ShimDirect, AnotherRuntimeNamedInTheOptionsRunsAsItsOwnBinary) {
