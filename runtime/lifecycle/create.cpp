@@ -278,6 +278,45 @@ ContainerRecord make_record(const CreateContext& ctx, const std::string& id, pid
   return record;
 }
 
+// What stepping the init needs besides its pid and channel.
+struct InitSteps {
+  const CreateContext& ctx;
+  const std::string& id;
+  const InitSpec& spec;
+  const oci::Hooks& hooks;
+  const cgroups::Manager* cgroup;
+  bool parent_moves_child;
+};
+
+// Steps the cloned init to kReady (see the file comment). An init that dies on the way is reaped
+// and the error says how.
+Result<void> step_init_to_ready(const InitSteps& steps, pid_t pid, SyncChannel& parent_end,
+                                ChildGuard& child) {
+  const oci::RuntimeConfig& config = steps.ctx.config;
+  auto child_failed = [&](Error e) {
+    // EOF: the init died without a word; say how.
+    if (e.kind() == Errc::kUnavailable)
+      e.add_context("init " + child.reap_status());
+    return e;
+  };
+  if (auto r = parent_end.expect(SyncMsg::kChildStarted); !r)
+    return child_failed(r.error());
+  if (steps.ctx.namespaces.new_user && config.linux)
+    KEEL_TRY(write_id_maps(pid, *config.linux));
+  if (steps.parent_moves_child)
+    KEEL_TRY(cgroups::add_to_unified(steps.cgroup->paths(), pid));
+  KEEL_TRY(parent_end.send(SyncMsg::kGo));
+  if (steps.spec.sync_runtime_hooks) {
+    if (auto r = parent_end.expect(SyncMsg::kRuntimeHooks); !r)
+      return child_failed(r.error());
+    KEEL_TRY(run_runtime_hooks(steps.ctx, steps.id, pid, steps.hooks));
+    KEEL_TRY(parent_end.send(SyncMsg::kHooksDone));
+  }
+  if (auto r = parent_end.expect(SyncMsg::kReady); !r)
+    return child_failed(r.error());
+  return {};
+}
+
 }  // namespace
 
 Result<pid_t> create_container(const StateStore& store, const CreateOptions& options) {
@@ -360,36 +399,10 @@ Result<pid_t> create_container(const StateStore& store, const CreateOptions& opt
   ChildGuard child(*pid);
   if (auto r = reports->hand_over(*pid); !r)
     return fail(r.error());
-  auto child_failed = [&](Error e) {
-    // EOF: the init died without a word; say how.
-    if (e.kind() == Errc::kUnavailable)
-      e.add_context("init " + child.reap_status());
-    return fail(std::move(e));
-  };
-
-  if (auto r = parent_end.expect(SyncMsg::kChildStarted); !r)
-    return child_failed(r.error());
-  if (ctx.namespaces.new_user && config.linux) {
-    if (auto r = write_id_maps(*pid, *config.linux); !r)
-      return fail(r.error());
-  }
-  if (parent_moves_child) {
-    if (auto r = cgroups::add_to_unified(cgroup->paths(), *pid); !r)
-      return fail(r.error());
-  }
-  if (auto r = parent_end.send(SyncMsg::kGo); !r)
+  if (auto r = step_init_to_ready({ctx, options.id, spec, hooks, cgroup.get(), parent_moves_child},
+                                  *pid, parent_end, child);
+      !r)
     return fail(r.error());
-
-  if (spec.sync_runtime_hooks) {
-    if (auto r = parent_end.expect(SyncMsg::kRuntimeHooks); !r)
-      return child_failed(r.error());
-    if (auto r = run_runtime_hooks(ctx, options.id, *pid, hooks); !r)
-      return fail(r.error());
-    if (auto r = parent_end.send(SyncMsg::kHooksDone); !r)
-      return fail(r.error());
-  }
-  if (auto r = parent_end.expect(SyncMsg::kReady); !r)
-    return child_failed(r.error());
 
   if (auto r = dir->save(make_record(ctx, options.id, *pid, cgroup.get())); !r)
     return fail(r.error());
