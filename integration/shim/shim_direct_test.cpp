@@ -64,6 +64,20 @@ void shutdown_and_check(ShimHarness& shim) {
   EXPECT_FALSE(std::filesystem::exists(shim.socket_path())) << shim.socket_path();
 }
 
+// SIGKILL to the task's init, then Wait, Delete and Shutdown: the end of a long-running task.
+void kill_delete_and_shut_down(ShimHarness& shim, const std::string& id) {
+  Empty empty;
+  auto kill = with_id<v2::KillRequest>(id);
+  kill.set_signal(SIGKILL);
+  ASSERT_EQ(shim.call("Kill", kill, empty).code, Code::kOk);
+  v2::WaitResponse waited;
+  ASSERT_EQ(shim.call("Wait", with_id<v2::WaitRequest>(id), waited).code, Code::kOk);
+  EXPECT_EQ(waited.exit_status(), 128U + SIGKILL);
+  v2::DeleteResponse deleted;
+  ASSERT_EQ(shim.call("Delete", with_id<v2::DeleteRequest>(id), deleted).code, Code::kOk);
+  shutdown_and_check(shim);
+}
+
 TEST(ShimDirect, RunsBusyboxAndWaitReturnsItsExitCode) {
   KEEL_SKIP_UNLESS_ROOT();
   fixtures::LeakCheck leaks;
@@ -345,13 +359,7 @@ TEST(ShimDirect, ExecStdinReachesTheProcessAndCloseIoEndsItWithoutLeakingFds) {
               Code::kOk);
     EXPECT_TRUE(fixtures::wait_until([&] { return open_fds(shim.shim_pid()) <= fds_before; }))
         << open_fds(shim.shim_pid()) << " fds in the shim, " << fds_before << " before the exec";
-
-    auto kill = with_id<v2::KillRequest>(bundle.id);
-    kill.set_signal(SIGKILL);
-    ASSERT_EQ(shim.call("Kill", kill, empty).code, Code::kOk);
-    ASSERT_EQ(shim.call("Wait", with_id<v2::WaitRequest>(bundle.id), waited).code, Code::kOk);
-    ASSERT_EQ(shim.call("Delete", with_id<v2::DeleteRequest>(bundle.id), deleted).code, Code::kOk);
-    shutdown_and_check(shim);
+    kill_delete_and_shut_down(shim, bundle.id);
   }
   leaks.expect_none();
 }
@@ -390,12 +398,9 @@ TEST(ShimDirect, TheInitGetsDefaultSignalsAndOnlyItsStdioFromTheShim) {
     bundle.write();
     ShimHarness shim(bundle);
     ASSERT_TRUE(shim.started());
-    const std::string out = shim.make_output_fifo("stdout");
-    v2::CreateTaskResponse created;
-    ASSERT_EQ(shim.call("Create", create_request(bundle, out), created).code, Code::kOk);
-    v2::StartResponse started;
-    ASSERT_EQ(shim.call("Start", with_id<v2::StartRequest>(bundle.id), started).code, Code::kOk);
-    const std::string proc = "/proc/" + std::to_string(created.pid());
+    std::uint32_t init_pid = 0;
+    ASSERT_NO_FATAL_FAILURE(create_and_start(shim, bundle, init_pid));
+    const std::string proc = "/proc/" + std::to_string(init_pid);
     auto status = fs::read_file(proc + "/status");
     ASSERT_TRUE(status) << status.error().message();
     EXPECT_THAT(*status, HasSubstr("SigIgn:\t0000000000000000\n"));  // not the shim's SIGPIPE
@@ -404,16 +409,7 @@ TEST(ShimDirect, TheInitGetsDefaultSignalsAndOnlyItsStdioFromTheShim) {
     for (const auto& entry : std::filesystem::directory_iterator(proc + "/fd"))
       fds.insert(entry.path().filename().string());
     EXPECT_EQ(fds, (std::set<std::string>{"0", "1", "2"}));
-
-    Empty empty;
-    auto kill = with_id<v2::KillRequest>(bundle.id);
-    kill.set_signal(SIGKILL);
-    ASSERT_EQ(shim.call("Kill", kill, empty).code, Code::kOk);
-    v2::WaitResponse waited;
-    ASSERT_EQ(shim.call("Wait", with_id<v2::WaitRequest>(bundle.id), waited).code, Code::kOk);
-    v2::DeleteResponse deleted;
-    ASSERT_EQ(shim.call("Delete", with_id<v2::DeleteRequest>(bundle.id), deleted).code, Code::kOk);
-    shutdown_and_check(shim);
+    kill_delete_and_shut_down(shim, bundle.id);
   }
   leaks.expect_none();
 }
@@ -453,18 +449,8 @@ TEST(ShimDirect, JoiningAPidNamespaceLeavesTheShimsOwnForItsLaterChildren) {
     EXPECT_NE(ns_link(shim_pid, "pid"), ns_link(static_cast<pid_t>(first_pid), "pid"));
     EXPECT_EQ(ns_link(shim_pid, "pid_for_children"), ns_link(shim_pid, "pid"));
 
-    for (auto* pair : {&second_shim, &first_shim}) {
-      const std::string& id = pair == &second_shim ? second.id : first.id;
-      Empty empty;
-      auto kill = with_id<v2::KillRequest>(id);
-      kill.set_signal(SIGKILL);
-      ASSERT_EQ(pair->call("Kill", kill, empty).code, Code::kOk);
-      v2::WaitResponse waited;
-      ASSERT_EQ(pair->call("Wait", with_id<v2::WaitRequest>(id), waited).code, Code::kOk);
-      v2::DeleteResponse deleted;
-      ASSERT_EQ(pair->call("Delete", with_id<v2::DeleteRequest>(id), deleted).code, Code::kOk);
-      shutdown_and_check(*pair);
-    }
+    kill_delete_and_shut_down(second_shim, second.id);
+    kill_delete_and_shut_down(first_shim, first.id);
   }
   leaks.expect_none();
 }
