@@ -25,7 +25,8 @@ void populate(std::uintptr_t begin, std::uintptr_t end, int advice) {
     (void)::madvise(reinterpret_cast<void*>(begin), end - begin, advice);
 }
 
-// dl_iterate_phdr reports the executable first; its segments are all that is mapped here.
+// dl_iterate_phdr reports the executable first; its segments are all that is mapped here, all of
+// them: code, read-only data and unwind tables, writable data.
 int populate_executable(dl_phdr_info* info, std::size_t /*size*/, void* /*data*/) {
   std::uintptr_t relro_end = 0;
   for (ElfW(Half) i = 0; i < info->dlpi_phnum; ++i)
@@ -37,9 +38,9 @@ int populate_executable(dl_phdr_info* info, std::size_t /*size*/, void* /*data*/
       continue;
     const std::uintptr_t begin = info->dlpi_addr + segment.p_vaddr;
     const std::uintptr_t end = begin + segment.p_memsz;
-    if ((segment.p_flags & PF_X) != 0) {
+    if ((segment.p_flags & PF_W) == 0) {
       populate(begin, end, MADV_POPULATE_READ);
-    } else if ((segment.p_flags & PF_W) != 0) {
+    } else {
       // The relocated read-only part (vtables, the GOT) is read, not written: mapped as the
       // file's pages, not copied. The rest (.data, .bss) is written: copied or zeroed now.
       const std::uintptr_t written = relro_end > begin && relro_end <= end ? relro_end : begin;

@@ -8,11 +8,11 @@
 
 namespace keel {
 
-// Asks the kernel to map the executable's code and writable data, and malloc's first heap, now.
-// Read-only data other than code is left to fault: it can be large and mostly untouched (ICU's
-// tables in keelctl). Best effort: a kernel without MADV_POPULATE_* (before 5.14) maps them on
-// first touch as before. Meant to run first, from the executable's .preinit_array, before the
-// static constructors (ctl/main.cpp).
+// Asks the kernel to map the executable's segments, malloc's first heap and 64 KiB of stack now.
+// All of each segment is mapped, touched or not: for a binary of a few MB that costs less than
+// the faults it saves (keelctl links with --gc-sections to stay one). Best effort: a kernel
+// without MADV_POPULATE_* (before 5.14) maps them on first touch as before. Meant to run first,
+// from the executable's .preinit_array, before the static constructors (ctl/main.cpp).
 void premap_process_image() noexcept;
 
 }  // namespace keel
