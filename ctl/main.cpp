@@ -6,7 +6,18 @@
 #include <cstdio>
 #include <iostream>
 
+#include "common/process_image.h"
 #include "ctl/cli.h"
+
+namespace {
+
+// Runs before every static constructor (libstdc++'s streams and locale, CLI11's validators,
+// protobuf's default instances), so that their first touches of code, data and heap find the pages
+// mapped (common/process_image.h).
+[[gnu::used, gnu::section(".preinit_array")]] void (*const premap_hook)(int, char**, char**) =
+    [](int /*argc*/, char** /*argv*/, char** /*envp*/) { keel::premap_process_image(); };
+
+}  // namespace
 
 int main(int argc, char** argv) {
   // keelctl writes to pipes (and ctl/rpc to keeld's socket, with MSG_NOSIGNAL): a reader that

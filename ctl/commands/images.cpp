@@ -1,4 +1,5 @@
 // keelctl images (image ls): the image table, one row per tag, IDs only (-q) or --format.
+#include <algorithm>
 #include <iostream>
 
 #include "ctl/commands/commands.h"
@@ -45,6 +46,16 @@ std::vector<Row> image_rows(const keel::v1::ListImagesResponse& response, bool n
   return rows;
 }
 
+// -q: the ID of each row image_rows would make (one per tag, one for an untagged image), without
+// the columns it does not print (the time zone read for CREATED, dates and sizes formatted).
+void print_ids(const keel::v1::ListImagesResponse& response, bool no_trunc) {
+  for (const auto& image : response.images()) {
+    const std::string id = no_trunc ? image.id() : short_id(image.id());
+    for (int row = 0; row < std::max(1, image.repo_tags_size()); ++row)
+      std::cout << id << "\n";
+  }
+}
+
 void list_images(Client& client, const ImagesFlags& flags) {
   keel::v1::ListImagesRequest request;
   request.set_all(flags.all);
@@ -55,12 +66,11 @@ void list_images(Client& client, const ImagesFlags& flags) {
   rpc::ClientContext context;
   client.check(api::Images::NewStub(client.channel())->List(&context, request, &response));
 
-  const std::vector<Row> rows = image_rows(response, flags.no_trunc);
   if (flags.quiet) {
-    for (const auto& row : rows)
-      std::cout << row.at("ID") << "\n";
+    print_ids(response, flags.no_trunc);
     return;
   }
+  const std::vector<Row> rows = image_rows(response, flags.no_trunc);
   const std::string table = flags.digests
                                 ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t"
                                   "{{.CreatedSince}}\t{{.Size}}"
