@@ -12,6 +12,8 @@ packages=(
   libzstd-dev libisal-dev libssl-dev protobuf-compiler libprotobuf-dev libgrpc++-dev protobuf-compiler-grpc
   # keelctl's gRPC client speaks HTTP/2 with nghttp2 (ctl/rpc/), linked from its static archive
   libnghttp2-dev
+  # keeld's built-in bridge plugin makes links, addresses and routes over rtnetlink with libnl
+  libnl-3-dev libnl-route-3-dev
   # the static archives keelctl links (cmake/static_archives.cmake): libarchive's dependencies
   libacl1-dev liblz4-dev libxml2-dev libicu-dev nettle-dev liblzma-dev libbz2-dev zlib1g-dev
   # container images and test tools

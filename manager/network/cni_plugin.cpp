@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "common/process_run.h"
+#include "manager/network/builtin_plugins.h"
 
 namespace keel::manager::network {
 namespace {
@@ -36,6 +37,13 @@ Result<std::string> find_plugin(const CniRuntime& runtime, const std::string& ty
 Result<std::string> run_cni_plugin(const CniRuntime& runtime, const std::string& command,
                                    const nlohmann::json& config, const CniCall& call) {
   const std::string type = config.value("type", "");
+  if (const BuiltinPlugin* builtin =
+          runtime.builtin_plugins ? find_builtin_plugin(config) : nullptr) {
+    auto output = builtin->run(command, config, call);
+    if (!output)
+      return std::move(output).error().context("CNI plugin \"" + type + "\" " + command);
+    return output;
+  }
   auto binary = find_plugin(runtime, type);
   if (!binary)
     return std::move(binary).error();

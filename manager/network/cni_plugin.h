@@ -21,6 +21,8 @@ struct CniRuntime {
   std::chrono::milliseconds timeout = std::chrono::seconds(30);  // per plugin run
   // More NAME=VALUE for every plugin run (XDG_RUNTIME_DIR, where dnsname keeps its state).
   std::vector<std::string> env;
+  // The plugins keeld carries (builtin_plugins.h) run in keeld; false execs every one.
+  bool builtin_plugins = true;
 };
 
 // One attachment of one container to one network (SPEC.md "Attachment").
@@ -38,7 +40,8 @@ struct CniCall {
 [[nodiscard]] Result<std::string> find_plugin(const CniRuntime& runtime, const std::string& type);
 
 // Runs one plugin with `command` (ADD, DEL, CHECK, VERSION) and `config` on stdin; its stdout.
-// A non-zero exit is cni_plugin_error's one line.
+// A non-zero exit is cni_plugin_error's one line. A configuration a built-in handles runs in
+// keeld, its error as one line too.
 [[nodiscard]] Result<std::string> run_cni_plugin(const CniRuntime& runtime,
                                                  const std::string& command,
                                                  const nlohmann::json& config, const CniCall& call);

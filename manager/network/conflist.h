@@ -3,7 +3,8 @@
 // ports, SNAT so 127.0.0.1 works), tuning (--mac-address), and on user networks dnsname
 // (containers resolve each other's names and aliases through a dnsmasq on the bridge; docker's
 // default network resolves none). Masquerade and forwarding are the network's own iptables rules
-// (host_rules.h), not a plugin's per container.
+// (host_rules.h), not a plugin's per container. keeld runs the bridge entry itself
+// (bridge_plugin.h); the others are exec'd.
 //
 // The whole list goes to --cni-conf-dir as <name>.conflist, where operators read what keeld
 // runs; a container's ADD runs only what it needs (no portmap without published ports, no tuning

@@ -87,6 +87,24 @@ Result<void> NetNs::remove(const std::string& path) {
   return {};
 }
 
+Result<void> NetNs::run_inside(const std::string& path, const std::function<Result<void>()>& work) {
+  UniqueFd ns(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (ns.get() < 0)
+    return Error::sys("opening network namespace " + path);
+  if (!exists(path))
+    return Error::of(Errc::kNotFound, path + " is not a network namespace");
+  Result<void> result;
+  std::thread worker([&] {
+    if (::setns(ns.get(), CLONE_NEWNET) != 0) {
+      result = Error::sys("entering network namespace " + path);
+      return;
+    }
+    result = work();
+  });
+  worker.join();
+  return result;
+}
+
 NetNs::NetNs(NetNs&& other) noexcept : path_(std::exchange(other.path_, {})) {}
 
 NetNs::~NetNs() {

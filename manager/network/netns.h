@@ -4,6 +4,7 @@
 // never change namespace.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "common/error.h"
@@ -20,6 +21,11 @@ class NetNs {
   [[nodiscard]] static Result<void> remove(const std::string& path);
   // Whether `path` is a bound network namespace.
   [[nodiscard]] static bool exists(const std::string& path);
+  // Runs `work` on a thread of its own that entered the namespace at `path` and ends with it:
+  // setns moves only the calling thread, and a thread of keeld's (a pool's) must never be left
+  // in a container's namespace. kNotFound when `path` is no namespace.
+  [[nodiscard]] static Result<void> run_inside(const std::string& path,
+                                               const std::function<Result<void>()>& work);
 
   NetNs(NetNs&& other) noexcept;
   NetNs& operator=(NetNs&&) = delete;

@@ -131,10 +131,17 @@ TEST_F(NetworkServiceTest, AMissingPluginFailsInOneLineAndLeavesNothing) {
                                                      .default_subnet = {}},
                                       *db_);
   ASSERT_TRUE(service) << service.error().message();
-  auto attached = (*service)->attach(id("c1"), "bridge", {});
+  // The bridge runs in keeld; portmap, which a published port needs, is nowhere.
+  auto attached = (*service)->attach(id("c1"), "bridge", {PortMapping{"127.0.0.1", 0, 80, "tcp"}});
   ASSERT_FALSE(attached);
-  EXPECT_THAT(attached.error().message(), HasSubstr("CNI plugin \"bridge\" not found in"));
+  EXPECT_THAT(attached.error().message(), HasSubstr("CNI plugin \"portmap\" not found in"));
   EXPECT_FALSE(std::filesystem::exists((*service)->netns_path(id("c1"))));
+  for (const auto& entry :
+       std::filesystem::directory_iterator(dir_ / "root" / "networks" / "ipam" / "bridge")) {
+    const std::string name = entry.path().filename().string();
+    EXPECT_TRUE(name == "lock" || name.starts_with("last_reserved_ip")) << name;
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(bridge_path()));
 }
 
 }  // namespace
