@@ -271,6 +271,8 @@ Result<ContainerRecord> ContainerService::wait(std::string_view id_or_name,
 
 Result<void> ContainerService::remove(std::string_view id_or_name, bool force, bool volumes) {
   auto& state = impl_->state;
+  // Declared first: it ends after the mutex is given back.
+  const auto trimming = state.heap_trim.enter();
   std::unique_lock lock(state.mutex);
   std::optional<ContainerOp> op;
   auto record = find_and_claim(state, id_or_name, lock, op);
