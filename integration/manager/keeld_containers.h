@@ -192,9 +192,12 @@ class KeeldContainers : public ManagerTest {
     // Shims exit on their own a moment after Shutdown.
     EXPECT_TRUE(wait_until([&] { return shims_of(keeld_.socket()).empty(); }, seconds(10)))
         << "keel-shim processes left: " << shims_of(keeld_.socket()).size();
+    // The root and the state dir themselves are keeld's private binds while it runs
+    // (manager/server/private_mount.h); a container's mounts are below them.
     for (const auto& dir : {keeld_.root(), keeld_.state()})
       for (const auto& mount : fixtures::mounts_under(dir))
-        ADD_FAILURE() << "mount left: " << mount;
+        if (mount != dir)
+          ADD_FAILURE() << "mount left: " << mount;
     std::set<std::string> created = created_ids();
     created.insert(ids.begin(), ids.end());
     for (const auto& id : created)

@@ -108,7 +108,10 @@ Result<void> ContainerService::kill(std::string_view id_or_name, int signal) {
     return not_running(*record);
   if (signal == SIGKILL || signal == SIGTERM || signal == SIGINT) {
     record->state.stopped_by_user = true;
-    KEEL_TRY(state.save(*record));
+    // Deferred, as every write of a removal but the snapshot's (remove_stopped): the rm is not
+    // answered before its record is gone, so a power cut that drops this write leaves the
+    // container as it was before an rm that never returned.
+    KEEL_TRY(state.save(*record, store::Durability::kDeferred));
   }
   {
     Unlocked unlocked(lock);
@@ -268,6 +271,8 @@ Result<ContainerRecord> ContainerService::wait(std::string_view id_or_name,
 
 Result<void> ContainerService::remove(std::string_view id_or_name, bool force, bool volumes) {
   auto& state = impl_->state;
+  // Declared first: it ends after the mutex is given back.
+  const auto trimming = state.heap_trim.enter();
   std::unique_lock lock(state.mutex);
   std::optional<ContainerOp> op;
   auto record = find_and_claim(state, id_or_name, lock, op);
@@ -279,7 +284,10 @@ Result<void> ContainerService::remove(std::string_view id_or_name, bool force, b
                        "You cannot remove a running container " + record->id +
                            ". Stop the container before attempting removal or force remove");
     record->state.stopped_by_user = true;
-    KEEL_TRY(state.save(*record));
+    // Deferred, as every write of a removal but the snapshot's (remove_stopped): the rm is not
+    // answered before its record is gone, so a power cut that drops this write leaves the
+    // container as it was before an rm that never returned.
+    KEEL_TRY(state.save(*record, store::Durability::kDeferred));
     {
       Unlocked unlocked(lock);
       if (auto shim = state.shims->connect(record->shim_address)) {
@@ -308,9 +316,16 @@ Result<void> ContainerService::remove(std::string_view id_or_name, bool force, b
 Result<void> ContainerService::Impl::remove_stopped(ContainerRecord& record, bool volumes,
                                                     std::unique_lock<std::mutex>& lock) {
   PhaseTimer timer("remove", record.id);
+  // The writes of a removal skip their own fsync (each was one on the connection every other
+  // write waits for: four per `rm -f`, the better part of a removal). One is enough: the
+  // snapshot's removal below commits synced, and as the WAL is synced as a whole it makes
+  // "removing" durable with it, before any file of the container goes; a power cut before it
+  // leaves the container whole. What goes after it (the directory, then the record) is resumed
+  // by recovery from that "removing" record, which tolerates a snapshot or directory already
+  // gone.
   if (record.state.status != Status::kRemoving) {
     record.state.status = Status::kRemoving;
-    (void)state.save(record);
+    (void)state.save(record, store::Durability::kDeferred);
     timer.lap("save");
   }
   {
@@ -324,9 +339,13 @@ Result<void> ContainerService::Impl::remove_stopped(ContainerRecord& record, boo
     timer.lap("network");
     state.unmount_rootfs(record.id);
     timer.lap("unmount");
-    if (auto removed = state.snapshotter.remove(record.snapshot_key);
-        !removed && removed.error().kind() != Errc::kNotFound)
-      spdlog::warn("container {}: removing its snapshot: {}", record.id, removed.error().message());
+    if (auto removed = state.snapshotter.remove(record.snapshot_key); !removed) {
+      if (removed.error().kind() != Errc::kNotFound)
+        spdlog::warn("container {}: removing its snapshot: {}", record.id,
+                     removed.error().message());
+      // No synced commit of the snapshot's: "removing" is made durable here instead.
+      (void)state.save(record);
+    }
     timer.lap("snapshot remove");
     // Out of the way at once; its files go in the background (trash_bin.h).
     if (auto removed = state.trash->discard(state.dir_of(record.id)); !removed)
@@ -336,7 +355,9 @@ Result<void> ContainerService::Impl::remove_stopped(ContainerRecord& record, boo
         (void)fs::remove_all(dir);
     timer.lap("directory");
   }
-  KEEL_TRY(state.store.remove(record.id));
+  // Deferred: if a power cut drops it, the record comes back "removing" and recovery finishes
+  // what is already done; the next synced commit (any create's insert) makes it durable.
+  KEEL_TRY(state.store.remove(record.id, store::Durability::kDeferred));
   timer.lap("record delete");
   state.remember_removed(record);
   state.changed.notify_all();

@@ -70,8 +70,11 @@ Result<void> ContainerStore::update(const ContainerRecord& record, store::Durabi
   return {};
 }
 
-Result<void> ContainerStore::remove(const std::string& id) {
+Result<void> ContainerStore::remove(const std::string& id, store::Durability durability) {
   auto lock = db_->lock();
+  std::optional<store::DeferredSync> deferred;
+  if (durability == store::Durability::kDeferred)
+    deferred.emplace(*db_);
   return db_->run("DELETE FROM containers WHERE id = ?", id);
 }
 

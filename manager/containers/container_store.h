@@ -24,7 +24,8 @@ class ContainerStore {
   // kAlreadyExists. kDeferred for state that recovery repairs if a power cut drops it.
   [[nodiscard]] Result<void> update(const ContainerRecord& record,
                                     store::Durability durability = store::Durability::kSynced);
-  [[nodiscard]] Result<void> remove(const std::string& id);
+  [[nodiscard]] Result<void> remove(const std::string& id,
+                                    store::Durability durability = store::Durability::kSynced);
   // By full id, name (with or without a leading '/'), or unique id prefix. kNotFound reads
   // "No such container: x"; an ambiguous prefix is kInvalidArgument.
   [[nodiscard]] Result<ContainerRecord> find(std::string_view id_or_name);

@@ -24,7 +24,7 @@ int as_timeout_ms(std::chrono::steady_clock::duration left) {
 
 }  // namespace
 
-Result<std::unique_ptr<ExitMonitor>> ExitMonitor::start() {
+Result<std::unique_ptr<ExitMonitor>> ExitMonitor::start(std::size_t workers) {
   UniqueFd epoll(::epoll_create1(EPOLL_CLOEXEC));
   if (epoll.get() < 0)
     return Error::sys("exit monitor: epoll_create1");
@@ -38,6 +38,8 @@ Result<std::unique_ptr<ExitMonitor>> ExitMonitor::start() {
     return Error::sys("exit monitor: epoll_ctl");
   std::unique_ptr<ExitMonitor> monitor(new ExitMonitor(std::move(epoll), std::move(wake)));
   monitor->thread_ = std::thread([m = monitor.get()] { m->run(); });
+  for (std::size_t i = 0; i < std::max<std::size_t>(workers, 1); ++i)
+    monitor->workers_.emplace_back([m = monitor.get()] { m->run_callbacks(); });
   return monitor;
 }
 
@@ -52,10 +54,15 @@ void ExitMonitor::stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    due_.clear();
   }
   wake();
+  due_ready_.notify_all();
   if (thread_.joinable())
     thread_.join();
+  for (auto& worker : workers_)
+    if (worker.joinable())
+      worker.join();
 }
 
 void ExitMonitor::wake() const {
@@ -76,7 +83,7 @@ void ExitMonitor::expect(const std::string& key, int pid, pid_t shim_pid, Exited
       continue;
     due_.push_back({std::move(exited), it->second.exit});
     early_.erase(it);
-    wake();
+    due_ready_.notify_one();
     return;
   }
   Expected expected;
@@ -116,7 +123,6 @@ void ExitMonitor::report(const std::string& key, const TaskExit& exit) {
   if (it != expected_.end() &&
       (it->second.pid == 0 || exit.pid == 0 || it->second.pid == exit.pid)) {
     settle_locked(it, exit);
-    wake();
     return;
   }
   early_.emplace(key, EarlyExit{exit, std::chrono::steady_clock::now()});
@@ -127,6 +133,7 @@ void ExitMonitor::settle_locked(std::map<std::string, Expected>::iterator it,
   due_.push_back({std::move(it->second.exited), std::move(exit)});
   key_of_token_.erase(it->second.token);
   expected_.erase(it);
+  due_ready_.notify_one();
 }
 
 int ExitMonitor::expire_locked(std::chrono::steady_clock::time_point now) {
@@ -167,7 +174,6 @@ void ExitMonitor::run() {
       spdlog::error("exit monitor: epoll_wait: {}", std::strerror(errno));
       return;
     }
-    std::vector<Due> due;
     {
       std::lock_guard lock(mutex_);
       if (stopping_)
@@ -192,11 +198,22 @@ void ExitMonitor::run() {
         it->second.shim_pidfd = UniqueFd();
       }
       timeout_ms = expire_locked(now);
-      due.swap(due_);
     }
+  }
+}
+
+void ExitMonitor::run_callbacks() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    due_ready_.wait(lock, [&] { return stopping_ || !due_.empty(); });
+    if (stopping_)
+      return;
+    Due entry = std::move(due_.front());
+    due_.pop_front();
     // Without the mutex: a callback takes keeld's locks and talks to shims.
-    for (auto& entry : due)
-      entry.exited(std::move(entry.exit));
+    lock.unlock();
+    entry.exited(std::move(entry.exit));
+    lock.lock();
   }
 }
 

@@ -27,6 +27,7 @@
 #include "common/trash_bin.h"
 #include "manager/containers/container_service.h"
 #include "manager/containers/container_store.h"
+#include "manager/containers/heap_trim.h"
 #include "manager/containers/record.h"
 #include "manager/containers/shim_events.h"
 #include "manager/containers/task_shim.h"
@@ -84,6 +85,8 @@ struct ServiceState {
   // container auto-removed (--rm) between two looks still returns the exit code.
   std::deque<ContainerRecord> recently_removed;
   static constexpr std::size_t kRemovedKept = 64;
+  // Removals in flight; the heap is trimmed when the last of a burst ends. Its own mutex.
+  HeapTrim heap_trim;
 
   [[nodiscard]] std::string dir_of(const std::string& id) const {
     return (options.root / "containers" / id).string();

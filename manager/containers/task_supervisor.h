@@ -1,7 +1,8 @@
 // Owns the running side of containers: launching a container's shim and starting its task,
-// learning of its exit (ExitMonitor: one thread for all containers, fed by the shims' TaskExit
-// events), recording exits, applying restart policies after their back-off, and re-attaching to
-// shims after a keeld restart. Its threads (the monitor's, the restart timer) are joined by stop().
+// learning of its exit (ExitMonitor: one thread watching all containers and a few workers that
+// record the exits, fed by the shims' TaskExit events), recording exits, applying restart
+// policies after their back-off, and re-attaching to shims after a keeld restart. Its threads
+// (the monitor's, the restart timer) are joined by stop().
 #pragma once
 
 #include <sys/types.h>

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <optional>
+#include <utility>
 
 #include <grpcpp/grpcpp.h>
 #include <spdlog/spdlog.h>
@@ -25,6 +26,7 @@
 #include "manager/server/events_service.h"
 #include "manager/server/images_service.h"
 #include "manager/server/networks_service.h"
+#include "manager/server/private_mount.h"
 #include "manager/server/registry_service.h"
 #include "manager/server/snapshots_service.h"
 #include "manager/server/tasks_service.h"
@@ -60,6 +62,23 @@ Result<UniqueFd> lock_root(const std::filesystem::path& root) {
   return fd;
 }
 
+// Holds the root and the state dir as private mounts (private_mount.h), the state dir's left
+// empty when they are one. After the root's lock: a keeld refused for a root in use touches no
+// mount.
+Result<void> make_private(const DaemonOptions& options, PrivateMount& root, PrivateMount& state) {
+  auto root_mount = PrivateMount::make(options.root.string());
+  if (!root_mount)
+    return std::move(root_mount).error();
+  root = std::move(*root_mount);
+  if (options.state == options.root)
+    return {};
+  auto state_mount = PrivateMount::make(options.state.string());
+  if (!state_mount)
+    return std::move(state_mount).error();
+  state = std::move(*state_mount);
+  return {};
+}
+
 }  // namespace
 
 // Members are destroyed in reverse order: the server first (no request in flight), then the
@@ -67,6 +86,9 @@ Result<UniqueFd> lock_root(const std::filesystem::path& root) {
 struct Daemon::State {
   DaemonOptions options;
   UniqueFd root_lock;
+  // Where keeld mounts: rootfs mounts below the root, network namespaces below the state dir.
+  PrivateMount root_mount;
+  PrivateMount state_mount;
   std::optional<store::Database> db;
   std::unique_ptr<content::Store> content;
   std::unique_ptr<snapshots::Snapshotter> snapshotter;
@@ -105,6 +127,7 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const DaemonOptions& options) {
   if (!lock)
     return std::move(lock).error();
   state->root_lock = std::move(*lock);
+  KEEL_TRY(make_private(options, state->root_mount, state->state_mount));
 
   auto db = store::Database::open((options.root / "metadata.db").string());
   if (!db)

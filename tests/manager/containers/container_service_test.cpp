@@ -27,6 +27,7 @@
 #include "manager/snapshots/snapshotter.h"
 #include "tests/manager/containers/fake_shim.h"
 #include "tests/manager/snapshots/layer_builder.h"
+#include "tests/manager/store/sync_counting_vfs.h"
 
 namespace keel::manager::containers {
 namespace {
@@ -482,6 +483,29 @@ TEST_F(ContainerServiceTest, RemoveForceKillsARunningContainer) {
   EXPECT_THAT(sut_->shims().signals(created.id), ElementsAre(SIGKILL));
   EXPECT_FALSE(sut_->service().get(created.id));
   EXPECT_FALSE(std::filesystem::exists(created.bundle));
+}
+
+// rm -f of a running container asks the disk for one synced commit, the snapshot's removal,
+// which makes its "removing" durable before any file goes: each one more was an fsync that every
+// other write of keeld waited behind.
+TEST_F(ContainerServiceTest, ForcedRemovalSyncsTheDatabaseForOneCommitOnly) {
+  sut_.reset();
+  store::testing::SyncCountingVfs vfs;  // before the database opens, and outliving it
+  sut_ = std::make_unique<ServiceUnderTest>();
+  const auto created = sut_->create();
+  ASSERT_TRUE(sut_->service().start(created.id));
+  // What one synced commit costs here: the rename is one synced write of the record.
+  const std::size_t before_rename = vfs.syncs();
+  ASSERT_TRUE(sut_->service().rename(created.id, "renamed"));
+  const std::size_t one_commit = vfs.syncs() - before_rename;
+  ASSERT_GT(one_commit, 0U);
+
+  const std::size_t before_rm = vfs.syncs();
+  ASSERT_TRUE(sut_->service().remove(created.id, true, true));
+  EXPECT_EQ(vfs.syncs() - before_rm, one_commit);
+  EXPECT_FALSE(sut_->service().get(created.id));
+  EXPECT_FALSE(std::filesystem::exists(created.bundle));
+  sut_.reset();
 }
 
 TEST_F(ContainerServiceTest, ARestartedServiceWatchesRunningContainersAgain) {

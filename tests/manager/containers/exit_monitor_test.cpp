@@ -1,5 +1,6 @@
 // Pins ExitMonitor (manager/containers/exit_monitor.cpp): every expected exit settles exactly
-// once on its thread, from a report (before or after the expectation) or from its shim's death.
+// once on one of its workers, from a report (before or after the expectation) or from its shim's
+// death, and a slow callback holds up no other container's.
 #include "manager/containers/exit_monitor.h"
 
 #include <signal.h>
@@ -122,6 +123,36 @@ TEST_F(ExitMonitorTest, AReportWithinTheGraceAfterTheShimDiedWins) {
   monitor_->report("c6", TaskExit{.pid = 60, .exit_status = 9});
   ASSERT_TRUE(settled_.wait_for(1));
   EXPECT_EQ(settled_.entries()[0].status, 9);
+}
+
+TEST_F(ExitMonitorTest, ASlowCallbackHoldsUpNoOtherExit) {
+  // The first callback blocks as recording an exit does while the runtime deletes the task.
+  std::mutex gate_mutex;
+  std::condition_variable gate_changed;
+  bool open = false;
+  bool entered = false;
+  monitor_->expect("slow", 80, 0, [&](const Result<TaskExit>&) {
+    std::unique_lock lock(gate_mutex);
+    entered = true;
+    gate_changed.notify_all();
+    gate_changed.wait(lock, [&] { return open; });
+  });
+  monitor_->report("slow", TaskExit{.pid = 80, .exit_status = 0});
+  {
+    std::unique_lock lock(gate_mutex);
+    ASSERT_TRUE(gate_changed.wait_for(lock, 5s, [&] { return entered; }));
+  }
+  for (int i = 0; i < 3; ++i) {
+    const std::string key = "next" + std::to_string(i);
+    monitor_->expect(key, 81 + i, 0, settled_.record(key));
+    monitor_->report(key, TaskExit{.pid = 81 + i, .exit_status = i});
+  }
+  EXPECT_TRUE(settled_.wait_for(3)) << "the others waited for the blocked callback";
+  {
+    std::lock_guard lock(gate_mutex);
+    open = true;
+  }
+  gate_changed.notify_all();
 }
 
 TEST_F(ExitMonitorTest, StopJoinsAndDropsWhatIsPending) {
