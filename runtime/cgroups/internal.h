@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,11 @@ namespace keel::runtime::cgroups::detail {
 [[nodiscard]] Result<Stats> read_v1_stats(const Paths& paths);
 [[nodiscard]] Result<Stats> read_v2_stats(const std::string& dir);
 
+// detect.cpp: the v1 or hybrid layout at the usual places, found from /proc/self/cgroup text and
+// statfs alone: each hierarchy at /sys/fs/cgroup/<controllers> ("systemd" for name=systemd),
+// a distinct cgroup mount showing our own cgroup below it, cgroup2 (if there) at
+// /sys/fs/cgroup/unified. nullopt for anything else; then mountinfo decides.
+[[nodiscard]] std::optional<Layout> conventional_layout(std::string_view proc_self_cgroup);
 // detect.cpp: the layout described by /proc/self/mountinfo and /proc/self/cgroup text.
 [[nodiscard]] Result<Layout> parse_layout(std::string_view mountinfo,
                                           std::string_view proc_self_cgroup);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/fs.h"
 #include "runtime/cgroups/internal.h"
 #include "tests/runtime/cgroups/fake_cgroupfs.h"
 
@@ -143,6 +144,50 @@ TEST(DetectLayout, AgreesWithStatfsOnThisHost) {
   auto again = detect_layout();  // cached: same answer
   KEEL_ASSERT_OK(again);
   EXPECT_EQ(again->v1_mounts, l->v1_mounts);
+}
+
+}  // namespace
+}  // namespace keel::runtime::cgroups
+
+namespace keel::runtime::cgroups {
+namespace {
+
+bool v2_only_host() {
+  struct statfs st {};
+  return ::statfs("/sys/fs/cgroup", &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+// The usual places, found without mountinfo, are what mountinfo says on this very host.
+TEST(ConventionalLayout, IsWhatMountinfoSaysOnThisHost) {
+  if (v2_only_host())
+    GTEST_SKIP() << "a cgroup2-only host reads neither";
+  auto self = fs::read_file("/proc/self/cgroup");
+  auto mountinfo = fs::read_file("/proc/self/mountinfo");
+  KEEL_ASSERT_OK(self);
+  KEEL_ASSERT_OK(mountinfo);
+  const auto fast = detail::conventional_layout(*self);
+  ASSERT_TRUE(fast.has_value()) << "this host's layout is the usual one:\n" << *self;
+  auto parsed = detail::parse_layout(*mountinfo, *self);
+  KEEL_ASSERT_OK(parsed);
+  EXPECT_EQ(fast->mode, parsed->mode);
+  EXPECT_EQ(fast->v1_mounts, parsed->v1_mounts);
+  EXPECT_EQ(fast->unified_mount, parsed->unified_mount);
+  EXPECT_EQ(fast->self_cgroup, parsed->self_cgroup);
+}
+
+// What it cannot see for sure it leaves to mountinfo: a hierarchy not at its usual place, or a
+// mount that does not show our cgroup below it (a container's bind of a subtree).
+TEST(ConventionalLayout, LeavesAnythingUnusualToMountinfo) {
+  if (v2_only_host())
+    GTEST_SKIP() << "needs cgroup v1 hierarchies";
+  auto self = fs::read_file("/proc/self/cgroup");
+  KEEL_ASSERT_OK(self);
+  ASSERT_TRUE(detail::conventional_layout(*self).has_value());
+  EXPECT_FALSE(detail::conventional_layout(*self + "12:no_such_controller:/\n").has_value());
+  EXPECT_FALSE(detail::conventional_layout("4:memory:/keel-no-such-cgroup/x\n").has_value());
+  EXPECT_FALSE(detail::conventional_layout("4:memory:/\n5:memory:/\n").has_value())
+      << "one mount for two hierarchies";
+  EXPECT_FALSE(detail::conventional_layout("0::/\n").has_value()) << "no v1 hierarchy";
 }
 
 }  // namespace
