@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstdint>
 #include <cstdlib>
 #include <utility>
 #include <vector>
@@ -80,12 +81,20 @@ Result<void> unblock_all_signals() {
 }
 
 void reset_signal_dispositions() {
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  sigemptyset(&dfl.sa_mask);
-  for (int sig = 1; sig < NSIG; ++sig) {
-    // SIGKILL, SIGSTOP and glibc's reserved real-time signals refuse; none of them can be ignored.
-    (void)::sigaction(sig, &dfl, nullptr);
+  // The kernel's own rt_sigaction, not glibc's sigaction: glibc refuses its two reserved
+  // real-time signals (32 and 33), and those too may come in ignored from a caller's caller and
+  // would stay ignored across execve. No handler is set, so no restorer is needed.
+  struct KernelSigaction {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)();
+    std::uint64_t mask;
+  };
+  const KernelSigaction dfl{SIG_DFL, 0, nullptr, 0};
+  for (int sig = 1; sig <= 64; ++sig) {
+    if (sig == SIGKILL || sig == SIGSTOP)
+      continue;
+    (void)::syscall(SYS_rt_sigaction, sig, &dfl, nullptr, sizeof dfl.mask);
   }
 }
 
