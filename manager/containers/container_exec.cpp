@@ -24,6 +24,7 @@ Result<ExecHandle> ContainerService::exec(std::string_view id_or_name, const Exe
     return Error::of(Errc::kInvalidArgument, "No exec command specified");
 
   // The exec'd process runs with the container's own process settings but its own command.
+  KEEL_TRY(state.store.load_spec(*record));
   auto spec = oci::parse_config(record->spec_json);
   if (!spec || !spec->process)
     return Error::of(Errc::kInternal, "container " + record->id + " has no process in its spec");

@@ -71,6 +71,13 @@ Result<ContainerRecord> ContainerService::get(std::string_view id_or_name) {
   return impl_->state.store.find(id_or_name);
 }
 
+Result<ContainerRecord> ContainerService::inspect(std::string_view id_or_name) {
+  auto record = impl_->state.store.find(id_or_name);
+  if (record)
+    KEEL_TRY(impl_->state.store.load_spec(*record));
+  return record;
+}
+
 Result<std::vector<ContainerRecord>> ContainerService::list() {
   return impl_->state.store.list();
 }

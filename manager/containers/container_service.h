@@ -125,7 +125,10 @@ class ContainerService {
   ContainerService& operator=(const ContainerService&) = delete;
 
   [[nodiscard]] Result<ContainerRecord> create(const CreateRequest& request);
+  // The record without its spec (spec_json empty), as list's are: what most callers need.
   [[nodiscard]] Result<ContainerRecord> get(std::string_view id_or_name);
+  // The record and its spec.
+  [[nodiscard]] Result<ContainerRecord> inspect(std::string_view id_or_name);
   [[nodiscard]] Result<std::vector<ContainerRecord>> list();
   // Starts the container's task; a running container is left alone.
   [[nodiscard]] Result<ContainerRecord> start(std::string_view id_or_name);

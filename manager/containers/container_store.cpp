@@ -6,12 +6,17 @@
 namespace keel::manager::containers {
 namespace {
 
-constexpr std::array<std::string_view, 1> kSchema = {
+constexpr std::array<std::string_view, 2> kSchema = {
     "CREATE TABLE containers ("
     "  id TEXT PRIMARY KEY,"
     "  name TEXT NOT NULL UNIQUE,"
     "  created_ns INTEGER NOT NULL,"
     "  record TEXT NOT NULL);",
+    // Version 2: the spec moves out of the record into its own column.
+    "ALTER TABLE containers ADD COLUMN spec TEXT NOT NULL DEFAULT '';"
+    "UPDATE containers SET spec = json_extract(record, '$.spec'),"
+    "  record = json_remove(record, '$.spec')"
+    "  WHERE json_type(record, '$.spec') = 'text';",
 };
 
 Result<ContainerRecord> parse_row(std::string_view text) {
@@ -47,8 +52,9 @@ Result<ContainerStore> ContainerStore::open(store::Database& db) {
 // last_insert_rowid under the snapshotter, which names a snapshot's directory by it.
 Result<void> ContainerStore::insert(const ContainerRecord& record) {
   auto lock = db_->lock();
-  auto done = db_->run("INSERT INTO containers (id, name, created_ns, record) VALUES (?, ?, ?, ?)",
-                       record.id, record.name, record.created_ns, to_json(record).dump());
+  auto done =
+      db_->run("INSERT INTO containers (id, name, created_ns, record, spec) VALUES (?, ?, ?, ?, ?)",
+               record.id, record.name, record.created_ns, to_json(record).dump(), record.spec_json);
   if (!done && done.error().kind() == Errc::kAlreadyExists)
     return name_conflict(record, *db_);
   return done;
@@ -120,6 +126,29 @@ Result<ContainerRecord> ContainerStore::find(std::string_view id_or_name) {
     return Error::of(Errc::kInvalidArgument,
                      "multiple containers found with provided prefix: " + key);
   return parse_row(rows.front());
+}
+
+Result<void> ContainerStore::load_spec(ContainerRecord& record) {
+  auto lock = db_->lock();
+  auto stmt = db_->prepare("SELECT spec FROM containers WHERE id = ?");
+  if (!stmt)
+    return std::move(stmt).error();
+  stmt->bind_all(record.id);
+  auto row = stmt->step();
+  if (!row)
+    return std::move(row).error();
+  if (!*row)
+    return Error::of(Errc::kNotFound, "No such container: " + record.id);
+  record.spec_json = stmt->column_text(0);
+  return {};
+}
+
+Result<void> ContainerStore::update_spec(const std::string& id, const std::string& spec_json) {
+  auto lock = db_->lock();
+  KEEL_TRY(db_->run("UPDATE containers SET spec = ? WHERE id = ?", spec_json, id));
+  if (db_->changes() == 0)
+    return Error::of(Errc::kNotFound, "No such container: " + id);
+  return {};
 }
 
 Result<bool> ContainerStore::has_name(const std::string& name) {

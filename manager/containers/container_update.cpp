@@ -18,6 +18,7 @@ Result<ContainerRecord> ContainerService::update(std::string_view id_or_name,
   auto record = find_and_claim(state, id_or_name, lock, op);
   if (!record)
     return std::move(record).error();
+  KEEL_TRY(state.store.load_spec(*record));  // the reply shows the limits in force
   const auto resources = resources_of(ResourceUpdate{
       .memory_bytes = memory_bytes, .milli_cpus = milli_cpus, .pids_limit = pids_limit});
   if (resources) {
@@ -35,6 +36,7 @@ Result<ContainerRecord> ContainerService::update(std::string_view id_or_name,
     apply_resources(*spec, *resources);
     record->spec_json = oci::to_json(*spec);
     KEEL_TRY(fs::write_file_atomic(record->bundle + "/config.json", record->spec_json, 0600));
+    KEEL_TRY(state.store.update_spec(record->id, record->spec_json));
   }
   if (restart) {
     if (record->auto_remove && restart->name != "no")

@@ -101,7 +101,6 @@ nlohmann::json to_json(const ContainerRecord& r) {
       {"image", r.image},
       {"image_id", r.image_id},
       {"config", r.config},
-      {"spec", r.spec_json},
       {"snapshot_key", r.snapshot_key},
       {"bundle", r.bundle},
       {"log_path", r.log_path},
@@ -140,7 +139,6 @@ Result<ContainerRecord> record_from_json(const nlohmann::json& j) {
     r.image = j.value("image", "");
     r.image_id = j.value("image_id", "");
     r.config = j.value("config", "");
-    r.spec_json = j.value("spec", "");
     r.snapshot_key = j.value("snapshot_key", "");
     r.bundle = j.value("bundle", "");
     r.log_path = j.value("log_path", "");

@@ -61,6 +61,8 @@ struct ContainerRecord {
   std::string image;     // as the user named it
   std::string image_id;  // "sha256:..."
   std::string config;    // the API's container config as the client sent it (opaque here)
+  // The OCI spec as written to the bundle. Stored apart from the record: records found in the
+  // store carry it only after ContainerStore::load_spec.
   std::string spec_json;
   std::string snapshot_key;
   std::string bundle;    // <state>/containers/<id>

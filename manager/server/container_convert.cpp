@@ -137,7 +137,7 @@ keel::v1::Container to_proto(const containers::ContainerRecord& record,
   state->set_restart_count(record.state.restart_count);
   state->set_error(record.state.error);
   *out.mutable_created() = from_ns(record.created_ns);
-  out.set_spec_json(record.spec_json);
+  out.set_spec_json(record.spec_json);  // empty unless the record was inspected
   out.set_snapshot_key(record.snapshot_key);
   out.set_log_path(record.log_path);
   out.set_status_text(containers::status_text(record, now));
@@ -189,7 +189,8 @@ keel::v1::Container to_proto(const containers::ContainerRecord& record,
   config->mutable_restart_policy()->set_name(record.restart.name);
   config->mutable_restart_policy()->set_maximum_retry_count(record.restart.max_retries);
   config->set_auto_remove(record.auto_remove);
-  resources_from_spec(record.spec_json, *config->mutable_resources());
+  if (!record.spec_json.empty())
+    resources_from_spec(record.spec_json, *config->mutable_resources());
   return out;
 }
 

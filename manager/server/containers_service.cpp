@@ -34,6 +34,9 @@ grpc::Status ContainersService::Create(grpc::ServerContext*,
     auto record = containers_.create(*create);
     if (!record)
       return to_status(record.error());
+    // As a listed container: a client that wants the spec inspects (docker's create answers
+    // with the id alone), and the reply of every `run` stays a fifth of the size.
+    record->spec_json.clear();
     *response = to_proto(*record, std::chrono::system_clock::now());
     return grpc::Status::OK;
   });
@@ -42,7 +45,7 @@ grpc::Status ContainersService::Create(grpc::ServerContext*,
 grpc::Status ContainersService::Get(grpc::ServerContext*, const keel::v1::ContainerRequest* request,
                                     keel::v1::Container* response) {
   return guarded([&] {
-    auto record = containers_.get(request->id());
+    auto record = containers_.inspect(request->id());
     if (!record)
       return to_status(record.error());
     *response = to_proto(*record, std::chrono::system_clock::now());

@@ -470,7 +470,29 @@ TEST_F(ContainerServiceTest, UpdateSendsOnlyTheNewLimitsAndKeepsThemForTheNextSt
   EXPECT_EQ(spec["linux"]["resources"]["memory"]["limit"], 64 << 20);
   EXPECT_EQ(spec["linux"]["resources"]["cpu"]["quota"], 50000);
   EXPECT_EQ(nlohmann::json::parse(updated->spec_json), spec);
+  // The stored spec has the new limits too: the next start and inspect read them there.
+  auto inspected = sut_->service().inspect(created.id);
+  ASSERT_TRUE(inspected) << inspected.error().message();
+  EXPECT_EQ(nlohmann::json::parse(inspected->spec_json), spec);
   EXPECT_THAT(sut_->actions(created.id), ElementsAre("create", "start", "update"));
+}
+
+TEST_F(ContainerServiceTest, InspectCarriesTheSpecThatGetAndListLeaveOut) {
+  const auto created = sut_->create();
+  auto on_disk = fs::read_file(created.bundle + "/config.json");
+  ASSERT_TRUE(on_disk);
+  auto inspected = sut_->service().inspect(created.id);
+  ASSERT_TRUE(inspected) << inspected.error().message();
+  EXPECT_EQ(inspected->spec_json, *on_disk);
+  auto got = sut_->service().get(created.id);
+  ASSERT_TRUE(got) << got.error().message();
+  EXPECT_EQ(got->id, created.id);
+  EXPECT_TRUE(got->spec_json.empty());
+  auto all = sut_->service().list();
+  ASSERT_TRUE(all) << all.error().message();
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_TRUE(all->front().spec_json.empty());
+  EXPECT_FALSE(sut_->service().inspect(std::string(64, 'f')));
 }
 
 TEST_F(ContainerServiceTest, RemoveForceKillsARunningContainer) {
