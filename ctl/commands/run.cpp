@@ -88,9 +88,10 @@ void run_attached(Client& client, const std::string& id, const RunFlags& flags,
     check_run(client, result.status, verb,
               start_failure_exit_code(result.status.error_message(), 125));
   }
+  // With --rm keeld removes the container itself when it exits, and the session's end waited for
+  // that removal to settle (as docker's CLI waits for "removed" rather than removing): a Remove
+  // of ours would only find it gone.
   const int code = session_exit(client, id, result);
-  if (flags.remove && !result.detached)
-    remove_quietly(client, id);
   if (code != 0)
     throw CommandError("", code);
 }
