@@ -271,6 +271,9 @@ for ((r = 1; r <= rounds; r++)); do
   call_times[version]+=" $(time_ms "${keelctl[@]}" version)"
   call_times[ps]+=" $(time_ms "${keelctl[@]}" ps -q)"
   call_times[images]+=" $(time_ms "${keelctl[@]}" images -q)"
+  # The floor under any of them on this machine: the shell starting a static program that does
+  # nothing (Debian's busybox, static, as `true`).
+  call_times[floor]+=" $(time_ms busybox true)"
 done
 cpu_ms() {  # user+system CPU of 20 calls, per call
   # This shell's pid, taken here: inside $(...) below $BASHPID would name that substitution's
@@ -282,6 +285,7 @@ cpu_ms() {  # user+system CPU of 20 calls, per call
   awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t * 1000 / hz / 20 }'
 }
 ps_cpu=$(cpu_ms "${keelctl[@]}" ps -q)
+floor_cpu=$(cpu_ms busybox true)
 
 keeld_pid=${daemon_pids[keel]}
 threads() { ls "/proc/$keeld_pid/task" | wc -l; }
@@ -380,8 +384,10 @@ keel_bridge_ms=$(median <<<"${bridge_times[keel]}")
   echo "| version | $(median <<<"${call_times[version]}") |"
   echo "| ps -q | $(median <<<"${call_times[ps]}") |"
   echo "| images -q | $(median <<<"${call_times[images]}") |"
+  echo "| floor: static \`busybox true\` | $(median <<<"${call_times[floor]}") |"
   echo
-  echo "CPU of \`ps -q\` (user + system, keelctl only): $ps_cpu ms per call."
+  echo "CPU of \`ps -q\` (user + system, keelctl only): $ps_cpu ms per call; of the floor's" \
+    "\`busybox true\`: $floor_cpu ms."
   echo
   echo "## $density detached containers through keeld"
   echo
