@@ -24,26 +24,36 @@ constexpr std::string_view kPragmas =
 }  // namespace
 
 Database::Database(sqlite3* db, std::string path)
-    : db_(db), path_(std::move(path)), mutex_(std::make_unique<std::recursive_mutex>()) {}
+    : db_(db),
+      path_(std::move(path)),
+      mutex_(std::make_unique<std::recursive_mutex>()),
+      statements_(std::make_shared<StatementCache>()) {}
 
 Database::Database(Database&& other) noexcept
     : db_(std::exchange(other.db_, nullptr)),
       path_(std::move(other.path_)),
-      mutex_(std::move(other.mutex_)) {}
+      mutex_(std::move(other.mutex_)),
+      statements_(std::move(other.statements_)) {}
 
 Database& Database::operator=(Database&& other) noexcept {
   if (this != &other) {
+    if (statements_)
+      statements_->close();
     sqlite3_close_v2(db_);
     db_ = std::exchange(other.db_, nullptr);
     path_ = std::move(other.path_);
     mutex_ = std::move(other.mutex_);
+    statements_ = std::move(other.statements_);
   }
   return *this;
 }
 
 Database::~Database() {
   // close_v2 defers the close until every statement is finalized, so destruction order of a
-  // Statement that outlives its Database cannot leak the connection.
+  // Statement that outlives its Database cannot leak the connection: the cache, closed here,
+  // finalizes the kept statements now and any given back later.
+  if (statements_)
+    statements_->close();
   sqlite3_close_v2(db_);
 }
 
@@ -74,11 +84,15 @@ Result<void> Database::exec(std::string_view sql) {
 }
 
 Result<Statement> Database::prepare(std::string_view sql) {
+  std::string text(sql);
+  if (sqlite3_stmt* kept = statements_->take(text))
+    return Statement(db_, kept, std::move(text), statements_);
   sqlite3_stmt* stmt = nullptr;
-  const int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+  const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                    SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK)
     return sqlite_error(db_, rc, "prepare", sql);
-  return Statement(db_, stmt, std::string(sql));
+  return Statement(db_, stmt, std::move(text), statements_);
 }
 
 std::int64_t Database::last_insert_rowid() const noexcept {

@@ -11,6 +11,7 @@
 
 #include "common/error.h"
 #include "manager/store/statement.h"
+#include "manager/store/statement_cache.h"
 
 struct sqlite3;
 
@@ -30,6 +31,7 @@ class Database {
 
   // Runs one or more statements that take no parameters (schema, pragmas).
   [[nodiscard]] Result<void> exec(std::string_view sql);
+  // Compiled once per SQL text and kept (statement_cache.h); only the first statement of sql.
   [[nodiscard]] Result<Statement> prepare(std::string_view sql);
   // prepare + bind_all + run, for one-line writes.
   template <class... Args>
@@ -70,6 +72,8 @@ class Database {
   std::string path_;
   // Behind a pointer so Database can move (Result<Database>) while a mutex cannot.
   std::unique_ptr<std::recursive_mutex> mutex_;
+  // Shared with the statements out of it, which may be given back after the Database is gone.
+  std::shared_ptr<StatementCache> statements_;
 };
 
 }  // namespace keel::manager::store

@@ -5,6 +5,8 @@
 
 #include <utility>
 
+#include "manager/store/statement_cache.h"
+
 namespace keel::manager::store {
 namespace {
 
@@ -60,21 +62,30 @@ Statement::Statement(Statement&& other) noexcept
     : db_(std::exchange(other.db_, nullptr)),
       stmt_(std::exchange(other.stmt_, nullptr)),
       sql_(std::move(other.sql_)),
-      bind_error_(std::move(other.bind_error_)) {}
+      bind_error_(std::move(other.bind_error_)),
+      cache_(std::move(other.cache_)) {}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
-    sqlite3_finalize(stmt_);
+    release();
     db_ = std::exchange(other.db_, nullptr);
     stmt_ = std::exchange(other.stmt_, nullptr);
     sql_ = std::move(other.sql_);
     bind_error_ = std::move(other.bind_error_);
+    cache_ = std::move(other.cache_);
   }
   return *this;
 }
 
 Statement::~Statement() {
-  sqlite3_finalize(stmt_);  // accepts nullptr
+  release();
+}
+
+void Statement::release() noexcept {
+  if (cache_)
+    cache_->give_back(sql_, std::exchange(stmt_, nullptr));
+  else
+    sqlite3_finalize(std::exchange(stmt_, nullptr));  // accepts nullptr
 }
 
 void Statement::note_bind(int rc, int index) {

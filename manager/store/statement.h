@@ -1,8 +1,10 @@
-// A prepared SQLite statement: bind by position, step through rows, read columns; finalized on
-// destruction. Errors name the SQL and sqlite's own message.
+// A prepared SQLite statement: bind by position, step through rows, read columns; on destruction
+// given back to its connection's StatementCache (reset) or finalized. Errors name the SQL and
+// sqlite's own message.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,11 +18,15 @@ struct sqlite3_stmt;
 
 namespace keel::manager::store {
 
+class StatementCache;
+
 class Statement {
  public:
   Statement() = default;
-  Statement(sqlite3* db, sqlite3_stmt* stmt, std::string sql) noexcept
-      : db_(db), stmt_(stmt), sql_(std::move(sql)) {}
+  // cache, when set, takes the statement back when this is done with it.
+  Statement(sqlite3* db, sqlite3_stmt* stmt, std::string sql,
+            std::shared_ptr<StatementCache> cache = nullptr) noexcept
+      : db_(db), stmt_(stmt), sql_(std::move(sql)), cache_(std::move(cache)) {}
   Statement(Statement&& other) noexcept;
   Statement& operator=(Statement&& other) noexcept;
   Statement(const Statement&) = delete;
@@ -71,11 +77,14 @@ class Statement {
 
  private:
   void note_bind(int rc, int index);
+  // Gives the statement back to the cache, or finalizes it.
+  void release() noexcept;
 
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
   std::string sql_;
   std::optional<Error> bind_error_;
+  std::shared_ptr<StatementCache> cache_;
 };
 
 // Builds the error for a failed sqlite call: "<what> \"<sql>\": <sqlite message>", with the

@@ -1,6 +1,7 @@
 // Pins manager/store: connection settings, statements, transactions and per-component migrations.
 #include "manager/store/database.h"
 
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -8,6 +9,7 @@
 #include <array>
 #include <csignal>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -239,6 +241,69 @@ TEST_F(DatabaseTest, DeferredSyncSkipsTheSyncOnlyInItsScopeAndSurvivesAKilledWri
   ASSERT_TRUE(WIFSIGNALED(status)) << "writer exited with " << WEXITSTATUS(status);
   Database reopened = open();
   EXPECT_EQ(*text_of(reopened, "SELECT group_concat(v, ',') FROM t"), "in scope,then killed");
+}
+
+// How many statements the connection holds, kept ones included.
+int statements_on(Database& db) {
+  int count = 0;
+  for (sqlite3_stmt* stmt = sqlite3_next_stmt(db.handle(), nullptr); stmt != nullptr;
+       stmt = sqlite3_next_stmt(db.handle(), stmt))
+    ++count;
+  return count;
+}
+
+TEST_F(DatabaseTest, EachStatementIsCompiledOnceAndComesBackClean) {
+  Database db = open();
+  ASSERT_TRUE(db.exec("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)"));
+  const int before = statements_on(db);
+  for (int i = 0; i < 20; ++i)
+    ASSERT_TRUE(db.run("INSERT INTO t (k, v) VALUES (?, ?)", i, "x"));
+  EXPECT_EQ(statements_on(db), before + 1);
+
+  // Two at once (as two threads would) get one each; both are kept afterwards.
+  {
+    auto first = db.prepare("SELECT v FROM t WHERE k = ?");
+    auto second = db.prepare("SELECT v FROM t WHERE k = ?");
+    ASSERT_TRUE(first && second);
+    first->bind_all(1);
+    second->bind_all(2);
+    ASSERT_TRUE(*first->step());
+    ASSERT_TRUE(*second->step());
+  }
+  EXPECT_EQ(statements_on(db), before + 3);
+
+  // A kept statement carries no binding into its next use.
+  {
+    auto bound = db.prepare("SELECT ?1 IS NULL");
+    ASSERT_TRUE(bound);
+    bound->bind_all(5);
+    ASSERT_TRUE(*bound->step());
+    EXPECT_EQ(bound->column_int64(0), 0);
+  }
+  EXPECT_EQ(*text_of(db, "SELECT ?1 IS NULL"), "1");
+
+  // Nor a read transaction: a SELECT dropped half-way does not hold up a checkpoint.
+  {
+    auto partial = db.prepare("SELECT k FROM t ORDER BY k");
+    ASSERT_TRUE(partial);
+    ASSERT_TRUE(*partial->step());
+  }
+  ASSERT_TRUE(db.run("INSERT INTO t (k, v) VALUES (100, 'y')"));
+  auto checkpoint = db.prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+  ASSERT_TRUE(checkpoint);
+  ASSERT_TRUE(*checkpoint->step());
+  EXPECT_EQ(checkpoint->column_int64(0), 0) << "the checkpoint was blocked by a reader";
+}
+
+TEST_F(DatabaseTest, AStatementMayOutliveItsDatabase) {
+  std::optional<Statement> late;
+  {
+    Database db = open();
+    auto stmt = db.prepare("SELECT 1");
+    ASSERT_TRUE(stmt);
+    late.emplace(std::move(stmt).value());
+  }
+  late.reset();  // finalized, not given back to a closed cache
 }
 
 TEST(Database, OpenReportsTheSqliteErrorAndPath) {
