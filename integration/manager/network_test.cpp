@@ -8,7 +8,9 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <chrono>
 #include <sstream>
+#include <thread>
 
 #include "integration/fixtures/iptables.h"
 #include "integration/manager/grpc_client.h"
@@ -138,9 +140,13 @@ class NetworkLeaks : public ContainerNetwork {
 
   void expect_no_network_leftovers() {
     EXPECT_THAT(names_in(keeld_.state() / "netns"), ::testing::IsEmpty());
-    EXPECT_THAT(names_in(stdfs::path("/sys/class/net") / keeld_.bridge() / "brif"),
-                ::testing::IsEmpty())
-        << "veths left on " << keeld_.bridge();
+    // A stopped container's veth pair goes with its namespace, which the kernel takes down in
+    // the background: gone within moments, not necessarily by the time rm returns.
+    const stdfs::path ports = stdfs::path("/sys/class/net") / keeld_.bridge() / "brif";
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!names_in(ports).empty() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    EXPECT_THAT(names_in(ports), ::testing::IsEmpty()) << "veths left on " << keeld_.bridge();
     // Of the default network only its own rules stay (keeld keeps them with its bridge); no
     // container's.
     const std::string kept = "--comment \"keel-net:" + keeld_.bridge() + "\"";

@@ -312,6 +312,10 @@ std::vector<std::string> host_veths(const nlohmann::json& config, const std::str
 Result<std::string> del(const BridgeConf& conf, const nlohmann::json& config, const CniCall& call) {
   KEEL_TRY(release_addresses(conf.lease_dir, call.container_id, call.ifname));
   if (!call.netns.empty() && NetNs::exists(call.netns)) {
+    // host-local hands out the range's addresses in turn, so the address just released is not
+    // leased again before the namespace's end takes the old pair down.
+    if (call.namespace_ends)
+      return std::string();
     KEEL_TRY(NetNs::run_inside(call.netns, [&]() -> Result<void> {
       auto nl = RtNetlink::open();
       if (!nl)

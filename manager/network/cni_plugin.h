@@ -34,6 +34,11 @@ struct CniCall {
   // Capability arguments ("portMappings": [...]): each plugin that declares the capability
   // gets its value under runtimeConfig (CONVENTIONS.md).
   nlohmann::json capability_args = nlohmann::json::object();
+  // DEL only, for keeld's built-in plugins (an exec'd plugin is not told): the caller removes
+  // netns right after the DEL and nothing else holds it, so an interface inside it goes with it.
+  // The kernel then deletes the veth pair in its own teardown of the namespace, off the caller's
+  // path: a veth's synchronous delete waits ~15 ms for the kernel to unregister it.
+  bool namespace_ends = false;
 };
 
 // The plugin binary `type` from the bin dirs; kNotFound names where it was looked for.

@@ -492,8 +492,8 @@ Result<Attachment> NetworkService::cni_add(const std::string& container_id, cons
                     .plugins = plugin_types(chain)};
 }
 
-Result<void> NetworkService::cni_del(const std::string& container_id,
-                                     const Attachment& attachment) {
+Result<void> NetworkService::cni_del(const std::string& container_id, const Attachment& attachment,
+                                     bool namespace_ends) {
   auto network = store_.find(attachment.network_id);
   if (!network) {
     if (network.error().kind() == Errc::kNotFound)
@@ -511,13 +511,14 @@ Result<void> NetworkService::cni_del(const std::string& container_id,
       .netns = NetNs::exists(attachment.netns) ? attachment.netns : "",
       .ifname = attachment.ifname,
       .args = cni_args(attachment.name),
-      .capability_args = capability_args(network->name, attachment.ports, attachment.aliases)};
+      .capability_args = capability_args(network->name, attachment.ports, attachment.aliases),
+      .namespace_ends = namespace_ends};
   return list->del(cni_, call, attachment.result);
 }
 
 Result<void> NetworkService::detach(const std::string& container_id, const Attachment& attachment) {
   std::optional<Error> first;
-  if (auto deleted = cni_del(container_id, attachment); !deleted)
+  if (auto deleted = cni_del(container_id, attachment, true); !deleted)
     first = std::move(deleted).error();
   if (!attachment.netns.empty())
     if (auto removed = NetNs::remove(attachment.netns); !removed && !first)
@@ -535,7 +536,7 @@ Result<void> NetworkService::detach(const std::string& container_id, const Attac
 
 Result<void> NetworkService::disconnect(const std::string& container_id,
                                         const Attachment& attachment) {
-  if (auto deleted = cni_del(container_id, attachment); !deleted)
+  if (auto deleted = cni_del(container_id, attachment, false); !deleted)
     return std::move(deleted).error().context("disconnecting container " +
                                               container_id.substr(0, 12) + " from network " +
                                               attachment.network);

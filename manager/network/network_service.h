@@ -105,7 +105,9 @@ class NetworkService {
                                           const std::vector<PortMapping>& ports,
                                           const Endpoint& endpoint = {},
                                           const std::function<void()>& on_namespace = {});
-  // CNI DEL and the namespace removed; ports released. Safe to repeat and after a restart.
+  // CNI DEL and the namespace removed; ports released. Safe to repeat and after a restart. For
+  // a stopped container: the built-in bridge leaves the veth pair to the namespace's end, so its
+  // host end may outlive the call by a few milliseconds (the kernel's teardown, asynchronous).
   [[nodiscard]] Result<void> detach(const std::string& container_id, const Attachment& attachment);
 
   // docker network connect: one more interface (`ifname`, "eth1"...) in the container's existing
@@ -135,7 +137,9 @@ class NetworkService {
                                            const Endpoint& endpoint, std::vector<PortMapping> ports,
                                            const ChainNeeds& needs);
   // CNI DEL of one attachment (its network's list, its name for dnsname, its ports).
-  [[nodiscard]] Result<void> cni_del(const std::string& container_id, const Attachment& attachment);
+  // namespace_ends: the attachment's namespace is removed right after (CniCall).
+  [[nodiscard]] Result<void> cni_del(const std::string& container_id, const Attachment& attachment,
+                                     bool namespace_ends);
   [[nodiscard]] Result<std::vector<PortMapping>> check_ports_locked(
       const std::vector<PortMapping>& ports, const std::string& container_id);
 

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -271,6 +272,26 @@ TEST_F(BridgePluginTest, DelRemovesTheVethAndTheLeaseAndRepeatsHarmlessly) {
   namespaces_.clear();
   EXPECT_TRUE(list().del(CniRuntime{}, call(id("c1"), ns), added->raw));
   EXPECT_TRUE(list().del(CniRuntime{}, call(id("c1"), ns), nullptr));
+}
+
+TEST_F(BridgePluginTest, DelBeforeTheNamespaceEndsLeavesThePairToItsTeardown) {
+  const std::string ns = netns("c1");
+  auto added = list().add(CniRuntime{}, call(id("c1"), ns));
+  ASSERT_TRUE(added) << added.error().message();
+  const std::string host_veth = added->interfaces[1].name;
+  CniCall ending = call(id("c1"), ns);
+  ending.namespace_ends = true;
+  ASSERT_TRUE(list().del(CniRuntime{}, ending, added->raw));
+  // The address is free at once; the pair is still there until the namespace goes.
+  EXPECT_TRUE(leases().empty());
+  EXPECT_EQ(in_netns(ns, "ip link show eth0 >/dev/null && echo present"), "present\n");
+  namespaces_.clear();
+  // The kernel takes the namespace, and both ends of the pair with it, down in the background.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (link_exists(host_veth) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_FALSE(link_exists(host_veth));
+  EXPECT_EQ(bridge_ports(), 0U);
 }
 
 TEST_F(BridgePluginTest, DelWithTheNamespaceGoneDeletesTheHostEndLeftBehind) {
