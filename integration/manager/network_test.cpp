@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include <chrono>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -323,6 +324,24 @@ TEST_F(NetworkLeaks, KeeldKilledUnderAPublishedPortKeepsServingAndRmRemovesTheRu
   EXPECT_EQ(http_get(port, "/index.html"), "");
   for (const auto& line : lines_of(host_output({"/usr/sbin/iptables-save"})))
     EXPECT_THAT(line, Not(HasSubstr("--dport " + std::to_string(port)))) << "portmap rule left";
+}
+
+TEST_F(NetworkLeaks, AnAddressLeasedToNoContainerIsGivenBackWhenKeeldStarts) {
+  run_detached({"--name", "holder", "busybox", "sleep", "60"});
+  const std::string held = inspect("holder", "{{.NetworkSettings.IPAddress}}");
+  ASSERT_TRUE(held.starts_with(subnet_prefix())) << held;
+  // A lease as a crash between the address's lease and the container's record leaves it.
+  const stdfs::path leases = keeld_.root() / "networks" / "ipam" / "bridge";
+  const stdfs::path orphan = leases / (subnet_prefix() + "200");
+  {
+    std::ofstream out(orphan);
+    out << std::string(64, 'e') << "\r\neth0";
+  }
+  keeld_.kill();
+  ASSERT_NO_FATAL_FAILURE(keeld_.start());
+  EXPECT_FALSE(stdfs::exists(orphan));
+  EXPECT_TRUE(stdfs::exists(leases / held)) << "the running container's lease went too";
+  EXPECT_EQ(inspect("holder", "{{.NetworkSettings.IPAddress}}"), held);
 }
 
 TEST_F(NetworkLeaks, ContainerModeSharesTheOtherContainersAddress) {

@@ -411,7 +411,9 @@ Result<void> attach_network(ServiceState& state, ContainerRecord& record,
     detach_network(state, record);
     return connected;
   }
-  if (auto saved = state.save(record); !saved) {
+  // Deferred: a crash keeps it (the WAL is written), and if a power cut drops it, the namespace
+  // and veths are gone with the boot and recovery releases the lease no record holds.
+  if (auto saved = state.save(record, store::Durability::kDeferred); !saved) {
     detach_network(state, record);
     return saved;
   }

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <filesystem>
 #include <future>
+#include <set>
+#include <string>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -386,6 +388,27 @@ void TaskSupervisor::recover(std::unique_lock<std::mutex>& lock) {
     }
     watch_init(record.id, record.state.pid);
   }
+  release_orphan_leases();
+}
+
+void TaskSupervisor::release_orphan_leases() {
+  if (state_.options.networks == nullptr)
+    return;
+  // The attachments as recovery left them: a container still holding one keeps its addresses.
+  auto all = state_.store.list();
+  if (!all) {
+    spdlog::warn("releasing orphaned addresses: {}", all.error().message());
+    return;  // nothing released on a guess
+  }
+  std::set<std::string> holders;
+  for (const auto& record : *all)
+    if (record.attachment || !record.connected_attachments.empty())
+      holders.insert(record.id);
+  auto released = state_.options.networks->release_orphan_leases(holders);
+  if (!released)
+    spdlog::warn("releasing orphaned addresses: {}", released.error().message());
+  else if (*released > 0)
+    spdlog::info("released {} address(es) leased to no container", *released);
 }
 
 }  // namespace keel::manager::containers

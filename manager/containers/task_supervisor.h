@@ -47,7 +47,8 @@ class TaskSupervisor {
                                         std::unique_lock<std::mutex>& lock);
 
   // After a keeld restart: expect the exits of running containers again, record the exits that
-  // happened while keeld was away, resume pending restarts and removals. Mutex held.
+  // happened while keeld was away, resume pending restarts and removals, and give back the
+  // addresses leased to no container. Mutex held.
   void recover(std::unique_lock<std::mutex>& lock);
 
   // Expects a detached exec'd process's exit, then drops it from the shim and removes its
@@ -59,6 +60,9 @@ class TaskSupervisor {
   void stop();
 
  private:
+  // The addresses a crash left leased with no record holding them (a lease made just before it,
+  // or an attachment's deferred save lost to a power cut) go back to their ranges.
+  void release_orphan_leases();
   // The slow part of start_task, mutex not held: rootfs mount, CNI ADD, shim launch and
   // connect, the runtime's create and start. The init's pid; on failure nothing is left.
   [[nodiscard]] Result<int> launch_task(ContainerRecord& record, PhaseTimer& timer);

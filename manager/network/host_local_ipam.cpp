@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <optional>
 #include <string_view>
 
 #include "common/fs.h"
@@ -227,6 +228,32 @@ Result<void> release_addresses(const std::string& dir, const std::string& contai
       break;
   }
   return {};
+}
+
+Result<std::size_t> release_leases_not_held(const std::string& dir,
+                                            const std::set<std::string>& holders) {
+  if (!fs::exists(dir))
+    return std::size_t{0};
+  auto lock = DirLock::take(dir);
+  if (!lock)
+    return std::move(lock).error();
+  std::size_t released = 0;
+  std::optional<Error> failed;
+  for_each_lease(dir, [&](const std::filesystem::path& path, std::string_view content) {
+    // Leases only: the lock and last_reserved_ip files are not named after an address.
+    if (!parse_ipv4(path.filename().string()))
+      return;
+    const std::string_view id = content.substr(0, content.find(kLineBreak));
+    if (holders.contains(std::string(trim_space(id))))
+      return;
+    if (::unlink(path.c_str()) == 0)
+      ++released;
+    else if (errno != ENOENT && !failed)
+      failed = Error::sys("removing lease " + path.string());
+  });
+  if (failed)
+    return std::move(*failed);
+  return released;
 }
 
 std::vector<std::uint32_t> leased_addresses(const std::string& dir, const std::string& container_id,

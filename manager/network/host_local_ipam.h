@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,12 @@ struct Ipv4Range {
 [[nodiscard]] Result<void> release_addresses(const std::string& dir,
                                              const std::string& container_id,
                                              const std::string& ifname);
+
+// Removes the leases in `dir` whose container (the id on a lease's first line) is not one of
+// `holders`, and returns how many went. For keeld starting up: an address leased just before a
+// crash, whose attachment never reached the container's record, goes back to the range.
+[[nodiscard]] Result<std::size_t> release_leases_not_held(const std::string& dir,
+                                                          const std::set<std::string>& holders);
 
 // The addresses leased to `container_id` and `ifname` in `dir`.
 [[nodiscard]] std::vector<std::uint32_t> leased_addresses(const std::string& dir,

@@ -13,6 +13,7 @@
 #include "manager/network/conflist.h"
 #include "manager/network/dnsname.h"
 #include "manager/network/host_link.h"
+#include "manager/network/host_local_ipam.h"
 #include "manager/network/host_rules.h"
 #include "manager/network/ipv4_net.h"
 #include "manager/network/netns.h"
@@ -514,6 +515,20 @@ Result<void> NetworkService::cni_del(const std::string& container_id, const Atta
       .capability_args = capability_args(network->name, attachment.ports, attachment.aliases),
       .namespace_ends = namespace_ends};
   return list->del(cni_, call, attachment.result);
+}
+
+Result<std::size_t> NetworkService::release_orphan_leases(const std::set<std::string>& holders) {
+  std::size_t released = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(ipam_dir(), ec)) {
+    if (!entry.is_directory(ec))
+      continue;
+    auto gone = release_leases_not_held(entry.path().string(), holders);
+    if (!gone)
+      return std::move(gone).error();
+    released += *gone;
+  }
+  return released;
 }
 
 Result<void> NetworkService::detach(const std::string& container_id, const Attachment& attachment) {

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -105,6 +106,10 @@ class NetworkService {
                                           const std::vector<PortMapping>& ports,
                                           const Endpoint& endpoint = {},
                                           const std::function<void()>& on_namespace = {});
+  // At start-up, before any attach: releases every address leased in keeld's networks to a
+  // container not among `holders` (those whose records hold an attachment), left by a crash
+  // between a lease and its record. Returns how many went.
+  [[nodiscard]] Result<std::size_t> release_orphan_leases(const std::set<std::string>& holders);
   // CNI DEL and the namespace removed; ports released. Safe to repeat and after a restart. For
   // a stopped container: the built-in bridge leaves the veth pair to the namespace's end, so its
   // host end may outlive the call by a few milliseconds (the kernel's teardown, asynchronous).

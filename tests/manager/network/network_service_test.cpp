@@ -96,6 +96,28 @@ class NetworkServiceTest : public ::testing::Test {
   std::unique_ptr<NetworkService> service_;
 };
 
+TEST_F(NetworkServiceTest, AddressesLeasedToNoKnownContainerGoBackAtStartUp) {
+  auto kept = service_->attach(id("kept"), "bridge", {});
+  ASSERT_TRUE(kept) << kept.error().message();
+  auto orphan = service_->attach(id("orphan"), "bridge", {});
+  ASSERT_TRUE(orphan) << orphan.error().message();
+  const auto ipam = dir_ / "root" / "networks" / "ipam" / "bridge";
+  ASSERT_TRUE(std::filesystem::exists(ipam / orphan->ip_address()));
+
+  auto released = service_->release_orphan_leases({id("kept")});
+  ASSERT_TRUE(released) << released.error().message();
+  EXPECT_EQ(*released, 1U);
+  EXPECT_FALSE(std::filesystem::exists(ipam / orphan->ip_address()));
+  EXPECT_TRUE(std::filesystem::exists(ipam / kept->ip_address()));
+  EXPECT_TRUE(std::filesystem::exists(ipam / "lock"));
+  EXPECT_TRUE(std::filesystem::exists(ipam / "last_reserved_ip.0"));
+  // Nothing more to release the second time.
+  EXPECT_EQ(*service_->release_orphan_leases({id("kept")}), 0U);
+
+  ASSERT_TRUE(service_->detach(id("kept"), *kept));
+  ASSERT_TRUE(service_->detach(id("orphan"), *orphan));
+}
+
 TEST_F(NetworkServiceTest, AttachGivesAnAddressAndDetachUndoesEverything) {
   auto attached = service_->attach(id("c1"), "bridge", {});
   ASSERT_TRUE(attached) << attached.error().message();
