@@ -266,26 +266,24 @@ for ((r = 1; r <= rounds; r++)); do
 done
 
 echo "bench manager: keelctl calls that do little" >&2
-declare -A call_times=()
-for ((r = 1; r <= rounds; r++)); do
-  call_times[version]+=" $(time_ms "${keelctl[@]}" version)"
-  call_times[ps]+=" $(time_ms "${keelctl[@]}" ps -q)"
-  call_times[images]+=" $(time_ms "${keelctl[@]}" images -q)"
-  # The floor under any of them on this machine: the shell starting a static program that does
-  # nothing (Debian's busybox, static, as `true`).
-  call_times[floor]+=" $(time_ms busybox true)"
-done
-cpu_ms() {  # user+system CPU of 20 calls, per call
-  # This shell's pid, taken here: inside $(...) below $BASHPID would name that substitution's
-  # own fresh process, whose children are not these calls (it read 0 every time).
-  local before after self=$BASHPID
-  before=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$self/stat")
-  for _ in $(seq 20); do "$@" >/dev/null; done
-  after=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$self/stat")
-  awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t * 1000 / hz / 20 }'
+# hyperfine starts each call itself (-N: no shell between), 50 times after 3 warm-ups, and reports
+# the wall median and the call's own user and system time; a shell's fork and the 10 ms ticks its
+# rusage counts in would be most of what is measured here. The floor under any of them on this
+# machine: a static program that does nothing (Debian's busybox, static, as `true`).
+declare -A call_wall=() call_cpu=()
+call_stats() {  # name command...: fills call_wall[name] (median ms) and call_cpu[name] (mean ms)
+  local name=$1 json="$work/hyperfine-$1.json"
+  shift
+  hyperfine -N --warmup 3 --runs 50 --export-json "$json" "$*" >/dev/null 2>&1 ||
+    die "hyperfine: $* failed"
+  call_wall[$name]=$(jq -r '.results[0].median * 1000 | . * 100 | round / 100' "$json")
+  call_cpu[$name]=$(jq -r '(.results[0].user + .results[0].system) * 1000 | . * 100 | round / 100' \
+    "$json")
 }
-ps_cpu=$(cpu_ms "${keelctl[@]}" ps -q)
-floor_cpu=$(cpu_ms busybox true)
+call_stats version "${keelctl[@]}" version
+call_stats ps "${keelctl[@]}" ps -q
+call_stats images "${keelctl[@]}" images -q
+call_stats floor busybox true
 
 keeld_pid=${daemon_pids[keel]}
 threads() { ls "/proc/$keeld_pid/task" | wc -l; }
@@ -379,15 +377,14 @@ keel_bridge_ms=$(median <<<"${bridge_times[keel]}")
   echo
   echo "## keelctl calls that do little"
   echo
-  echo "| call | wall ms (median) |"
-  echo "|---|---|"
-  echo "| version | $(median <<<"${call_times[version]}") |"
-  echo "| ps -q | $(median <<<"${call_times[ps]}") |"
-  echo "| images -q | $(median <<<"${call_times[images]}") |"
-  echo "| floor: static \`busybox true\` | $(median <<<"${call_times[floor]}") |"
+  echo "hyperfine -N, 50 runs each: wall median and the call's own CPU (user + system, mean)."
   echo
-  echo "CPU of \`ps -q\` (user + system, keelctl only): $ps_cpu ms per call; of the floor's" \
-    "\`busybox true\`: $floor_cpu ms."
+  echo "| call | wall ms | CPU ms |"
+  echo "|---|---|---|"
+  echo "| version | ${call_wall[version]} | ${call_cpu[version]} |"
+  echo "| ps -q | ${call_wall[ps]} | ${call_cpu[ps]} |"
+  echo "| images -q | ${call_wall[images]} | ${call_cpu[images]} |"
+  echo "| floor: static \`busybox true\` | ${call_wall[floor]} | ${call_cpu[floor]} |"
   echo
   echo "## $density detached containers through keeld"
   echo
