@@ -312,15 +312,26 @@ std::vector<std::string> host_veths(const nlohmann::json& config, const std::str
 Result<std::string> del(const BridgeConf& conf, const nlohmann::json& config, const CniCall& call) {
   KEEL_TRY(release_addresses(conf.lease_dir, call.container_id, call.ifname));
   if (!call.netns.empty() && NetNs::exists(call.netns)) {
-    // host-local hands out the range's addresses in turn, so the address just released is not
-    // leased again before the namespace's end takes the old pair down.
-    if (call.namespace_ends)
-      return std::string();
     KEEL_TRY(NetNs::run_inside(call.netns, [&]() -> Result<void> {
       auto nl = RtNetlink::open();
       if (!nl)
         return std::move(nl).error();
-      return nl->delete_link(call.ifname);
+      if (!call.namespace_ends)
+        return nl->delete_link(call.ifname);
+      // The pair goes with the namespace; until then the interface keeps no address, so that
+      // one leased again at once (a restart with --ip) has no twin answering ARP beside it.
+      auto link = nl->link(call.ifname);
+      if (!link)
+        return std::move(link).error();
+      if (!*link)
+        return {};
+      auto held = nl->addresses((*link)->index);
+      if (!held)
+        return std::move(held).error();
+      for (const auto& [address, prefix] : *held)
+        if (auto removed = nl->delete_address((*link)->index, address, prefix); !removed)
+          return removed;
+      return {};
     }));
     return std::string();
   }

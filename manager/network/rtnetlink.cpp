@@ -181,6 +181,24 @@ Result<void> RtNetlink::add_address(int index, std::uint32_t address, int prefix
   return {};
 }
 
+Result<void> RtNetlink::delete_address(int index, std::uint32_t address, int prefix) {
+  auto local = ipv4_addr(address, prefix);
+  if (!local)
+    return std::move(local).error();
+  RtAddrPtr addr(rtnl_addr_alloc());
+  if (!addr)
+    return Error::of(Errc::kInternal, "out of memory for a netlink address");
+  rtnl_addr_set_ifindex(addr.get(), index);
+  rtnl_addr_set_family(addr.get(), AF_INET);
+  rtnl_addr_set_local(addr.get(), local->get());
+  rtnl_addr_set_prefixlen(addr.get(), prefix);
+  const int err = rtnl_addr_delete(sock_.get(), addr.get(), 0);
+  if (err < 0 && err != -NLE_NOADDR && err != -NLE_OBJ_NOTFOUND)
+    return nl_error("deleting address " + ipv4_to_string(address) + "/" + std::to_string(prefix),
+                    err);
+  return {};
+}
+
 Result<std::vector<std::pair<std::uint32_t, int>>> RtNetlink::addresses(int index) {
   nl_cache* raw = nullptr;
   if (const int err = rtnl_addr_alloc_cache(sock_.get(), &raw); err < 0)

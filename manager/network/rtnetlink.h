@@ -52,6 +52,8 @@ class RtNetlink {
   [[nodiscard]] Result<void> delete_link(const std::string& name);
   // `address`/`prefix` with its broadcast address; one already there is not an error.
   [[nodiscard]] Result<void> add_address(int index, std::uint32_t address, int prefix);
+  // Removes `address`/`prefix` from the link; one that is not there is not an error.
+  [[nodiscard]] Result<void> delete_address(int index, std::uint32_t address, int prefix);
   // The IPv4 addresses on the link, each with its prefix.
   [[nodiscard]] Result<std::vector<std::pair<std::uint32_t, int>>> addresses(int index);
   // A route to `dst` through `gateway` (0: directly) out of the link.

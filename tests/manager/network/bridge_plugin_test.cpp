@@ -282,9 +282,10 @@ TEST_F(BridgePluginTest, DelBeforeTheNamespaceEndsLeavesThePairToItsTeardown) {
   CniCall ending = call(id("c1"), ns);
   ending.namespace_ends = true;
   ASSERT_TRUE(list().del(CniRuntime{}, ending, added->raw));
-  // The address is free at once; the pair is still there until the namespace goes.
+  // The address is free at once; the pair is still there until the namespace goes, without it.
   EXPECT_TRUE(leases().empty());
   EXPECT_EQ(in_netns(ns, "ip link show eth0 >/dev/null && echo present"), "present\n");
+  EXPECT_EQ(in_netns(ns, "ip -4 -o addr show dev eth0"), "");
   namespaces_.clear();
   // The kernel takes the namespace, and both ends of the pair with it, down in the background.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
