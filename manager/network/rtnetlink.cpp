@@ -63,6 +63,21 @@ Result<AddrPtr> ipv4_addr(std::uint32_t address, int prefix) {
   return addr;
 }
 
+// An IPv4 address object on link `index`, as RTM_NEWADDR and RTM_DELADDR name one.
+Result<RtAddrPtr> interface_address(int index, std::uint32_t address, int prefix) {
+  auto local = ipv4_addr(address, prefix);
+  if (!local)
+    return std::move(local).error();
+  RtAddrPtr addr(rtnl_addr_alloc());
+  if (!addr)
+    return Error::of(Errc::kInternal, "out of memory for a netlink address");
+  rtnl_addr_set_ifindex(addr.get(), index);
+  rtnl_addr_set_family(addr.get(), AF_INET);
+  rtnl_addr_set_local(addr.get(), local->get());
+  rtnl_addr_set_prefixlen(addr.get(), prefix);
+  return addr;
+}
+
 std::string mac_of(rtnl_link* link) {
   nl_addr* addr = rtnl_link_get_addr(link);
   if (addr == nullptr)
@@ -157,24 +172,17 @@ Result<void> RtNetlink::delete_link(const std::string& name) {
 }
 
 Result<void> RtNetlink::add_address(int index, std::uint32_t address, int prefix) {
-  auto local = ipv4_addr(address, prefix);
-  if (!local)
-    return std::move(local).error();
+  auto addr = interface_address(index, address, prefix);
+  if (!addr)
+    return std::move(addr).error();
   const Ipv4Net net{.address = address & Ipv4Net{.address = 0, .prefix = prefix}.mask(),
                     .prefix = prefix};
   auto broadcast = ipv4_addr(net.address | ~net.mask(), 32);
   if (!broadcast)
     return std::move(broadcast).error();
-  RtAddrPtr addr(rtnl_addr_alloc());
-  if (!addr)
-    return Error::of(Errc::kInternal, "out of memory for a netlink address");
-  rtnl_addr_set_ifindex(addr.get(), index);
-  rtnl_addr_set_family(addr.get(), AF_INET);
-  rtnl_addr_set_local(addr.get(), local->get());
-  rtnl_addr_set_prefixlen(addr.get(), prefix);
   if (prefix < 31)
-    rtnl_addr_set_broadcast(addr.get(), broadcast->get());
-  const int err = rtnl_addr_add(sock_.get(), addr.get(), 0);
+    rtnl_addr_set_broadcast(addr->get(), broadcast->get());
+  const int err = rtnl_addr_add(sock_.get(), addr->get(), 0);
   if (err < 0 && err != -NLE_EXIST)
     return nl_error("adding address " + ipv4_to_string(address) + "/" + std::to_string(prefix),
                     err);
@@ -182,17 +190,10 @@ Result<void> RtNetlink::add_address(int index, std::uint32_t address, int prefix
 }
 
 Result<void> RtNetlink::delete_address(int index, std::uint32_t address, int prefix) {
-  auto local = ipv4_addr(address, prefix);
-  if (!local)
-    return std::move(local).error();
-  RtAddrPtr addr(rtnl_addr_alloc());
+  auto addr = interface_address(index, address, prefix);
   if (!addr)
-    return Error::of(Errc::kInternal, "out of memory for a netlink address");
-  rtnl_addr_set_ifindex(addr.get(), index);
-  rtnl_addr_set_family(addr.get(), AF_INET);
-  rtnl_addr_set_local(addr.get(), local->get());
-  rtnl_addr_set_prefixlen(addr.get(), prefix);
-  const int err = rtnl_addr_delete(sock_.get(), addr.get(), 0);
+    return std::move(addr).error();
+  const int err = rtnl_addr_delete(sock_.get(), addr->get(), 0);
   if (err < 0 && err != -NLE_NOADDR && err != -NLE_OBJ_NOTFOUND)
     return nl_error("deleting address " + ipv4_to_string(address) + "/" + std::to_string(prefix),
                     err);
