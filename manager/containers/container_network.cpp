@@ -430,12 +430,13 @@ Result<void> attach_network(ServiceState& state, ContainerRecord& record,
 
 void detach_network(ServiceState& state, ContainerRecord& record) {
   // The connected interfaces first: they live in the namespace the first network's detach
-  // removes.
+  // removes, so they may go with it.
+  const bool namespace_ends = record.attachment.has_value();
   for (auto it = record.connected_attachments.rbegin(); it != record.connected_attachments.rend();
        ++it) {
     if (state.options.networks == nullptr)
       continue;
-    if (auto done = state.options.networks->disconnect(record.id, *it); !done)
+    if (auto done = state.options.networks->disconnect(record.id, *it, namespace_ends); !done)
       spdlog::warn("container {}: {}", record.id, done.error().message());
     publish_attachment_event(state, record, *it, "disconnect");
   }

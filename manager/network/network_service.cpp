@@ -550,8 +550,8 @@ Result<void> NetworkService::detach(const std::string& container_id, const Attac
 }
 
 Result<void> NetworkService::disconnect(const std::string& container_id,
-                                        const Attachment& attachment) {
-  if (auto deleted = cni_del(container_id, attachment, false); !deleted)
+                                        const Attachment& attachment, bool namespace_ends) {
+  if (auto deleted = cni_del(container_id, attachment, namespace_ends); !deleted)
     return std::move(deleted).error().context("disconnecting container " +
                                               container_id.substr(0, 12) + " from network " +
                                               attachment.network);

@@ -122,9 +122,10 @@ class NetworkService {
                                            const std::string& network, const std::string& netns,
                                            const std::string& ifname, const Endpoint& endpoint);
   // docker network disconnect: CNI DEL of a connect()'s interface, or of an attach()'s from a
-  // running container (its ports released); the namespace stays.
+  // running container (its ports released); the namespace stays. namespace_ends: the container
+  // stopped and its namespace is removed right after (by detach): the interface goes with it.
   [[nodiscard]] Result<void> disconnect(const std::string& container_id,
-                                        const Attachment& attachment);
+                                        const Attachment& attachment, bool namespace_ends = false);
   // Marks a live attachment's ports as held (keeld restarted under a running container).
   void adopt(const std::string& container_id, const Attachment& attachment);
 
